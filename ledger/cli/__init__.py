@@ -1,0 +1,25 @@
+"""The ``ledger`` command. Each sub-command lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from ledger import __version__
+
+# Modules that each expose ``register(group)``. Listed explicitly so the command set is easy to read.
+COMMAND_MODULES = (
+    "ledger.cli.rates_cmd",
+    "ledger.cli.quote_cmd",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ledger")
+def main() -> None:
+    """The involvement ledger: fair, prompt, explained payment for people with lived experience."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(main)

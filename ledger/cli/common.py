@@ -1,0 +1,41 @@
+"""Shared CLI helpers: turn domain errors into one clear line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from ledger.errors import LedgerError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``message`` to stderr and exit with ``code`` (never a traceback)."""
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: a ``LedgerError`` becomes "error: <detail>" (plus each field problem) and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except LedgerError as exc:
+            lines = [exc.detail]
+            if len(exc.problems) > 1:
+                lines += [f"  - {p.field}: {p.message}" for p in exc.problems]
+            fail("\n".join(lines))
+            raise AssertionError("unreachable") from None
+
+    return wrapper
+
+
+def echo_json(data: Any) -> None:
+    click.echo(data if isinstance(data, str) else data.decode())

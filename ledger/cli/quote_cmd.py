@@ -1,0 +1,26 @@
+"""``ledger quote [FILE]``: the ``POST /quotes`` contract on the command line (same numbers)."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+import click
+
+from ledger.cli.common import friendly_errors
+from ledger.rates.contract import decode_request, encode_response, run_quote
+
+
+@click.command("quote")
+@click.argument("file", type=click.File("rb"), required=False)
+@friendly_errors
+def quote(file: IO[bytes] | None) -> None:
+    """Read a quote request (JSON) from FILE or standard input and print the explained quote (JSON)."""
+    raw = (file or sys.stdin.buffer).read()
+    if isinstance(raw, str):
+        raw = raw.encode()
+    click.echo(encode_response(run_quote(decode_request(raw))).decode())
+
+
+def register(group: click.Group) -> None:
+    group.add_command(quote)

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2.x models, engine set-up for SQLite and PostgreSQL, Alembic migrations."""

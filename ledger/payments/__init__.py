@@ -1,0 +1,1 @@
+"""Postings, reversals, payment batches and returns: the money side of the ledger."""

@@ -1,0 +1,432 @@
+"""The calculation: recorded time and claims in, explained exact lines out.
+
+Follows "How a record is calculated" in RATE_CARDS.md step by step. Pure: the same input always gives
+the same lines. Fees (income) and expenses (paid-back costs, not income) are separate lines with a
+``category`` so nothing downstream can mix them up. Every amount is rounded once, per line, by
+``ledger.money.round_money``; totals are exact sums of lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ledger.errors import FieldProblem, Invalid, invalid_field
+from ledger.money import MoneyError, ceil_to, parse_amount, round_money
+from ledger.rates import explain as say
+from ledger.rates.model import BANDED, FIXED, ActivityRule, CardVersion, RateCard, RoleRule, VehicleRate
+
+MAX_COMPONENT_MINUTES = 24 * 60
+MAX_MILES = 10_000  # one trip
+MAX_PASSENGERS = 50
+FEE, EXPENSE = "fee", "expense"
+MODES = ("in_person", "online")
+SIXTY = Decimal(60)
+
+
+@dataclass(frozen=True)
+class MileageClaim:
+    vehicle: str
+    miles: int
+    passengers: int = 0
+    miles_earlier_in_tax_year: int = 0
+
+
+@dataclass(frozen=True)
+class ExpenseClaim:
+    category: str
+    amount: Decimal | str  # a string from the wire is parsed (and refused if malformed) by the engine
+    receipt: str | None = None
+
+
+@dataclass(frozen=True)
+class QuoteInput:
+    """Everything the engine needs about one participant's involvement in one activity."""
+
+    date: date
+    activity: str
+    role: str = "member"
+    mode: str = "in_person"
+    involvement_minutes: int = 0
+    preparation_minutes: int = 0
+    follow_up_minutes: int = 0
+    travel_minutes: int = 0
+    mileage: MileageClaim | None = None
+    expenses: tuple[ExpenseClaim, ...] = ()
+    fees_earlier_same_day: Decimal = Decimal(0)  # for the daily cap: fees already approved that date
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    category: str  # "fee" or "expense"
+    rate: Decimal
+    amount: Decimal
+    explanation: str
+    minutes: int | None = None
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    rate_card: str
+    version_from: date
+    currency: str
+    lines: tuple[Line, ...]
+    fees_total: Decimal = field(init=False)
+    expenses_total: Decimal = field(init=False)
+
+    def __post_init__(self) -> None:
+        fees = sum((line.amount for line in self.lines if line.category == FEE), Decimal(0))
+        expenses = sum((line.amount for line in self.lines if line.category == EXPENSE), Decimal(0))
+        object.__setattr__(self, "fees_total", fees)
+        object.__setattr__(self, "expenses_total", expenses)
+
+    @property
+    def total(self) -> Decimal:
+        return self.fees_total + self.expenses_total
+
+
+# ----------------------------------------------------------------------------------------- checks
+
+
+def validate(request: QuoteInput) -> None:
+    """Refuse impossible input with every problem named (negative or fractional minutes, > 24 h...)."""
+    problems: list[FieldProblem] = []
+    for name in ("involvement_minutes", "preparation_minutes", "follow_up_minutes", "travel_minutes"):
+        value = getattr(request, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(FieldProblem(name, "must be a whole number of minutes"))
+        elif value < 0:
+            problems.append(FieldProblem(name, f"must not be negative (got {value})"))
+        elif value > MAX_COMPONENT_MINUTES:
+            problems.append(
+                FieldProblem(name, f"must be at most {MAX_COMPONENT_MINUTES} minutes (24 hours); got {value}")
+            )
+    if request.mode not in MODES:
+        problems.append(FieldProblem("mode", f"must be one of {', '.join(MODES)}; got {request.mode!r}"))
+    if request.mileage is not None:
+        m = request.mileage
+        for name, value, high in (
+            ("miles", m.miles, MAX_MILES),
+            ("passengers", m.passengers, MAX_PASSENGERS),
+            ("miles_earlier_in_tax_year", m.miles_earlier_in_tax_year, 10_000_000),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+                problems.append(FieldProblem(f"mileage.{name}", f"must be a whole number from 0 to {high}"))
+    if problems:
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise Invalid(detail, problems)
+
+
+# -------------------------------------------------------------------------------------- calculate
+
+
+def calculate(card: RateCard, request: QuoteInput) -> Quote:
+    """Work out what one record is owed, line by line, with the card version in force on its date."""
+    validate(request)
+    version = card.version_on(request.date)
+    activity = version.activity(request.activity)
+    role = version.role(request.role)
+    currency = card.currency
+    lines: list[Line] = []
+    if activity.pricing == FIXED:
+        lines.extend(_fixed_fee(activity, request, currency))
+    elif activity.pricing == BANDED:
+        lines.extend(_band(activity, version, request, currency))
+    else:
+        lines.extend(_hourly(activity, role, version, request, currency))
+    lines.extend(_daily_cap(version, request, lines, currency))
+    lines.extend(_expenses(version, request, currency))
+    return Quote(card.key, version.effective_from, currency, tuple(lines))
+
+
+def _round_up(minutes: Decimal | int, unit: int) -> int:
+    """Up to the next whole time unit: 62 -> 75 with a 15-minute unit (never down, never to nearest)."""
+    return int(ceil_to(Decimal(minutes), unit))
+
+
+def _paid_preparation(version: CardVersion, request: QuoteInput) -> tuple[int, Decimal | None]:
+    """Preparation counted before rounding, and the cap (in minutes) when it applies."""
+    prep = Decimal(request.preparation_minutes)
+    if request.involvement_minutes == 0:
+        return request.preparation_minutes, None  # cancelled after preparing: paid in full
+    cap = version.time.preparation_cap * request.involvement_minutes
+    return request.preparation_minutes, cap if prep > cap else None
+
+
+def _time_amount(rate: Decimal, minutes: int, currency: str) -> Decimal:
+    return round_money(rate * minutes / SIXTY, currency)
+
+
+def _rounding_note(actual: Decimal | int, paid: int, unit: int) -> str:
+    if Decimal(actual) == paid:
+        return ""
+    return f", rounded up to the next {unit} minutes"
+
+
+def _hourly(
+    activity: ActivityRule, role: RoleRule, version: CardVersion, request: QuoteInput, currency: str
+) -> list[Line]:
+    assert activity.hourly_rate is not None
+    base = activity.hourly_rate
+    unit = version.time.rounding_unit_minutes
+    lines: list[Line] = []
+    involvement = request.involvement_minutes
+    if involvement > 0:
+        rounded = _round_up(involvement, unit)
+        paid = max(rounded, version.time.minimum_involvement_minutes)
+        rate = base * role.multiplier
+        amount = _time_amount(rate, paid, currency)
+        as_role = f", as {role.label.lower()}" if role.multiplier != 1 else ""
+        rate_text = f"{say.rate(rate, currency)} an hour"
+        if role.multiplier != 1:
+            rate_text += f" ({say.rate(base, currency)} x {say.factor(role.multiplier)} for {role.label.lower()})"
+        if paid > rounded:
+            why = (f"You were there for {say.duration(involvement)}; we always pay at least "
+                   f"{say.duration(version.time.minimum_involvement_minutes)}.")
+        else:
+            why = f"You were there for {say.duration(involvement)}{_rounding_note(involvement, paid, unit)}."
+        lines.append(Line(
+            "involvement", FEE, rate, amount,
+            f"{activity.label}{as_role}: {say.duration(paid)} at {rate_text} = "
+            f"{say.money(amount, currency)}. {why}",
+            minutes=paid,
+        ))
+    prep_input, prep_cap = _paid_preparation(version, request)
+    if prep_input > 0:
+        counted: Decimal | int = prep_cap if prep_cap is not None else prep_input
+        paid = _round_up(counted, unit)
+        amount = _time_amount(base, paid, currency)
+        if involvement == 0:
+            why = (f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}. "
+                   "The activity did not go ahead, so all your preparation is paid.")
+        elif prep_cap is not None:
+            why = (f"You prepared for {say.duration(prep_input)}; we pay preparation up to "
+                   f"{say.factor(version.time.preparation_cap)} x the time of the activity "
+                   f"({say.duration(involvement)}){_rounding_note(counted, paid, unit)}.")
+        else:
+            why = f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}."
+        lines.append(Line(
+            "preparation", FEE, base, amount,
+            f"Preparation: {say.duration(paid)} at {say.rate(base, currency)} an hour = "
+            f"{say.money(amount, currency)}. {why}",
+            minutes=paid,
+        ))
+    follow = request.follow_up_minutes
+    if follow > 0:
+        cap = version.time.follow_up_cap_minutes
+        counted_f = min(follow, cap)
+        if counted_f > 0:
+            paid = _round_up(counted_f, unit)
+            amount = _time_amount(base, paid, currency)
+            if follow > cap:
+                why = (f"You spent {say.duration(follow)} on follow-up; we pay up to {say.duration(cap)} "
+                       f"of follow-up for each activity{_rounding_note(counted_f, paid, unit)}.")
+            else:
+                why = f"You spent {say.duration(follow)} on follow-up{_rounding_note(follow, paid, unit)}."
+            lines.append(Line(
+                "follow_up", FEE, base, amount,
+                f"Follow-up: {say.duration(paid)} at {say.rate(base, currency)} an hour = "
+                f"{say.money(amount, currency)}. {why}",
+                minutes=paid,
+            ))
+    travel = request.travel_minutes
+    if travel > 0 and version.time.travel_time_paid:
+        paid = _round_up(travel, unit)
+        amount = _time_amount(base, paid, currency)
+        lines.append(Line(
+            "travel_time", FEE, base, amount,
+            f"Travel time: {say.duration(paid)} at {say.rate(base, currency)} an hour = "
+            f"{say.money(amount, currency)}. You travelled for {say.duration(travel)}"
+            f"{_rounding_note(travel, paid, unit)}.",
+            minutes=paid,
+        ))
+    return lines
+
+
+def _fixed_fee(activity: ActivityRule, request: QuoteInput, currency: str) -> list[Line]:
+    assert activity.fixed_fee is not None
+    fee = activity.fixed_fee
+    told = request.involvement_minutes + request.preparation_minutes + request.follow_up_minutes
+    time_note = f" You told us it took {say.duration(told)}; that time is recorded." if told else ""
+    return [Line(
+        "fixed_fee", FEE, fee, round_money(fee, currency),
+        f"{activity.label}: a fixed fee of {say.rate(fee, currency)} = {say.money(fee, currency)}, "
+        f"however long it takes.{time_note}",
+        quantity=1,
+    )]
+
+
+def _band(activity: ActivityRule, version: CardVersion, request: QuoteInput, currency: str) -> list[Line]:
+    prep_input, prep_cap = _paid_preparation(version, request)
+    prep = prep_cap if prep_cap is not None else Decimal(prep_input)
+    follow = min(request.follow_up_minutes, version.time.follow_up_cap_minutes)
+    travel = request.travel_minutes if version.time.travel_time_paid else 0
+    counted = Decimal(request.involvement_minutes) + prep + follow + travel
+    if counted <= 0:
+        return []
+    minutes = int(ceil_to(counted, 1))
+    band = activity.band_for(minutes)
+    parts = [f"{say.duration(request.involvement_minutes)} taking part"]
+    if prep:
+        parts.append(f"{say.duration(int(prep))} preparation")
+    if follow:
+        parts.append(f"{say.duration(follow)} follow-up")
+    if travel:
+        parts.append(f"{say.duration(travel)} travel")
+    band_name = f" ({band.label})" if band.label else ""
+    above_all = len(activity.bands) > 1 and minutes > activity.bands[-2].up_to_minutes
+    limit_text = (f"more than {say.duration(activity.bands[-2].up_to_minutes)}" if above_all
+                  else f"up to {say.duration(band.up_to_minutes)}")
+    return [Line(
+        "band", FEE, band.fee, round_money(band.fee, currency),
+        f"{activity.label}{band_name}: {say.rate(band.fee, currency)} for {limit_text} in total = "
+        f"{say.money(band.fee, currency)}. Your time counted was {say.duration(minutes)} "
+        f"({', '.join(parts)}).",
+        minutes=minutes,
+    )]
+
+
+def _daily_cap(version: CardVersion, request: QuoteInput, lines: list[Line], currency: str) -> list[Line]:
+    cap = version.daily_fee_cap
+    if cap is None:
+        return []
+    fees = sum((line.amount for line in lines), Decimal(0))
+    room = max(Decimal(0), cap - request.fees_earlier_same_day)
+    if fees <= room:
+        return []
+    reduction = fees - room
+    earlier = ""
+    if request.fees_earlier_same_day > 0:
+        earlier = (f" You had already been paid {say.money(request.fees_earlier_same_day, currency)} "
+                   "in fees for other activities that day.")
+    return [Line(
+        "daily_cap", FEE, cap, -reduction,
+        f"Daily limit: this rate card pays at most {say.money(cap, currency)} in fees for one day, so "
+        f"these fees are reduced by {say.money(reduction, currency)}.{earlier}",
+        quantity=1,
+    )]
+
+
+def _expenses(version: CardVersion, request: QuoteInput, currency: str) -> list[Line]:
+    rules = version.expenses
+    lines: list[Line] = []
+    if request.mode == "online" and rules.online_allowance > 0:
+        allowance = rules.online_allowance
+        lines.append(Line(
+            "online_allowance", EXPENSE, allowance, round_money(allowance, currency),
+            f"Online allowance: {say.money(allowance, currency)} for taking part online, towards phone, "
+            "data and printing costs.",
+            quantity=1,
+        ))
+    if request.mileage is not None and request.mileage.miles > 0:
+        vehicle = version.vehicle(request.mileage.vehicle)
+        lines.extend(_mileage(vehicle, request.mileage, rules.passenger_rate_per_mile, currency))
+    lines.extend(_at_cost(version, request.expenses, currency))
+    return lines
+
+
+def _mileage(vehicle: VehicleRate, claim: MileageClaim, passenger_rate: Decimal, currency: str) -> list[Line]:
+    lines: list[Line] = []
+    full_rate_miles = claim.miles
+    if vehicle.threshold_miles is not None and vehicle.rate_beyond_threshold is not None:
+        left = max(0, vehicle.threshold_miles - claim.miles_earlier_in_tax_year)
+        full_rate_miles = min(claim.miles, left)
+    beyond = claim.miles - full_rate_miles
+    earlier = (f" You had claimed {say.miles(claim.miles_earlier_in_tax_year)} earlier this tax year."
+               if claim.miles_earlier_in_tax_year else "")
+    if full_rate_miles:
+        amount = round_money(vehicle.rate_per_mile * full_rate_miles, currency)
+        limit = ""
+        if vehicle.threshold_miles is not None and beyond:
+            limit = f" (the rate for the first {say.miles(vehicle.threshold_miles)} in the tax year)"
+        lines.append(Line(
+            "mileage", EXPENSE, vehicle.rate_per_mile, amount,
+            f"{vehicle.label} mileage: {say.miles(full_rate_miles)} at {say.rate(vehicle.rate_per_mile, currency)} "
+            f"a mile = {say.money(amount, currency)}{limit}.{earlier if not beyond else ''}",
+            quantity=full_rate_miles,
+        ))
+    if beyond:
+        assert vehicle.rate_beyond_threshold is not None and vehicle.threshold_miles is not None
+        rate = vehicle.rate_beyond_threshold
+        amount = round_money(rate * beyond, currency)
+        lines.append(Line(
+            "mileage", EXPENSE, rate, amount,
+            f"{vehicle.label} mileage beyond {say.miles(vehicle.threshold_miles)} in the tax year: "
+            f"{say.miles(beyond)} at {say.rate(rate, currency)} a mile = {say.money(amount, currency)}.{earlier}",
+            quantity=beyond,
+        ))
+    if claim.passengers and passenger_rate > 0:
+        passenger_miles = claim.passengers * claim.miles
+        amount = round_money(passenger_rate * passenger_miles, currency)
+        people = "passenger" if claim.passengers == 1 else "passengers"
+        lines.append(Line(
+            "passenger", EXPENSE, passenger_rate, amount,
+            f"Passengers: {claim.passengers} {people} for {say.miles(claim.miles)} = "
+            f"{passenger_miles:,} passenger miles at {say.rate(passenger_rate, currency)} a passenger mile = "
+            f"{say.money(amount, currency)}.",
+            quantity=passenger_miles,
+        ))
+    return lines
+
+
+def _at_cost(version: CardVersion, claims: tuple[ExpenseClaim, ...], currency: str) -> list[Line]:
+    rules = version.expenses
+    lines: list[Line] = []
+    used: dict[str, Decimal] = {}
+    problems: list[FieldProblem] = []
+    for index, claim in enumerate(claims):
+        place = f"expenses[{index}]"
+        try:
+            category = version.category(claim.category, f"{place}.category")
+        except Invalid as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            amount = parse_amount(claim.amount, currency, what=f"{place}.amount")
+        except MoneyError as exc:
+            problems.append(FieldProblem(f"{place}.amount", str(exc)))
+            continue
+        if amount <= 0:
+            problems.append(FieldProblem(f"{place}.amount", f"must be more than 0 (got {claim.amount})"))
+            continue
+        threshold = rules.receipt_required_above
+        receipt = (claim.receipt or "").strip()
+        if threshold is not None and amount > threshold and not receipt:
+            problems.append(FieldProblem(
+                f"{place}.receipt",
+                f"a receipt reference is needed for {category.label.lower()} above "
+                f"{say.money(threshold, currency)} (claimed {say.money(amount, currency)})",
+            ))
+            continue
+        receipt_note = f" (receipt {receipt})" if receipt else ""
+        paid = amount
+        if category.daily_cap is not None:
+            room = max(Decimal(0), category.daily_cap - used.get(category.key, Decimal(0)))
+            paid = min(amount, room)
+            used[category.key] = used.get(category.key, Decimal(0)) + paid
+        if paid < amount:
+            text = (f"{category.label}: you spent {say.money(amount, currency)}{receipt_note}; we pay back up to "
+                    f"{say.money(category.daily_cap or Decimal(0), currency)} a day, so "
+                    f"{say.money(paid, currency)}.")
+        else:
+            text = f"{category.label}: {say.money(amount, currency)} paid back at cost{receipt_note}."
+        lines.append(Line("expense", EXPENSE, amount, paid, text, quantity=1))
+    if problems:
+        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    return lines
+
+
+__all__ = [
+    "EXPENSE",
+    "FEE",
+    "ExpenseClaim",
+    "Line",
+    "MileageClaim",
+    "Quote",
+    "QuoteInput",
+    "calculate",
+    "invalid_field",
+]

@@ -1,0 +1,44 @@
+"""The authenticated caller, as the services see it (no HTTP here).
+
+Services receive an ``Actor`` so they can enforce the rules that are about *who* (a record is never
+approved by the token that recorded it; a lead works only on their projects; a participant reads only
+their own data) and so every audit event names a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.db.models import Role
+from ledger.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Actor:
+    token_id: int | None
+    name: str
+    role: Role
+    project_ids: tuple[int, ...] | None = None  # lead scope; None means every project
+    participant_id: int | None = None  # set for participant tokens
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        """For the CLI and the demo: acts as an administrator, with no token."""
+        return cls(token_id=None, name=name, role=Role.ADMIN)
+
+    def can_see_project(self, project_id: int) -> bool:
+        if self.role in (Role.ADMIN, Role.AUDITOR, Role.FINANCE):
+            return True
+        if self.role == Role.LEAD:
+            return self.project_ids is None or project_id in self.project_ids
+        return False
+
+    def ensure_project(self, project_id: int) -> None:
+        """Raise ``Forbidden`` unless this caller may work on ``project_id``."""
+        if not self.can_see_project(project_id):
+            raise Forbidden(f"this token may not work on project {project_id}")
+
+    def ensure_participant(self, participant_id: int) -> None:
+        """A participant token reads only its own participant; other roles are checked by route guards."""
+        if self.role == Role.PARTICIPANT and self.participant_id != participant_id:
+            raise Forbidden("a participant token can only read its own participant's data")

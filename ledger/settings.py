@@ -1,0 +1,29 @@
+"""Configuration from the environment, with safe defaults so ``ledger demo`` needs nothing set."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_FILE = "ledger.db"
+
+
+def default_database_url() -> str:
+    """``LEDGER_DATABASE_URL`` or a SQLite file in the working folder."""
+    return os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_DATABASE_FILE).resolve()}"
+
+
+def extra_card_dirs() -> list[Path]:
+    """Folders of the organisation's own rate cards (``LEDGER_RATE_CARDS``, separated by ``os.pathsep``)."""
+    raw = os.environ.get("LEDGER_RATE_CARDS", "")
+    return [Path(part) for part in raw.split(os.pathsep) if part]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(database_url=default_database_url())
