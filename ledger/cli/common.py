@@ -9,6 +9,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from ledger.errors import LedgerError
+from ledger.rates.loader import CardError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,6 +28,9 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except CardError as exc:
+            fail("a rate card could not be loaded:\n" + "\n".join(f"  - {p}" for p in exc.problems))
+            raise AssertionError("unreachable") from None
         except LedgerError as exc:
             lines = [exc.detail]
             if len(exc.problems) > 1:

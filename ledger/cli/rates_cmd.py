@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from ledger.cli.common import fail, friendly_errors
 from ledger.money import display_amount, display_rate
 from ledger.rates.explain import duration
 from ledger.rates.loader import CardError, check_card_file
-from ledger.rates.model import BANDED, FIXED, RateCard
+from ledger.rates.model import BANDED, RateCard
 from ledger.rates.registry import default_registry
 
 
@@ -62,14 +63,14 @@ def describe_card(card: RateCard) -> str:
     for version in card.versions:
         out += ["", f"Version in force from {version.effective_from.isoformat()}", "  Activities:"]
         for rule in version.activities.values():
-            if rule.pricing == FIXED:
-                pay = f"fixed fee {display_amount(rule.fixed_fee or 0, c)}"  # type: ignore[arg-type]
+            if rule.fixed_fee is not None:
+                pay = f"fixed fee {display_amount(rule.fixed_fee, c)}"
             elif rule.pricing == BANDED:
                 pay = "; ".join(
                     f"up to {duration(b.up_to_minutes)}: {display_amount(b.fee, c)}" for b in rule.bands
                 ) + " (the last band also applies above its limit)"
             else:
-                pay = f"{display_rate(rule.hourly_rate or 0, c)} an hour"  # type: ignore[arg-type]
+                pay = f"{display_rate(rule.hourly_rate or Decimal(0), c)} an hour"
             out.append(f"    {rule.key:<18} {rule.label}: {pay}")
         if version.roles:
             out.append("  Roles (multiplier on involvement time): " + ", ".join(

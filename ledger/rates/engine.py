@@ -321,9 +321,10 @@ def _expenses(version: CardVersion, request: QuoteInput, currency: str) -> list[
             "data and printing costs.",
             quantity=1,
         ))
-    if request.mileage is not None and request.mileage.miles > 0:
-        vehicle = version.vehicle(request.mileage.vehicle)
-        lines.extend(_mileage(vehicle, request.mileage, rules.passenger_rate_per_mile, currency))
+    if request.mileage is not None:
+        vehicle = version.vehicle(request.mileage.vehicle)  # an unknown vehicle is refused even for 0 miles
+        if request.mileage.miles > 0:
+            lines.extend(_mileage(vehicle, request.mileage, rules.passenger_rate_per_mile, currency))
     lines.extend(_at_cost(version, request.expenses, currency))
     return lines
 

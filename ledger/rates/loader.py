@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -206,6 +206,10 @@ def parse_card(data: dict[str, Any], file: str) -> RateCard:
                 reader.problem("", "must be a table")
                 continue
             start = raw.get("effective_from")
+            if isinstance(start, datetime):
+                reader.problem("effective_from", f"must be a date such as {start.date().isoformat()}, "
+                                                 "without a time of day")
+                start = None
             if isinstance(start, date):
                 reader.version = f"version from {start.isoformat()}"
                 if previous is not None and start <= previous:
@@ -385,6 +389,10 @@ def load_card(path: Path) -> RateCard:
         raise CardError([CardProblem(name, "", "", f"not valid TOML: {exc}")]) from None
     except UnicodeDecodeError:
         raise CardError([CardProblem(name, "", "", "not a UTF-8 text file")]) from None
+    except IsADirectoryError:
+        raise CardError([CardProblem(name, "", "", "is a folder, not a card file")]) from None
+    except OSError as exc:
+        raise CardError([CardProblem(name, "", "", f"cannot be read: {exc.strerror or exc}")]) from None
     return parse_card(data, name)
 
 
@@ -406,14 +414,12 @@ def _money(value: Decimal) -> str:
 
 def card_to_document(card: RateCard) -> dict[str, Any]:
     """The card as the TOML document that would load back to an equal card."""
-    return {
-        "key": card.key,
-        "name": card.name,
-        "currency": card.currency,
-        "description": card.description,
-        "source": card.source,
-        "versions": [_version_document(v) for v in card.versions],
-    }
+    document: dict[str, Any] = {"key": card.key, "name": card.name, "currency": card.currency}
+    if card.description:
+        document["description"] = card.description
+    document["source"] = card.source
+    document["versions"] = [_version_document(v) for v in card.versions]
+    return document
 
 
 def _version_document(version: CardVersion) -> dict[str, Any]:
