@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ledger import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -23,7 +25,8 @@ MinorUnits = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Timestamps for rows come from the ledger's clock (real time, or the demo's story time)."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

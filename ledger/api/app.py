@@ -1,0 +1,98 @@
+"""The Litestar application factory.
+
+``create_app()`` wires: our engine (SQLite WAL or PostgreSQL via psycopg) inside advanced-alchemy's
+plugin, migrations on start, the ``/api/v1`` router with authentication and the per-request unit of work,
+one error mapping, and the OpenAPI document with interactive docs at ``/api/v1/schema``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from ledger import __version__
+from ledger.api import routes
+from ledger.api.auth import AUTH_DEPENDENCIES, BearerAuthMiddleware
+from ledger.api.database import STATE_KEY, build_database
+from ledger.api.errors import exception_handlers
+from ledger.api.transaction import UnitOfWorkMiddleware
+from ledger.db.engine import make_engine
+from ledger.db.migrate import upgrade as upgrade_database
+from ledger.settings import default_database_url
+
+API_PREFIX = "/api/v1"
+SCHEMA_PATH = f"{API_PREFIX}/schema"
+SECURITY_SCHEME = "BearerToken"
+
+DESCRIPTION = """Fair, prompt, explained payment for people with lived experience who co-produce health and
+care services and research.
+
+Send `Authorization: Bearer <token>` (tokens are made with `ledger token create`). Rate cards and quotes
+are public. Errors are `application/problem+json`. Every POST accepts an `Idempotency-Key` header: a retry
+with the same key and body gets the first response again (with `Idempotent-Replayed: true`)."""
+
+
+def resolve_database_url(database_url: str | None) -> str:
+    return database_url or os.environ.get("LEDGER_DATABASE_URL") or default_database_url()
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Involvement ledger",
+        version=__version__,
+        description=DESCRIPTION,
+        path=SCHEMA_PATH,
+        render_plugins=[
+            SwaggerRenderPlugin(path="/"),
+            ScalarRenderPlugin(path="/scalar"),
+            JsonRenderPlugin(),
+            YamlRenderPlugin(),
+        ],
+        components=Components(
+            security_schemes={
+                SECURITY_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="A token from `ledger token create`, sent as `Authorization: Bearer <token>`.",
+                )
+            }
+        ),
+        security=[{SECURITY_SCHEME: []}],
+        use_handler_docstrings=True,
+    )
+
+
+def create_app(database_url: str | None = None, *, upgrade: bool = True) -> Litestar:
+    """Build the app. The URL comes from the argument, else ``LEDGER_DATABASE_URL``, else a SQLite file.
+
+    With ``upgrade`` (the default) the database is migrated to the latest schema when the app starts, so
+    an empty database just works.
+    """
+    url = resolve_database_url(database_url)
+    engine = make_engine(url)
+    database, plugin = build_database(url, engine)
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=list(routes.ROUTE_HANDLERS),
+        # Authentication first (it names the caller), then the unit of work (it keys idempotency by caller).
+        middleware=[BearerAuthMiddleware(), UnitOfWorkMiddleware()],
+        dependencies=AUTH_DEPENDENCIES,
+    )
+
+    def migrate() -> None:
+        upgrade_database(engine)
+
+    return Litestar(
+        route_handlers=[api],
+        plugins=[plugin],
+        on_startup=[migrate] if upgrade else [],
+        state=State({STATE_KEY: database}),
+        exception_handlers=exception_handlers(),
+        openapi_config=openapi_config(),
+        debug=False,
+    )

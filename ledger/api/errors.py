@@ -1,0 +1,190 @@
+"""The one place where errors become HTTP responses (problem+json, see ``ledger.api.problems``).
+
+Domain errors map by kind: NotFound 404, Invalid (and NoRateInForce) 422, Conflict 409, Forbidden 403,
+Unauthorized 401. Litestar's own validation errors become 422 (not its default 400) naming each field.
+Anything unexpected becomes a 500 that says nothing about the internals, and is logged in full.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from advanced_alchemy import exceptions as aa_exceptions
+from litestar import Request, Response
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy import exc as sa_exc
+
+from ledger.api.problems import FieldError, problem_response
+from ledger.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    LedgerError,
+    NoRateInForce,
+    NotFound,
+    Unauthorized,
+)
+
+logger = logging.getLogger("ledger.api")
+
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="involvement-ledger"'}
+INTERNAL_DETAIL = "Something went wrong on our side. Nothing was saved. The error has been logged; please try again."
+
+# Most specific first: NoRateInForce is an Invalid, so it must be looked at before Invalid.
+_DOMAIN_STATUS: tuple[tuple[type[LedgerError], int, str], ...] = (
+    (NoRateInForce, 422, "no-rate-in-force"),
+    (Invalid, 422, "invalid"),
+    (NotFound, 404, "not-found"),
+    (Conflict, 409, "conflict"),
+    (Forbidden, 403, "forbidden"),
+    (Unauthorized, 401, "unauthorized"),
+)
+
+_MISSING_FIELD = re.compile(r"Object missing required field `(?P<name>[^`]+)`")
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<name>[^`]+)`")
+
+
+def _instance(request: Request[Any, Any, Any]) -> str:
+    return request.url.path
+
+
+def domain_status(exc: LedgerError) -> tuple[int, str]:
+    for cls, status, slug in _DOMAIN_STATUS:
+        if isinstance(exc, cls):
+            return status, slug
+    return 400, "bad-request"
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
+    status, slug = domain_status(exc)
+    headers = BEARER_CHALLENGE if status == 401 else None
+    return problem_response(
+        status,
+        exc.detail,
+        title=exc.title,
+        slug=slug,
+        instance=_instance(request),
+        errors=[FieldError(field=p.field, message=p.message) for p in exc.problems],
+        headers=headers,
+    )
+
+
+def _field_name(key: str, message: str) -> str:
+    """Litestar names the body ``data``; turn its keys into paths the client wrote."""
+    path = "" if key in ("data", "") else key.removeprefix("data.")
+    for pattern in (_MISSING_FIELD, _UNKNOWN_FIELD):
+        found = pattern.search(message)
+        if found:
+            name = found.group("name")
+            return f"{path}.{name}" if path else name
+    return path or "body"
+
+
+def validation_errors(extra: Any) -> list[FieldError]:
+    """Litestar's ``extra`` (a list of ``{message, key, source}``) as field errors."""
+    items: list[Any] = extra if isinstance(extra, list) else [extra] if extra else []
+    errors: list[FieldError] = []
+    for item in items:
+        if isinstance(item, Mapping):
+            message = str(item.get("message", "is not valid"))
+            errors.append(FieldError(field=_field_name(str(item.get("key", "")), message), message=message))
+        else:
+            errors.append(FieldError(field="body", message=str(item)))
+    return errors
+
+
+def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = validation_errors(exc.extra)
+    named = ", ".join(dict.fromkeys(e.field for e in errors)) or "the request"
+    return problem_response(
+        422,
+        f"Please check {named}: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
+        if errors
+        else "The request is not valid.",
+        title="Invalid input",
+        slug="validation",
+        instance=_instance(request),
+        errors=errors,
+    )
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status >= 500:
+        logger.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        return problem_response(status, INTERNAL_DETAIL, instance=_instance(request), headers=headers)
+    if isinstance(exc, ClientException) and isinstance(exc.__cause__, SerializationException):
+        return problem_response(
+            400,
+            f"The request body is not valid JSON ({exc.detail}). Send a JSON object.",
+            title="Malformed request body",
+            slug="malformed-body",
+            instance=_instance(request),
+        )
+    slug: str | None = None
+    detail = exc.detail
+    if status == 401:
+        headers.update(BEARER_CHALLENGE)
+        slug = "unauthorized"
+    elif status == 404:
+        detail = f"There is nothing at {request.method} {request.url.path}."
+    elif status == 405:
+        allowed = headers.get("allow") or headers.get("Allow")
+        detail = f"{request.method} is not allowed here" + (f"; use {allowed}." if allowed else ".")
+    return problem_response(status, detail, slug=slug, instance=_instance(request), headers=headers)
+
+
+def handle_repository_error(request: Request[Any, Any, Any], exc: aa_exceptions.RepositoryError) -> Response[Any]:
+    if isinstance(exc, aa_exceptions.NotFoundError):
+        return problem_response(
+            404, "The item asked for does not exist.", slug="not-found", instance=_instance(request)
+        )
+    if isinstance(exc, aa_exceptions.IntegrityError):
+        return handle_integrity_error(request, exc)
+    return handle_unexpected(request, exc)
+
+
+def handle_integrity_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A database constraint refused the change: usually two requests racing for the same thing."""
+    logger.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        409,
+        "The change conflicts with data saved at the same time (for example a duplicate). Nothing was "
+        "saved; reload and try again.",
+        title="Conflict with the current state",
+        slug="conflict",
+        instance=_instance(request),
+    )
+
+
+def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.error("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        503,
+        "The database is busy or unavailable. Nothing was saved; please try again shortly.",
+        instance=_instance(request),
+        headers={"Retry-After": "5"},
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, INTERNAL_DETAIL, instance=_instance(request))
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """The mapping given to the app; Litestar picks the most specific class in each exception's MRO."""
+    return {
+        LedgerError: handle_domain_error,
+        ValidationException: handle_validation_error,
+        HTTPException: handle_http_exception,
+        aa_exceptions.RepositoryError: handle_repository_error,
+        sa_exc.IntegrityError: handle_integrity_error,
+        sa_exc.OperationalError: handle_database_unavailable,
+        Exception: handle_unexpected,
+    }

@@ -1,0 +1,124 @@
+"""``ledger db upgrade``, and the database plumbing every command shares (the ``--database`` option,
+opening the engine, and turning errors into one clear line instead of a traceback)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from ledger.db.engine import is_sqlite, make_engine, normalise_url
+from ledger.db.migrate import upgrade
+from ledger.errors import LedgerError
+from ledger.settings import default_database_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def database_option(func: F) -> F:
+    """``--database URL`` (else ``LEDGER_DATABASE_URL``, else ``ledger.db`` in the working folder)."""
+    return click.option(
+        "--database",
+        "database_url",
+        metavar="URL",
+        default=None,
+        help="Database URL, e.g. sqlite:///ledger.db or postgresql://user@host/ledger. "
+        "Default: $LEDGER_DATABASE_URL, else ledger.db in this folder.",
+    )(func)
+
+
+def resolve_url(database_url: str | None) -> str:
+    return database_url or os.environ.get("LEDGER_DATABASE_URL") or default_database_url()
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable database URL)"
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+@contextmanager
+def cli_errors(url: str) -> Iterator[None]:
+    """Report expected failures as ``Error: ...`` with a non-zero exit, never as a traceback."""
+    try:
+        yield
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ArgumentError:
+        raise click.ClickException(f"{url!r} is not a database URL I understand") from None
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"could not use the database at {describe_url(url)}: {_first_line(exc)}") from None
+    except ModuleNotFoundError as exc:
+        missing = f"a database driver is missing ({exc.name}); for PostgreSQL install psycopg"
+        raise click.ClickException(missing) from None
+
+
+def open_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (``None`` for other databases and in-memory SQLite)."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def ensure_migrated(engine: Engine, url: str) -> None:
+    """Refuse to read a database that has never been set up, with the command that sets it up."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise click.ClickException(f"there is no database file at {path}; create it with: ledger db upgrade")
+    if not inspect(engine).has_table("alembic_version"):
+        raise click.ClickException(
+            f"the database at {describe_url(url)} has no ledger tables yet; set it up with: ledger db upgrade"
+        )
+
+
+def current_revision(engine: Engine) -> str:
+    with engine.connect() as connection:
+        from alembic.runtime.migration import MigrationContext
+
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ", ".join(heads) or "none"
+
+
+@click.group("db")
+def db_group() -> None:
+    """Set up and upgrade the database."""
+
+
+@db_group.command("upgrade")
+@database_option
+def upgrade_command(database_url: str | None) -> None:
+    """Bring the database up to the latest schema (safe to run any time)."""
+    url = resolve_url(database_url)
+    with cli_errors(url):
+        engine = open_engine(url)
+        try:
+            upgrade(engine)
+            click.echo(f"Database at {describe_url(url)} is up to date (revision {current_revision(engine)}).")
+        finally:
+            engine.dispose()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(db_group)

@@ -1,0 +1,135 @@
+"""Fixtures for API tests, reusable by every controller's tests.
+
+* ``client``: a ``TestClient`` over a fresh, migrated SQLite database (one file per test).
+* ``app_factory(extra_handlers=(), url=None, upgrade=True)``: build another app (e.g. with probe routes).
+* ``api_handlers``: override in a test module to add controllers to the default ``app``/``client``.
+* ``make_token(role, name=None, project_ids=None, participant_id=None) -> str``: a token made directly
+  in the app's database; ``auth(token) -> dict`` gives the ``Authorization`` header.
+* ``session_factory``: sessions on the app's own database, to arrange or inspect data.
+* ``backend_database_url``: SQLite, and PostgreSQL too when ``LEDGER_TEST_DATABASE_URL`` is set (a
+  private database created for the test and dropped after). Override ``database_url`` with it to run a
+  module on both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.api import routes
+from ledger.api.app import create_app
+from ledger.api.database import STATE_KEY, LedgerDatabase
+from ledger.db.engine import transaction
+from ledger.db.models import Role
+from ledger.security.tokens import create_token
+
+PG_ENV = "LEDGER_TEST_DATABASE_URL"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def private_postgres_database(prefix: str) -> Iterator[str]:
+    """Create a database of our own on the test server, yield its URL, drop it afterwards."""
+    import psycopg
+
+    base = os.environ[PG_ENV]
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(base).set(drivername="postgresql")
+    conninfo = admin_url.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set")
+    yield from private_postgres_database("ledger_platform")
+
+
+@pytest.fixture
+def api_handlers() -> Sequence[Any]:
+    """Extra controllers for the default ``app``; override in a module to add probe routes."""
+    return ()
+
+
+@pytest.fixture
+def app_factory(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Litestar]:
+    def make(*, extra_handlers: Sequence[Any] = (), url: str | None = None, upgrade: bool = True) -> Litestar:
+        if extra_handlers:
+            monkeypatch.setattr(routes, "ROUTE_HANDLERS", [*routes.ROUTE_HANDLERS, *extra_handlers])
+        return create_app(url or database_url, upgrade=upgrade)
+
+    return make
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Litestar], api_handlers: Sequence[Any]) -> Litestar:
+    return app_factory(extra_handlers=api_handlers)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def ledger_db(app: Litestar) -> LedgerDatabase:
+    database: LedgerDatabase = app.state[STATE_KEY]
+    return database
+
+
+@pytest.fixture
+def session_factory(ledger_db: LedgerDatabase) -> sessionmaker[Session]:
+    return ledger_db.session_factory
+
+
+@pytest.fixture
+def make_token(client: TestClient[Litestar], session_factory: sessionmaker[Session]) -> Callable[..., str]:
+    """``make_token(role, name=None, project_ids=None, participant_id=None) -> secret``."""
+
+    def make(
+        role: Role | str,
+        *,
+        name: str | None = None,
+        project_ids: Sequence[int] | None = None,
+        participant_id: int | None = None,
+    ) -> str:
+        with transaction(session_factory) as session:
+            _token, secret = create_token(
+                session, name or f"test {Role(role).value}", role, project_ids, participant_id
+            )
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def auth() -> Callable[[str], dict[str, str]]:
+    """``auth(token) -> {"Authorization": "Bearer <token>"}``."""
+    return bearer

@@ -1,0 +1,223 @@
+"""Idempotency-Key: replay the first answer, refuse a reused key, never run one request twice at once."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import pytest
+from litestar import Controller, Litestar, post
+from litestar.testing import TestClient
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.api.auth import PUBLIC_ROUTE, require_roles
+from ledger.db.base import utcnow
+from ledger.db.engine import transaction
+from ledger.db.models import IdempotencyRecord, Project, Role
+from ledger.errors import invalid_field
+
+Auth = Callable[[str], dict[str, str]]
+
+
+class ProjectIn(msgspec.Struct):
+    code: str
+
+
+class Gate:
+    """Lets a test hold a request inside its handler (no sleeps, no timing)."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+
+GATE = Gate()
+FLAKY: dict[str, int] = {"failures_left": 0}
+
+
+def new_project(session: Session, code: str) -> dict[str, Any]:
+    project = Project(code=code, name=code, rate_card="nihr-style", currency="GBP")
+    session.add(project)
+    session.flush()
+    return {"id": project.id, "code": code, "nonce": uuid.uuid4().hex}
+
+
+class IdempotencyProbe(Controller):
+    path = "/probe"
+
+    @post("/projects", guards=[require_roles(Role.LEAD)], sync_to_thread=True)
+    def create(self, data: ProjectIn, db_session: Session) -> dict[str, Any]:
+        if data.code == "":
+            raise invalid_field("code", "must not be empty")
+        if FLAKY["failures_left"] > 0:
+            FLAKY["failures_left"] -= 1
+            raise RuntimeError("temporary failure")
+        return new_project(db_session, data.code)
+
+    @post("/slow", guards=[require_roles(Role.LEAD)], sync_to_thread=True)
+    def slow(self, data: ProjectIn, db_session: Session) -> dict[str, Any]:
+        GATE.entered.set()
+        assert GATE.release.wait(timeout=60), "the test never released the gate"
+        return new_project(db_session, data.code)
+
+    @post("/public-nonce", sync_to_thread=False, **PUBLIC_ROUTE)
+    def public_nonce(self) -> dict[str, str]:
+        return {"nonce": uuid.uuid4().hex}
+
+
+@pytest.fixture
+def api_handlers() -> Sequence[Any]:
+    return [IdempotencyProbe]
+
+
+@pytest.fixture
+def database_url(backend_database_url: str) -> str:
+    return backend_database_url
+
+
+@pytest.fixture(autouse=True)
+def fresh_probe_state() -> Iterator[None]:
+    global GATE
+    GATE = Gate()
+    FLAKY["failures_left"] = 0
+    yield
+    GATE.release.set()
+
+
+def projects(factory: sessionmaker[Session]) -> int:
+    with transaction(factory) as session:
+        return session.scalar(select(func.count()).select_from(Project)) or 0
+
+
+def test_same_key_same_body_replays_the_first_response(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "a1"}
+    first = client.post("/api/v1/probe/projects", json={"code": "P1"}, headers=headers)
+    second = client.post("/api/v1/probe/projects", json={"code": "P1"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.content == first.content
+    assert second.headers["content-type"] == first.headers["content-type"]
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert projects(session_factory) == 1
+
+
+def test_same_key_different_body_is_409(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "a2"}
+    assert client.post("/api/v1/probe/projects", json={"code": "P1"}, headers=headers).status_code == 201
+    response = client.post("/api/v1/probe/projects", json={"code": "P2"}, headers=headers)
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["title"] == "Idempotency key reused"
+    assert projects(session_factory) == 1
+
+
+def test_keys_belong_to_a_token(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    one = client.post(
+        "/api/v1/probe/projects", json={"code": "A"}, headers={**auth(make_token("lead")), "Idempotency-Key": "shared"}
+    )
+    two = client.post(
+        "/api/v1/probe/projects", json={"code": "B"}, headers={**auth(make_token("lead")), "Idempotency-Key": "shared"}
+    )
+    assert one.status_code == two.status_code == 201
+    assert projects(session_factory) == 2
+
+
+def test_client_errors_are_replayed_and_server_errors_free_the_key(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "bad-then-same"}
+    first = client.post("/api/v1/probe/projects", json={"code": ""}, headers=headers)
+    again = client.post("/api/v1/probe/projects", json={"code": ""}, headers=headers)
+    assert first.status_code == again.status_code == 422
+    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+
+    FLAKY["failures_left"] = 1
+    retry_headers = {**headers, "Idempotency-Key": "crash-then-retry"}
+    crashed = client.post("/api/v1/probe/projects", json={"code": "R"}, headers=retry_headers)
+    assert crashed.status_code == 500
+    retried = client.post("/api/v1/probe/projects", json={"code": "R"}, headers=retry_headers)
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    assert projects(session_factory) == 1
+
+
+def test_concurrent_duplicate_gets_409_in_progress(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "same-time"}
+    results: dict[str, Any] = {}
+
+    def first_request() -> None:
+        results["first"] = client.post("/api/v1/probe/slow", json={"code": "S"}, headers=headers)
+
+    worker = threading.Thread(target=first_request)
+    worker.start()
+    assert GATE.entered.wait(timeout=60)
+    duplicate = client.post("/api/v1/probe/slow", json={"code": "S"}, headers=headers)
+    GATE.release.set()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+
+    assert duplicate.status_code == 409
+    assert duplicate.json()["title"] == "Request already in progress"
+    assert results["first"].status_code == 201
+    replay = client.post("/api/v1/probe/slow", json={"code": "S"}, headers=headers)
+    assert replay.status_code == 201 and replay.content == results["first"].content
+    assert projects(session_factory) == 1
+
+
+def test_abandoned_pending_key_is_taken_over(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "orphan"}
+    GATE.release.set()
+    assert client.post("/api/v1/probe/slow", json={"code": "O"}, headers=headers).status_code == 201
+    with transaction(session_factory) as session:  # make it look like a request that died mid-way, long ago
+        session.execute(update(IdempotencyRecord).values(status_code=0, created_at=utcnow() - timedelta(hours=1)))
+        session.execute(Project.__table__.delete())
+    response = client.post("/api/v1/probe/slow", json={"code": "O"}, headers=headers)
+    assert response.status_code == 201 and "idempotent-replayed" not in response.headers
+    assert projects(session_factory) == 1
+
+
+def test_anonymous_keys_work_on_public_routes(client: TestClient[Litestar]) -> None:
+    first = client.post("/api/v1/probe/public-nonce", headers={"Idempotency-Key": "anon"})
+    second = client.post("/api/v1/probe/public-nonce", headers={"Idempotency-Key": "anon"})
+    other = client.post("/api/v1/probe/public-nonce", headers={"Idempotency-Key": "anon-2"})
+    assert first.status_code == 201 and second.content == first.content
+    assert other.content != first.content
+
+
+@pytest.mark.parametrize("key", ["", "   ", "x" * 201, b"caf\xe9", "tab\there"])
+def test_bad_keys_are_422(
+    client: TestClient[Litestar],
+    make_token: Callable[..., str],
+    auth: Auth,
+    session_factory: sessionmaker[Session],
+    key: str | bytes,
+) -> None:
+    headers = {**auth(make_token("lead")), "Idempotency-Key": key}
+    response = client.post("/api/v1/probe/projects", json={"code": "K"}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert projects(session_factory) == 0
+
+
+def test_without_a_key_nothing_is_stored(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    headers = auth(make_token("lead"))
+    assert client.post("/api/v1/probe/projects", json={"code": "N1"}, headers=headers).status_code == 201
+    assert client.post("/api/v1/probe/projects", json={"code": "N2"}, headers=headers).status_code == 201
+    with transaction(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
