@@ -1,0 +1,120 @@
+"""A participant's balance: what they are owed now, what has been paid, and what they declined.
+
+Computed from the postings with SQL sums, never from a stored running total, so the balance always agrees
+with the ledger it summarises:
+
+* owed = minus the sum of their payable account (credits are what we owe; payments debit it);
+* paid = the sum of payment entries' debits on their payable account, less returned payments;
+* declined = minus the sum of their foregone account (recognised value they chose not to take), with the
+  time it covered from the minutes on the project-side fee postings.
+
+Fees and expenses are always kept apart: fees may matter for benefits and tax, expenses never do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ledger.db.models import (
+    AccountKind,
+    Activity,
+    Category,
+    EntryKind,
+    JournalEntry,
+    Participant,
+    Posting,
+    Record,
+    Role,
+)
+from ledger.errors import Forbidden, NotFound
+from ledger.involvement.access import ensure_role, visible_project_ids
+from ledger.involvement.schemas import BalanceOut, CurrencyBalance, Declined, FeesExpenses
+from ledger.money import Money
+from ledger.security.actor import Actor
+
+HOME_CURRENCY = "GBP"  # shown first when a participant has figures in more than one currency
+PAID_KINDS = (EntryKind.PAYMENT, EntryKind.RETURN)
+
+
+def _sums(session: Session, participant_id: int) -> dict[str, dict[str, int]]:
+    """Per currency: the sums the balance needs, in minor units."""
+    payable = Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE
+    foregone = Posting.account_kind == AccountKind.PARTICIPANT_FOREGONE
+    fee = Posting.category == Category.FEE
+    expense = Posting.category == Category.EXPENSE
+    paid = JournalEntry.kind.in_([k.value for k in PAID_KINDS])
+
+    def total(*conditions: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((and_(*conditions), Posting.amount_minor), else_=0)), 0)
+
+    query = (
+        select(
+            Posting.currency,
+            total(payable, fee).label("payable_fees"),
+            total(payable, expense).label("payable_expenses"),
+            total(payable, fee, paid).label("paid_fees"),
+            total(payable, expense, paid).label("paid_expenses"),
+            total(foregone, fee).label("foregone_fees"),
+            total(foregone, expense).label("foregone_expenses"),
+            func.coalesce(func.sum(case(
+                (Posting.account_kind == AccountKind.PROJECT_FOREGONE, Posting.minutes), else_=0)), 0
+            ).label("declined_minutes"),
+        )
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.participant_id == participant_id)
+        .group_by(Posting.currency)
+    )
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in session.execute(query).mappings():
+        result[row["currency"]] = {key: int(value or 0) for key, value in row.items() if key != "currency"}
+    return result
+
+
+def _pair(fees_minor: int, expenses_minor: int, currency: str) -> FeesExpenses:
+    fees = Money.from_minor(fees_minor, currency)
+    expenses = Money.from_minor(expenses_minor, currency)
+    return FeesExpenses(fees=fees.text(), expenses=expenses.text(), total=(fees + expenses).text())
+
+
+def _in_currency(currency: str, sums: dict[str, int]) -> CurrencyBalance:
+    return CurrencyBalance(
+        currency=currency,
+        owed=_pair(-sums.get("payable_fees", 0), -sums.get("payable_expenses", 0), currency),
+        paid=_pair(sums.get("paid_fees", 0), sums.get("paid_expenses", 0), currency),
+        declined=Declined(
+            fees=Money.from_minor(-sums.get("foregone_fees", 0), currency).text(),
+            expenses=Money.from_minor(-sums.get("foregone_expenses", 0), currency).text(),
+            minutes=sums.get("declined_minutes", 0),
+        ),
+    )
+
+
+def participant_balance(session: Session, actor: Actor, participant_id: int) -> BalanceOut:
+    """Owed, paid and declined for one participant.
+
+    Finance, auditors and administrators read any balance; a participant token only its own; a lead
+    limited to some projects reads the balance of people with a record in one of those projects.
+    """
+    ensure_role(actor, Role.LEAD, Role.FINANCE, Role.AUDITOR, Role.PARTICIPANT, doing="read balances")
+    actor.ensure_participant(participant_id)
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound(f"There is no participant with id {participant_id}.")
+    scope = visible_project_ids(actor)
+    if scope is not None:
+        involved = session.scalar(
+            select(Record.id).join(Activity, Activity.id == Record.activity_id)
+            .where(Record.participant_id == participant_id, Activity.project_id.in_(scope)).limit(1)
+        ) if scope else None
+        if involved is None:
+            raise Forbidden("This token may read balances only of people involved in its projects.")
+    sums = _sums(session, participant.id)
+    currencies = sorted(sums, key=lambda c: (c != HOME_CURRENCY, c)) or [HOME_CURRENCY]
+    balances = [_in_currency(c, sums.get(c, {})) for c in currencies]
+    first = balances[0]
+    return BalanceOut(participant=participant.id, reference=participant.reference, currency=first.currency,
+                      owed=first.owed, paid=first.paid, declined=first.declined, other_currencies=balances[1:])

@@ -1,0 +1,336 @@
+"""Participants: the people paid for involvement, how they want to be paid, and what to warn them about.
+
+Bank details are kept only because the bank file needs them. Everything that leaves this module for a
+person (responses, audit events) carries them masked (``mask_bank``), so an account number can never be
+read back through the API, the audit trail or a log line.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from advanced_alchemy.filters import LimitOffset, OrderBy
+from advanced_alchemy.repository import SQLAlchemySyncRepository
+from msgspec import UNSET
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.orm import Session
+
+from ledger.audit import record_event
+from ledger.db.models import Participant, PaymentPreference, Role, WatchLimit
+from ledger.errors import FieldProblem, Invalid, NotFound
+from ledger.involvement.access import ensure_role
+from ledger.involvement.schemas import (
+    BankIn,
+    BankOut,
+    OrganisationIn,
+    OrganisationOut,
+    ParticipantCreate,
+    ParticipantOut,
+    ParticipantUpdate,
+    WatchLimitIn,
+    WatchLimitOut,
+)
+from ledger.money import Money, MoneyError, parse_amount
+from ledger.security.actor import Actor
+from ledger.security.masking import mask_bank
+
+# Watch limits mirror UK benefit and tax thresholds (ESA permitted work, Carer's Allowance, the trading
+# allowance), which are set in pounds.
+WATCH_CURRENCY = "GBP"
+NEEDS_BANK = (PaymentPreference.BANK_TRANSFER, PaymentPreference.EXPENSES_ONLY)
+_SEPARATORS = re.compile(r"[\s-]")
+MAX_TEXT = {"name": 200, "preferred_name": 200, "email": 320, "phone": 40}
+
+
+class ParticipantRepository(SQLAlchemySyncRepository[Participant]):
+    model_type = Participant
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    items: list[Participant]
+    total: int
+
+
+@dataclass
+class _Desired:
+    """The participant as it should be after a create or patch, before it is checked and written."""
+
+    name: str
+    preferred_name: str | None
+    email: str | None
+    phone: str | None
+    payment_preference: str
+    bank: BankIn | None
+    organisation: OrganisationIn | None
+    watch_limits: list[WatchLimitIn] | None  # None: keep the stored ones
+    statement_style: str
+
+
+# ----------------------------------------------------------------------------------------- checks
+
+
+def normalise_sort_code(raw: str) -> str | None:
+    digits = _SEPARATORS.sub("", raw)
+    return digits if len(digits) == 6 and digits.isdigit() else None
+
+
+def normalise_account_number(raw: str) -> str | None:
+    digits = _SEPARATORS.sub("", raw)
+    return digits if len(digits) == 8 and digits.isdigit() else None
+
+
+def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str, int, str]] | None]:
+    """Every rule at once; returns the normalised bank details and watch limits (amounts in pence)."""
+    problems: list[FieldProblem] = []
+    if not want.name.strip():
+        problems.append(FieldProblem("name", "must not be empty"))
+    for field_name, longest in MAX_TEXT.items():
+        value = getattr(want, field_name)
+        if value is not None and len(value) > longest:
+            problems.append(FieldProblem(field_name, f"must be at most {longest} characters"))
+    if want.email is not None and want.email.strip() and "@" not in want.email:
+        problems.append(FieldProblem("email", "is not an email address (it has no @)"))
+    preference = PaymentPreference(want.payment_preference)
+    bank: tuple[str, str, str] | None = None
+    if want.bank is None:
+        if preference in NEEDS_BANK:
+            why = "to pay by bank transfer" if preference == PaymentPreference.BANK_TRANSFER else (
+                "because expenses are paid back by bank transfer")
+            problems.append(FieldProblem("bank", f"bank details are needed {why}"))
+    else:
+        sort_code = normalise_sort_code(want.bank.sort_code)
+        account = normalise_account_number(want.bank.account_number)
+        if not want.bank.account_name.strip():
+            problems.append(FieldProblem("bank.account_name", "the name on the account is needed"))
+        elif len(want.bank.account_name) > 200:
+            problems.append(FieldProblem("bank.account_name", "must be at most 200 characters"))
+        if sort_code is None:
+            problems.append(FieldProblem("bank.sort_code", "must be 6 digits, such as 12-34-56"))
+        if account is None:
+            problems.append(FieldProblem("bank.account_number", "must be 8 digits"))
+        if sort_code and account:
+            bank = (want.bank.account_name.strip(), sort_code, account)
+    if preference == PaymentPreference.ORGANISATION:
+        if want.organisation is None:
+            problems.append(FieldProblem("organisation", "say which organisation should be paid (its name)"))
+        elif not want.organisation.name.strip():
+            problems.append(FieldProblem("organisation.name", "must not be empty"))
+    if want.organisation is not None and len(want.organisation.name) > 200:
+        problems.append(FieldProblem("organisation.name", "must be at most 200 characters"))
+    if want.organisation is not None and want.organisation.reference and len(want.organisation.reference) > 100:
+        problems.append(FieldProblem("organisation.reference", "must be at most 100 characters"))
+    limits: list[tuple[str, int, str]] | None = None
+    if want.watch_limits is not None:
+        limits = []
+        for index, wanted in enumerate(want.watch_limits):
+            place = f"watch_limits[{index}]"
+            try:
+                amount = parse_amount(wanted.amount, WATCH_CURRENCY, what=f"{place}.amount")
+            except MoneyError as exc:
+                problems.append(FieldProblem(f"{place}.amount", str(exc)))
+                continue
+            if amount <= 0:
+                problems.append(FieldProblem(f"{place}.amount", "must be more than 0"))
+                continue
+            if not wanted.label.strip():
+                problems.append(FieldProblem(f"{place}.label", "say what the limit is for, e.g. ESA permitted work"))
+                continue
+            if len(wanted.label) > 200:
+                problems.append(FieldProblem(f"{place}.label", "must be at most 200 characters"))
+                continue
+            limits.append((wanted.period, Money(amount, WATCH_CURRENCY).minor, wanted.label.strip()))
+    if problems:
+        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    return bank, limits
+
+
+def _apply(session: Session, participant: Participant, want: _Desired) -> None:
+    bank, limits = _check(want)
+    participant.name = want.name.strip()
+    participant.preferred_name = _blank_to_none(want.preferred_name)
+    participant.email = _blank_to_none(want.email)
+    participant.phone = _blank_to_none(want.phone)
+    participant.payment_preference = want.payment_preference
+    participant.statement_style = want.statement_style
+    participant.bank_account_name, participant.bank_sort_code, participant.bank_account_number = (
+        bank if bank is not None else (None, None, None)
+    )
+    org = want.organisation
+    participant.organisation_name = org.name.strip() if org is not None else None
+    participant.organisation_reference = _blank_to_none(org.reference) if org is not None else None
+    if limits is not None:
+        participant.watch_limits = [
+            WatchLimit(period=period, amount_minor=minor, currency=WATCH_CURRENCY, label=label)
+            for period, minor, label in limits
+        ]
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+# -------------------------------------------------------------------------------------- services
+
+
+def create_participant(session: Session, actor: Actor, data: ParticipantCreate) -> Participant:
+    """Add a participant with a generated reference (P-0001) and audit it (bank details masked)."""
+    ensure_role(actor, Role.LEAD, doing="add participants")
+    participant = Participant(reference=f"new-{secrets.token_hex(6)}", watch_limits=[])
+    _apply(session, participant, _Desired(
+        name=data.name, preferred_name=data.preferred_name, email=data.email, phone=data.phone,
+        payment_preference=data.payment_preference, bank=data.bank, organisation=data.organisation,
+        watch_limits=data.watch_limits, statement_style=data.statement_style,
+    ))
+    session.add(participant)
+    session.flush()
+    participant.reference = f"P-{participant.id:04d}"
+    session.flush()
+    record_event(session, actor, "participant.create", "participant", participant.id, None, snapshot(participant))
+    return participant
+
+
+def get_participant(session: Session, actor: Actor, participant_id: int) -> Participant:
+    """One participant; a participant token may read only its own."""
+    ensure_role(actor, Role.LEAD, Role.AUDITOR, Role.PARTICIPANT, doing="read participants")
+    actor.ensure_participant(participant_id)
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound(f"There is no participant with id {participant_id}.")
+    return participant
+
+
+def list_participants(
+    session: Session,
+    actor: Actor,
+    *,
+    limit: int,
+    offset: int,
+    payment_preference: str | None = None,
+    search: str | None = None,
+) -> ParticipantPage:
+    """Participants by id, filtered by payment preference and by a name or reference search."""
+    ensure_role(actor, Role.LEAD, Role.AUDITOR, Role.PARTICIPANT, doing="read participants")
+    filters: list[ColumnElement[bool]] = []
+    if actor.role == Role.PARTICIPANT:
+        filters.append(Participant.id == actor.participant_id)
+    if payment_preference is not None:
+        filters.append(Participant.payment_preference == payment_preference)
+    if search is not None and search.strip():
+        pattern = f"%{_escape_like(search.strip().lower())}%"
+        filters.append(or_(
+            Participant.name.ilike(pattern, escape="\\"),
+            Participant.preferred_name.ilike(pattern, escape="\\"),
+            Participant.reference.ilike(pattern, escape="\\"),
+        ))
+    repo = ParticipantRepository(session=session, auto_commit=False)
+    items, total = repo.list_and_count(
+        *filters, LimitOffset(limit=limit, offset=offset), OrderBy(field_name="id", sort_order="asc")
+    )
+    return ParticipantPage(items=list(items), total=total)
+
+
+def update_participant(session: Session, actor: Actor, participant_id: int, data: ParticipantUpdate) -> Participant:
+    """Change only the fields sent; the result must still satisfy every rule. Audited before and after."""
+    ensure_role(actor, Role.LEAD, doing="change participants")
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound(f"There is no participant with id {participant_id}.")
+    before = snapshot(participant)
+    stored_bank = (
+        BankIn(participant.bank_account_name or "", participant.bank_sort_code or "",
+               participant.bank_account_number or "")
+        if participant.bank_account_number is not None else None
+    )
+    stored_org = (
+        OrganisationIn(participant.organisation_name, participant.organisation_reference)
+        if participant.organisation_name is not None else None
+    )
+    _apply(session, participant, _Desired(
+        name=participant.name if data.name is UNSET else data.name,
+        preferred_name=participant.preferred_name if data.preferred_name is UNSET else data.preferred_name,
+        email=participant.email if data.email is UNSET else data.email,
+        phone=participant.phone if data.phone is UNSET else data.phone,
+        payment_preference=(participant.payment_preference if data.payment_preference is UNSET
+                            else data.payment_preference),
+        bank=stored_bank if data.bank is UNSET else data.bank,
+        organisation=stored_org if data.organisation is UNSET else data.organisation,
+        watch_limits=None if data.watch_limits is UNSET else data.watch_limits,
+        statement_style=participant.statement_style if data.statement_style is UNSET else data.statement_style,
+    ))
+    session.flush()
+    after = snapshot(participant)
+    if after != before:
+        record_event(session, actor, "participant.update", "participant", participant.id, before, after)
+    return participant
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------------------------------- output
+
+
+def participant_out(participant: Participant) -> ParticipantOut:
+    """The participant as the API shows it: bank details masked, always."""
+    bank = None
+    if participant.bank_account_number is not None:
+        sort_code, account = mask_bank(participant.bank_sort_code, participant.bank_account_number)
+        bank = BankOut(
+            account_name=participant.bank_account_name or "",
+            sort_code=sort_code or "",
+            account_number=account or "",
+        )
+    organisation = None
+    if participant.organisation_name is not None:
+        organisation = OrganisationOut(name=participant.organisation_name,
+                                       reference=participant.organisation_reference)
+    return ParticipantOut(
+        id=participant.id,
+        reference=participant.reference,
+        name=participant.name,
+        preferred_name=participant.preferred_name,
+        email=participant.email,
+        phone=participant.phone,
+        payment_preference=participant.payment_preference,
+        bank=bank,
+        organisation=organisation,
+        watch_limits=[
+            WatchLimitOut(period=w.period, amount=Money.from_minor(w.amount_minor, w.currency).text(),
+                          currency=w.currency, label=w.label)
+            for w in participant.watch_limits
+        ],
+        statement_style=participant.statement_style,
+        created_at=participant.created_at,
+        updated_at=participant.updated_at,
+    )
+
+
+def snapshot(participant: Participant) -> dict[str, Any]:
+    """What the audit trail keeps about a participant: masked bank details, never the full numbers."""
+    sort_code, account = mask_bank(participant.bank_sort_code, participant.bank_account_number)
+    return {
+        "reference": participant.reference,
+        "name": participant.name,
+        "preferred_name": participant.preferred_name,
+        "email": participant.email,
+        "phone": participant.phone,
+        "payment_preference": participant.payment_preference,
+        "bank_account_name": participant.bank_account_name,
+        "bank_sort_code": sort_code,
+        "bank_account_number": account,
+        "organisation_name": participant.organisation_name,
+        "organisation_reference": participant.organisation_reference,
+        "statement_style": participant.statement_style,
+        "watch_limits": [
+            {"period": w.period, "amount_minor": w.amount_minor, "currency": w.currency, "label": w.label}
+            for w in participant.watch_limits
+        ],
+    }

@@ -1,0 +1,149 @@
+"""Balances from the postings, and watch-limit warnings at the edges of weeks and tax years."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from ledger.db.models import AccountKind, Category, EntryKind, Role
+from ledger.errors import Forbidden
+from ledger.involvement.approval import approve_record, reverse_record
+from ledger.involvement.balances import participant_balance
+from ledger.involvement.quotes import quote_with_warnings
+from ledger.involvement.schemas import WatchLimitIn
+from ledger.involvement.watch import warnings_for
+from ledger.payments.postings import Leg, post_entry
+from ledger.rates.contract import ExpenseRequest, QuoteRequest
+from ledger.security.actor import Actor
+
+from .support import APPROVER, FINANCE, attendee, meeting, participant, project
+
+PARKING = [ExpenseRequest(category="parking", amount="4.50")]
+
+
+def pay(session: Session, participant_id: int, fees: int, expenses: int, kind: EntryKind = EntryKind.PAYMENT) -> None:
+    sign = 1 if kind == EntryKind.PAYMENT else -1
+    legs = []
+    for category, amount in ((Category.FEE, fees), (Category.EXPENSE, expenses)):
+        legs += [Leg(AccountKind.PARTICIPANT_PAYABLE, category, sign * amount, "GBP", participant_id=participant_id),
+                 Leg(AccountKind.PAYMENTS_CLEARING, category, -sign * amount, "GBP")]
+    post_entry(session, kind=kind, booked_on=date(2026, 2, 1), memo="test payment", legs=legs)
+
+
+def test_balance_owed_paid_and_declined(session: Session) -> None:
+    proj = project(session)
+    person = participant(session, "expenses_only")
+    first, second, third = (
+        meeting(session, proj.id, [attendee(person.id, 90, preparation_minutes=30, expenses=PARKING)], on=day)
+        .records[0].id for day in (date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 7))
+    )
+    for record_id in (first, second, third):
+        approve_record(session, APPROVER, record_id)
+    reverse_record(session, APPROVER, third, "duplicate")
+    pay(session, person.id, 0, 450)
+    balance = participant_balance(session, FINANCE, person.id)
+    assert balance.currency == "GBP" and balance.other_currencies == []
+    assert (balance.owed.fees, balance.owed.expenses, balance.owed.total) == ("0.00", "4.50", "4.50")
+    assert (balance.paid.fees, balance.paid.expenses) == ("0.00", "4.50")
+    # Two records of 90 min + 30 min preparation at 27.50 (55.00 each) recognised but declined.
+    assert (balance.declined.fees, balance.declined.expenses, balance.declined.minutes) == ("110.00", "0.00", 240)
+
+
+def test_returned_payment_is_owed_again_and_not_counted_as_paid(session: Session) -> None:
+    proj = project(session)
+    person = participant(session)
+    approve_record(session, APPROVER, meeting(session, proj.id, [attendee(person.id, 90)]).records[0].id)
+    pay(session, person.id, 4125, 0)
+    pay(session, person.id, 4125, 0, EntryKind.RETURN)
+    balance = participant_balance(session, FINANCE, person.id)
+    assert (balance.owed.fees, balance.paid.fees) == ("41.25", "0.00")
+
+
+def test_balance_access(session: Session) -> None:
+    proj, other = project(session, "A"), project(session, "B")
+    me, stranger = participant(session, name="Me"), participant(session, name="Stranger")
+    meeting(session, proj.id, [attendee(me.id)])
+    mine = Actor(token_id=20, name="me", role=Role.PARTICIPANT, participant_id=me.id)
+    assert participant_balance(session, mine, me.id).owed.total == "0.00"
+    with pytest.raises(Forbidden):
+        participant_balance(session, mine, stranger.id)
+    scoped = Actor(token_id=21, name="lead", role=Role.LEAD, project_ids=(other.id,))
+    with pytest.raises(Forbidden):
+        participant_balance(session, scoped, me.id)
+    assert participant_balance(session, Actor(22, "lead", Role.LEAD, (proj.id,)), me.id).participant == me.id
+
+
+ESA = WatchLimitIn("week", "195.50", "ESA permitted work")
+TAX = WatchLimitIn("tax_year", "1000.00", "trading allowance")
+
+
+def approved_fees(session: Session, person_id: int, on: date, minutes: int) -> None:
+    proj = project(session, f"W{on.isoformat()}{minutes}")
+    record_id = meeting(session, proj.id, [attendee(person_id, minutes, expenses=PARKING)], on=on).records[0].id
+    approve_record(session, APPROVER, record_id)
+
+
+def test_week_runs_monday_to_sunday(session: Session) -> None:
+    person = participant(session, "voucher", watch=[ESA])
+    approved_fees(session, person.id, date(2026, 1, 4), 360)   # Sunday before: 165.00, other week
+    approved_fees(session, person.id, date(2026, 1, 5), 300)   # Monday: 137.50
+    assert warnings_for(session, person, date(2026, 1, 11), Decimal("58.00")) == []      # 195.50 exactly
+    warning, = warnings_for(session, person, date(2026, 1, 11), Decimal("58.01"))        # Sunday, same week
+    assert (warning.period_start, warning.period_end) == (date(2026, 1, 5), date(2026, 1, 11))
+    assert (warning.fees_before, warning.fees_after, warning.limit) == ("137.50", "195.51", "195.50")
+    assert warnings_for(session, person, date(2026, 1, 12), Decimal("100.00")) == []     # next Monday
+
+
+def test_tax_year_turns_on_6_april_and_expenses_never_count(session: Session) -> None:
+    person = participant(session, "bank_transfer", watch=[TAX])
+    approved_fees(session, person.id, date(2025, 4, 5), 720)  # 300.00 at the 2022 rate: the tax year before
+    approved_fees(session, person.id, date(2025, 4, 6), 720)  # 300.00, first day of the 2025 to 2026 tax year
+    for day in (date(2026, 1, 12), date(2026, 2, 2)):
+        approved_fees(session, person.id, day, 720)  # 330.00 each at the 2025 rate, plus 4.50 parking each
+    approved_fees(session, person.id, date(2026, 4, 6), 720)  # next tax year
+    assert warnings_for(session, person, date(2026, 4, 5), Decimal("40.00")) == []   # 960.00 + 40.00
+    warning, = warnings_for(session, person, date(2026, 4, 5), Decimal("40.01"))
+    assert warning.fees_before == "960.00"
+    assert (warning.period_start, warning.period_end) == (date(2025, 4, 6), date(2026, 4, 5))
+    assert warning.message == ("This would take your fees for the tax year 2025 to 2026 to £1,000.01, above your "
+                               "limit of £1,000.00 (trading allowance).")
+    assert warnings_for(session, person, date(2026, 4, 6), Decimal("600.00")) == []  # 330.00 + 600.00
+
+
+def test_fees_that_are_not_earnings_never_warn(session: Session) -> None:
+    for preference in ("organisation", "decline", "expenses_only"):
+        person = participant(session, preference, watch=[WatchLimitIn("week", "1.00", "tiny")])
+        assert warnings_for(session, person, date(2026, 1, 5), Decimal("100.00")) == []
+
+
+def test_fees_paid_to_an_organisation_do_not_count_later(session: Session) -> None:
+    from ledger.involvement.participants import update_participant
+    from ledger.involvement.schemas import OrganisationIn, ParticipantUpdate
+
+    from .support import LEAD
+
+    person = participant(session, "organisation", watch=[ESA])
+    approved_fees(session, person.id, date(2026, 1, 5), 420)  # 192.50 to the organisation
+    update_participant(session, LEAD, person.id, ParticipantUpdate(payment_preference="voucher",
+                                                                   organisation=OrganisationIn(name="x")))
+    assert warnings_for(session, person, date(2026, 1, 6), Decimal("190.00")) == []
+
+
+def test_quote_with_warnings_for_a_named_participant(session: Session) -> None:
+    person = participant(session, "voucher", watch=[ESA])
+    approved_fees(session, person.id, date(2026, 1, 5), 300)
+    request = QuoteRequest(rate_card="nihr-style", date=date(2026, 1, 7), activity="meeting",
+                           involvement_minutes=180, participant=person.id)
+    response = quote_with_warnings(session, APPROVER, request)
+    assert response.fees_total == "82.50" and response.warnings is not None
+    assert response.warnings[0].fees_after == "220.00"
+    anonymous = QuoteRequest(rate_card="nihr-style", date=date(2026, 1, 7), activity="meeting",
+                             involvement_minutes=180)
+    assert quote_with_warnings(session, None, anonymous).warnings is None
+    from ledger.errors import Unauthorized
+
+    with pytest.raises(Unauthorized):
+        quote_with_warnings(session, None, request)
