@@ -1,0 +1,94 @@
+"""A payment batch as plain data: what every finance exporter reads.
+
+Why a separate shape: the batch service reads the database once and hands exporters these frozen
+values, so an exporter can never change the ledger and can be tested without a database. ``lines`` is
+any iterable (a list, or a generator reading rows in chunks) so a batch of 100,000 payees is streamed
+rather than held in memory; ``line_count`` and ``total`` are the batch's own control figures, which
+every exporter checks against the lines it actually wrote.
+
+Money is ``Decimal`` only: a float anywhere here is refused at construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.errors import Invalid
+from ledger.money import MoneyError, minor_units
+
+#: The payment methods a batch can have (``ledger.db.models.BatchMethod`` values).
+BATCH_METHODS: tuple[str, ...] = ("bank_transfer", "voucher", "organisation")
+
+
+def _require_decimal(value: object, what: str) -> None:
+    if not isinstance(value, Decimal):
+        raise Invalid(f"{what} must be an exact Decimal amount, got {type(value).__name__}")
+    if not value.is_finite():
+        raise Invalid(f"{what} must be a finite amount, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchExportLine:
+    """What one payee is paid in one batch, with everything any export format needs.
+
+    ``amount`` is what is sent and must equal ``fees + expenses`` (exporters check this, because the
+    accounting formats write fees and expenses as separate rows that must add up to the payment).
+    """
+
+    line_id: int
+    participant_reference: str
+    payee_name: str
+    amount: Decimal
+    fees: Decimal
+    expenses: Decimal
+    payment_reference: str
+    sort_code: str | None = None
+    account_number: str | None = None
+    account_name: str | None = None
+    organisation_reference: str | None = None
+    project_codes: tuple[str, ...] = ()
+    cost_codes: tuple[str, ...] = ()
+    description: str = ""
+    record_ids: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        label = f"batch line {self.line_id} ({self.participant_reference})"
+        _require_decimal(self.amount, f"{label} amount")
+        _require_decimal(self.fees, f"{label} fees")
+        _require_decimal(self.expenses, f"{label} expenses")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchExport:
+    """A whole payment batch: header facts, the lines (streamed), and the control figures."""
+
+    reference: str
+    method: str
+    currency: str
+    created_on: date
+    paid_on: date | None
+    organisation_name: str
+    project_code: str | None
+    lines: Iterable[BatchExportLine]
+    line_count: int
+    total: Decimal
+
+    def __post_init__(self) -> None:
+        if self.method not in BATCH_METHODS:
+            allowed = ", ".join(BATCH_METHODS)
+            raise Invalid(f"batch {self.reference}: unknown payment method {self.method!r}; use {allowed}")
+        try:
+            minor_units(self.currency)
+        except MoneyError as exc:
+            raise Invalid(f"batch {self.reference}: {exc}") from None
+        _require_decimal(self.total, f"batch {self.reference} total")
+        if isinstance(self.line_count, bool) or not isinstance(self.line_count, int) or self.line_count < 0:
+            raise Invalid(f"batch {self.reference}: line_count must be a whole number of 0 or more")
+
+    @property
+    def value_date(self) -> date:
+        """The date money moves: the paid date when known, otherwise the date the batch was made."""
+        return self.paid_on or self.created_on
