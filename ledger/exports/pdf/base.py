@@ -1,0 +1,237 @@
+"""The base PDF renderer: page settings as attributes, content as hook methods, deterministic output.
+
+Why a small class per document (after pretix's renderers): each document (statement styles, payment
+advice, spend report) differs in type sizes, margins and a few blocks of content. Attributes hold the
+page settings and hook methods return the flowables, so a style is a subclass that changes a handful of
+numbers and overrides only the blocks that read differently.
+
+Determinism: the same data must give byte-identical files (so a re-sent statement is provably the same
+document, and tests can compare bytes). ReportLab's ``invariant`` mode fixes the creation date and
+document id; nothing here reads the clock or draws random numbers.
+
+"Page 2 of 5" needs the page count before the first footer is drawn. :class:`NumberedCanvas` keeps each
+finished page's state and draws all footers when the document is saved (the usual ReportLab recipe,
+one layout pass instead of two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from io import BytesIO
+from typing import Any, ClassVar
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from ledger.exports.pdf.text import markup
+
+FooterPainter = Callable[[Canvas, int, int], None]
+
+
+class NumberedCanvas(Canvas):
+    """A canvas that holds pages back until ``save`` so each footer can say "Page n of N"."""
+
+    def __init__(self, *args: Any, footer: FooterPainter, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._held_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held_pages)
+        for number, state in enumerate(self._held_pages, start=1):
+            self.__dict__.update(state)
+            self._footer(self, number, total)
+            super().showPage()
+        super().save()
+
+
+class PdfRenderer:
+    """Lays out one document. Subclasses set the attributes and implement :meth:`story`."""
+
+    pagesize: ClassVar[tuple[float, float]] = A4
+    left_margin: ClassVar[float] = 20 * mm
+    right_margin: ClassVar[float] = 20 * mm
+    top_margin: ClassVar[float] = 18 * mm
+    bottom_margin: ClassVar[float] = 22 * mm
+    font: ClassVar[str] = "Helvetica"
+    bold_font: ClassVar[str] = "Helvetica-Bold"
+    body_size: ClassVar[float] = 11
+    heading_size: ClassVar[float] = 15
+    title_size: ClassVar[float] = 20
+    table_size: ClassVar[float] = 10
+    footer_size: ClassVar[float] = 9
+    leading_ratio: ClassVar[float] = 1.3
+    paragraph_space: ClassVar[float] = 5
+    heading_space: ClassVar[float] = 14
+    cell_padding: ClassVar[float] = 4
+    header_fill: ClassVar[colors.Color] = colors.HexColor("#E6E6E6")
+    rule_colour: ClassVar[colors.Color] = colors.HexColor("#808080")
+    language: ClassVar[str] = "en-GB"
+    creator: ClassVar[str] = "Involvement ledger"
+
+    # ---- hooks -----------------------------------------------------------------------------------
+    def story(self) -> list[Flowable]:
+        raise NotImplementedError
+
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def author(self) -> str:
+        raise NotImplementedError
+
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    def footer_text(self) -> str:
+        """Left-hand footer on every page (who the document is for; no personal details)."""
+        return ""
+
+    # ---- rendering -------------------------------------------------------------------------------
+    def render(self) -> bytes:
+        buffer = BytesIO()
+        document = SimpleDocTemplate(
+            buffer,
+            pagesize=self.pagesize,
+            leftMargin=self.left_margin,
+            rightMargin=self.right_margin,
+            topMargin=self.top_margin,
+            bottomMargin=self.bottom_margin,
+            title=self.title(),
+            author=self.author(),
+            subject=self.subject(),
+            creator=self.creator,
+            producer=self.creator,
+            invariant=1,
+            lang=self.language,
+            displayDocTitle=True,
+            initialFontName=self.font,
+            initialFontSize=self.body_size,
+        )
+
+        def canvas_maker(*args: Any, **kwargs: Any) -> NumberedCanvas:
+            return NumberedCanvas(*args, footer=self.draw_footer, **kwargs)
+
+        document.build(self.story(), canvasmaker=canvas_maker)
+        return buffer.getvalue()
+
+    def draw_footer(self, canvas: Canvas, number: int, total: int) -> None:
+        width, _ = self.pagesize
+        y = self.bottom_margin / 2
+        canvas.saveState()
+        canvas.setFont(self.font, self.footer_size)
+        text = self.footer_text()
+        if text:
+            canvas.drawString(self.left_margin, y, text)
+        canvas.drawRightString(width - self.right_margin, y, f"Page {number} of {total}")
+        canvas.restoreState()
+
+    # ---- styles ----------------------------------------------------------------------------------
+    @property
+    def frame_width(self) -> float:
+        return self.pagesize[0] - self.left_margin - self.right_margin
+
+    def style(self, name: str) -> ParagraphStyle:
+        """Paragraph styles built from the size attributes, so a subclass changes numbers, not styles."""
+        cache: dict[str, ParagraphStyle] = self.__dict__.setdefault("_styles", {})
+        if name not in cache:
+            cache[name] = self._make_style(name)
+        return cache[name]
+
+    def _make_style(self, name: str) -> ParagraphStyle:
+        body, table = self.body_size, self.table_size
+        lead = self.leading_ratio
+        specs: dict[str, dict[str, Any]] = {
+            "title": {"fontName": self.bold_font, "fontSize": self.title_size, "spaceAfter": self.heading_space},
+            "heading": {
+                "fontName": self.bold_font,
+                "fontSize": self.heading_size,
+                "spaceBefore": self.heading_space,
+                "spaceAfter": self.paragraph_space * 1.5,
+            },
+            "body": {"fontName": self.font, "fontSize": body, "spaceAfter": self.paragraph_space},
+            "bold": {"fontName": self.bold_font, "fontSize": body, "spaceAfter": self.paragraph_space},
+            "cell": {"fontName": self.font, "fontSize": table},
+            "cell_bold": {"fontName": self.bold_font, "fontSize": table},
+            "cell_right": {"fontName": self.font, "fontSize": table, "alignment": TA_RIGHT},
+            "cell_right_bold": {"fontName": self.bold_font, "fontSize": table, "alignment": TA_RIGHT},
+        }
+        spec = specs[name]
+        spec.setdefault("alignment", TA_LEFT)
+        spec["leading"] = spec["fontSize"] * lead
+        return ParagraphStyle(name, **spec)
+
+    def para(self, text: str, style: str = "body") -> Paragraph:
+        """A paragraph of already-escaped markup (see :func:`ledger.exports.pdf.text.markup`)."""
+        return Paragraph(text, self.style(style))
+
+    def table(
+        self,
+        rows: Sequence[Sequence[Any]],
+        fractions: Sequence[float],
+        *,
+        money_from: int | None = None,
+        bold_rows: Sequence[int] = (),
+        shaded_rows: Sequence[int] = (),
+        unbroken: Sequence[tuple[int, int]] = (),
+    ) -> Table:
+        """A table whose first row is a header repeated on every page it runs onto.
+
+        Columns from ``money_from`` on are right-aligned; ``bold_rows`` get bold type and a rule above;
+        each ``(first, last)`` row range in ``unbroken`` stays on one page (an activity with its reasons).
+        """
+        widths = [self.frame_width * f for f in fractions]
+        table = Table(list(rows), colWidths=widths, repeatRows=1, hAlign="LEFT")
+        commands: list[tuple[Any, ...]] = [
+            ("FONT", (0, 0), (-1, -1), self.font, self.table_size, self.table_size * self.leading_ratio),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.5, self.rule_colour),
+            ("BOX", (0, 0), (-1, -1), 0.75, self.rule_colour),
+            ("TOPPADDING", (0, 0), (-1, -1), self.cell_padding),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), self.cell_padding),
+            ("LEFTPADDING", (0, 0), (-1, -1), self.cell_padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), self.cell_padding),
+        ]
+        for row in shaded_rows:
+            commands.append(("BACKGROUND", (0, row), (-1, row), colors.HexColor("#F4F4F4")))
+        for first, last in unbroken:
+            commands.append(("NOSPLIT", (0, first), (-1, last)))
+        if money_from is not None:
+            commands.append(("ALIGN", (money_from, 0), (-1, -1), "RIGHT"))
+        for row in bold_rows:
+            commands.append(("LINEABOVE", (0, row), (-1, row), 1.2, colors.black))
+            commands.append(("FONT", (0, row), (-1, row), self.bold_font, self.table_size))
+        table.setStyle(TableStyle(commands))
+        return table
+
+    def amount_cell(self, text: str, *, bold: bool = False) -> str | Paragraph:
+        """A right-hand cell: a bare amount stays a plain string (cheap to lay out, never wraps); words
+        ("worth £55.00") become a paragraph so they wrap inside the column."""
+        if " " not in text:
+            return text
+        return self.para(markup(text), "cell_right_bold" if bold else "cell_right")
+
+    def text_cell(self, text: str, width: float) -> str | Paragraph:
+        """A left-hand cell: text that fits on one line stays a plain string (laying out paragraphs is
+        most of the cost of a long statement); longer text becomes a paragraph that wraps."""
+        if "\n" not in text and stringWidth(text, self.font, self.table_size) <= width:
+            return text
+        return self.para(markup(text), "cell")
+
+    def header_cells(self, labels: Sequence[str], *, money_from: int | None = None) -> list[Paragraph]:
+        """Bold header cells; columns from ``money_from`` on are right-aligned like the amounts under them."""
+        cells = []
+        for i, label in enumerate(labels):
+            right = money_from is not None and i >= money_from
+            cells.append(self.para(label, "cell_right_bold" if right else "cell_bold"))
+        return cells

@@ -1,0 +1,146 @@
+"""The sentences a statement is made of, apart from layout, so every style says the same true thing.
+
+Why here and not in the renderer: the words are the product. Keeping them in one small module lets us
+read them together, check them for jargon, and keep the standard and Easy Read versions in step. The
+standard wording joins ideas into a few sentences; the Easy Read wording puts one idea on each line.
+Words we never use with participants: payable, accrued, posting, remittance, batch, ledger, debit,
+credit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ledger.exports.pdf.text import duration, money, plural
+from ledger.reports.statement_data import StatementActivity, StatementSummary
+
+JARGON = ("payable", "accrued", "posting", "remittance", "batch", "ledger", "debit", "credit")
+
+EXPENSES_NOTE = (
+    "Costs paid back (expenses) are money we gave back to you for things you paid for so that you could "
+    "take part, such as travel, parking or someone to care for a relative. They are not income: they are "
+    "not pay for your time, so they do not count as earnings for benefits or tax."
+)
+DECLINED_NOTE = (
+    "You chose not to be paid for some of your time. We still show that time and what it was worth, so "
+    "that your contribution is recognised. This money was not paid and is not owed to you."
+)
+WATCH_NOTE = (
+    "You asked us to keep an eye on these limits, for example because of your benefits. We show your "
+    "totals beside them so you can check. You decide what to do: we never decide for you."
+)
+CHECK_NOTE = "If anything here looks wrong, please tell the person who sent you this statement."
+
+
+def summary_sentences(summary: StatementSummary, currency: str) -> list[str]:
+    """The opening paragraph of a standard or large print statement, sentence by sentence."""
+    s = summary
+    out: list[str] = []
+    if s.activity_count == 0:
+        out.append("There are no activities on this statement for this period.")
+    else:
+        out.append(
+            f"You took part in {plural(s.activity_count, 'activity', 'activities')} for {duration(s.total_minutes)}."
+        )
+    out.extend(_money_sentence("We paid you", s.fees_paid, s.expenses_paid, currency, back=True))
+    owed = _money_sentence("We still owe you", s.fees_owed, s.expenses_owed, currency, back=False)
+    if owed:
+        out.extend(owed)
+        out.append("This will come in a later payment.")
+    if s.declined_count:
+        out.append(
+            f"You chose not to be paid for {duration(s.declined_minutes)}. "
+            f"That time was worth {money(s.declined_value, currency)}. Thank you."
+        )
+    if s.reversed_count:
+        out.append(_reversed_sentence(s.reversed_count))
+    if s.activity_count and not (s.fees_paid or s.expenses_paid or s.fees_owed or s.expenses_owed or s.declined_count):
+        out.append("There was no money to pay for these activities.")
+    return out
+
+
+def _money_sentence(start: str, fees: Decimal, expenses: Decimal, currency: str, *, back: bool) -> list[str]:
+    costs = "back for travel and other costs" if back else "for travel and other costs"
+    if fees and expenses:
+        return [f"{start} {money(fees, currency)} for your time and {money(expenses, currency)} {costs}."]
+    if fees:
+        return [f"{start} {money(fees, currency)} for your time."]
+    if expenses:
+        return [f"{start} {money(expenses, currency)} {costs}."]
+    return []
+
+
+def _reversed_sentence(count: int) -> str:
+    if count == 1:
+        return "1 activity was recorded by mistake and then cancelled. It is shown below but not counted."
+    return f"{count} activities were recorded by mistake and then cancelled. They are shown below but not counted."
+
+
+def easy_read_summary(summary: StatementSummary, currency: str) -> list[str]:
+    """The same facts as :func:`summary_sentences`, one short idea per line."""
+    s = summary
+    out: list[str] = []
+    if s.activity_count == 0:
+        out.append("You did not take part in anything in this time.")
+    else:
+        out.append(f"You took part in {plural(s.activity_count, 'activity', 'activities')}.")
+        out.append(f"You gave {duration(s.total_minutes)} of your time.")
+    if s.fees_paid:
+        out.append(f"We paid you {money(s.fees_paid, currency)} for your time.")
+    if s.expenses_paid:
+        out.append(f"We paid you back {money(s.expenses_paid, currency)} for travel and other costs.")
+    if s.fees_owed:
+        out.append(f"We still owe you {money(s.fees_owed, currency)} for your time.")
+    if s.expenses_owed:
+        out.append(f"We still owe you {money(s.expenses_owed, currency)} for travel and other costs.")
+    if s.fees_owed or s.expenses_owed:
+        out.append("We will pay you this later.")
+    if s.declined_count:
+        out.append(f"You chose not to be paid for {duration(s.declined_minutes)}.")
+        out.append(f"That time was worth {money(s.declined_value, currency)}.")
+        out.append("Thank you.")
+    if s.reversed_count:
+        out.append(
+            f"We made {plural(s.reversed_count, 'mistake')} and took {'it' if s.reversed_count == 1 else 'them'} off."
+        )
+        out.append("Mistakes are not counted.")
+    return out
+
+
+def status_text(activity: StatementActivity, currency: str) -> str:
+    """What happened to the money for one activity, in a few plain words."""
+    if activity.status == "reversed":
+        return "Cancelled: recorded by mistake, not counted in any total."
+    parts: list[str] = []
+    if activity.declined:
+        parts.append(f"You chose not to be paid for this time. It was worth {money(activity.fees, currency)}.")
+        if activity.expenses:
+            parts.append("Costs paid back." if activity.status == "paid" else "Costs not paid back yet.")
+        return " ".join(parts)
+    return "Paid." if activity.status == "paid" else "Not paid yet."
+
+
+def easy_read_status(activity: StatementActivity, currency: str) -> list[str]:
+    """:func:`status_text` for Easy Read: one idea per line."""
+    if activity.status == "reversed":
+        return ["This was a mistake.", "We took it off.", "It is not counted."]
+    if activity.declined:
+        out = ["You chose not to be paid for this time.", f"It was worth {money(activity.fees, currency)}."]
+        if activity.expenses:
+            out.append(
+                "We paid back your costs." if activity.status == "paid" else "We will pay back your costs later."
+            )
+        return out
+    return ["We have paid you for this."] if activity.status == "paid" else ["We will pay you for this later."]
+
+
+def explanation_lines(explanation: str) -> list[str]:
+    """Split a rate-engine explanation into one idea per line for Easy Read ("a; b" -> "A.", "B.")."""
+    parts = [part.strip() for part in explanation.replace(";", "\n").split("\n")]
+    out = []
+    for part in parts:
+        if not part:
+            continue
+        part = part[0].upper() + part[1:]
+        out.append(part if part.endswith((".", "!", "?")) else f"{part}.")
+    return out
