@@ -9,7 +9,7 @@ beyond the access check.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
@@ -24,8 +24,7 @@ from ledger.errors import Forbidden, NotFound, invalid_field
 from ledger.exports.pdf import render_spend_report, render_statement
 from ledger.reports.spend import project_spend, spend_csv, spend_report
 from ledger.reports.spend_data import SpendReport
-from ledger.reports.statement_data import Statement
-from ledger.reports.statements import build_statement
+from ledger.reports.statements import build_statement, statement_json
 from ledger.security.actor import Actor
 
 STATEMENT_READERS = require_roles(Role.FINANCE, Role.AUDITOR, Role.LEAD, Role.PARTICIPANT)
@@ -33,13 +32,6 @@ SPEND_READERS = require_roles(Role.FINANCE, Role.AUDITOR, Role.LEAD)
 
 FromDate = Annotated[date | None, Parameter(query="from", description="First day (YYYY-MM-DD); default: tax year")]
 ToDate = Annotated[date | None, Parameter(query="to", description="Last day (YYYY-MM-DD); default: tax year end")]
-
-
-def statement_json(statement: Statement) -> bytes:
-    """The statement as JSON: the same data as the PDF, money as strings, plus the summary figures."""
-    document: dict[str, Any] = msgspec.to_builtins(statement)
-    document["summary"] = msgspec.to_builtins(statement.summary)
-    return msgspec.json.encode(document)
 
 
 def ensure_may_read_participant(session: Session, actor: Actor, participant_id: int) -> None:

@@ -10,8 +10,16 @@ from ledger import __version__
 
 # Modules that each expose ``register(group)``. Listed explicitly so the command set is easy to read.
 COMMAND_MODULES = (
+    "ledger.cli.db_cmd",
+    "ledger.cli.serve_cmd",
+    "ledger.cli.token_cmd",
+    "ledger.cli.audit_cmd",
     "ledger.cli.rates_cmd",
     "ledger.cli.quote_cmd",
+    "ledger.cli.batch_cmd",
+    "ledger.cli.statements_cmd",
+    "ledger.cli.report_cmd",
+    "ledger.cli.demo_cmd",
 )
 
 

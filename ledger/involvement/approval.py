@@ -25,6 +25,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger import clock
 from ledger.audit import record_event
 from ledger.db.base import utcnow
 from ledger.db.models import (
@@ -165,7 +166,7 @@ def approve_record(
     record.payment_preference_at_approval = preference
     session.flush()
     post_entry(
-        session, kind=EntryKind.APPROVAL, booked_on=booked_on or utcnow().date(),
+        session, kind=EntryKind.APPROVAL, booked_on=booked_on or clock.today(),
         memo=f"Approved record {record.id}: {participant.reference}, {activity.activity} on {activity.date}",
         legs=approval_legs(record, activity.project_id, preference, quote), record_id=record.id,
         token_id=actor.token_id,
@@ -241,7 +242,7 @@ def reverse_record(
     entry = _approval_entry(session, record)
     _ensure_not_in_unpaid_batch(session, entry)
     before = _state(record)
-    reverse_entry(session, entry, kind=EntryKind.REVERSAL, booked_on=booked_on or utcnow().date(),
+    reverse_entry(session, entry, kind=EntryKind.REVERSAL, booked_on=booked_on or clock.today(),
                   memo=f"Reversed record {record.id}: {text}", token_id=actor.token_id)
     record.status = RecordStatus.REVERSED
     record.reversal_reason = text

@@ -4,8 +4,8 @@ Why: programme managers and funders need to see that involvement is real (hours 
 involved, including time people chose not to be paid for) and that payment is prompt. The reports layer
 works these figures out from the ledger; renderers (PDF, JSON, CSV) only lay them out.
 
-Money is ``Decimal`` in the report's currency. ``committed`` is everything approved (paid or still
-owed); ``paid`` is the part already sent; ``remaining`` is budget minus committed and is present exactly
+Money is ``Decimal`` in the report's currency. ``committed`` is approved but not yet paid;
+``paid`` is what has been sent; ``remaining`` is budget minus committed minus paid and is present exactly
 when a budget is. ``declined_value`` is recognised value that was neither paid nor owed.
 
 The report checks the totals row against the projects for every figure that adds up (money and

@@ -78,7 +78,8 @@ class SpendReportRenderer(PdfRenderer):
             ),
             self.para(markup(self.summary_text())),
             self.para(
-                "Committed is everything approved (paid or still owed). Declined value is time people "
+                "Committed is money approved but not paid yet; remaining is the budget less committed and paid. "
+                "Declined value is time people "
                 "chose not to be paid for: recognised here, but neither paid nor owed. Days to payment "
                 "run from the activity to the day the payment was made."
             ),

@@ -1,0 +1,165 @@
+"""``ledger batch ...``: payment batches from the command line (create, approve, export, paid, return).
+
+Each command is one transaction on the database given by ``--database`` (default: ``LEDGER_DATABASE_URL``
+or the SQLite file in the working folder) and acts as the system user "cli". Problems print one clear
+line and exit with status 1; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from ledger.cli.common import fail, friendly_errors
+from ledger.db.engine import make_engine, make_session_factory, transaction
+from ledger.exports.finance import EXPORTERS, export_to_path
+from ledger.money import Money
+from ledger.payments.batches import (
+    approve_batch,
+    build_batch,
+    export_batch,
+    mark_paid,
+    resolve_project,
+)
+from ledger.payments.returns import return_line
+from ledger.security.actor import Actor
+from ledger.settings import default_database_url
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+CLI_ACTOR = Actor.system("cli")
+
+database_option = click.option(
+    "--database", "database_url", default=None, metavar="URL",
+    help="Database URL (default: LEDGER_DATABASE_URL or ledger.db in this folder).",
+)
+
+
+@contextmanager
+def cli_transaction(database_url: str | None) -> Iterator[Session]:
+    """One transaction for the whole command: committed at the end, rolled back on any error."""
+    engine = make_engine(database_url or default_database_url())
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def database_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Database failures become one plain line and exit 1 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except sa_exc.IntegrityError:
+            fail("the change conflicts with something saved at the same moment; nothing was saved, try again")
+        except sa_exc.SQLAlchemyError as exc:
+            orig = getattr(exc, "orig", None)
+            reason = str(orig) if orig is not None else type(exc).__name__
+            fail(f"the database could not be used ({reason.splitlines()[0]}); check --database and run "
+                 "'ledger db upgrade'")
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@click.group("batch")
+def batch() -> None:
+    """Payment batches: build, approve, export, mark paid, handle returned payments."""
+
+
+@batch.command("create")
+@click.option("--method", required=True, type=click.Choice(["bank_transfer", "voucher", "organisation"]))
+@click.option("--project", default=None, help="Only this project (code or id).")
+@click.option("--up-to", "up_to", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Only activities on or before this date (YYYY-MM-DD).")
+@database_option
+@database_errors
+@friendly_errors
+def create(method: str, project: str | None, up_to: object, database_url: str | None) -> None:
+    """Build a draft batch of everything payable by METHOD."""
+    with cli_transaction(database_url) as session:
+        found = resolve_project(session, project)
+        cutoff = up_to.date() if up_to is not None else None  # type: ignore[attr-defined]
+        outcome = build_batch(session, CLI_ACTOR, method, found.id if found else None, cutoff)
+        b = outcome.batch
+        click.echo(f"Batch {b.reference} (id {b.id}) created as a draft: {len(b.lines)} payments, "
+                   f"total {Money.from_minor(b.total_minor, b.currency).display()}.")
+        for s in outcome.skipped:
+            click.echo(f"  left out {s.participant_reference} {s.name} "
+                       f"({Money(s.amount, s.currency).display()}): {s.reason}")
+        click.echo(f"Next: check it, then 'ledger batch approve {b.id}'.")
+
+
+@batch.command("approve")
+@click.argument("batch_id", type=int)
+@database_option
+@database_errors
+@friendly_errors
+def approve(batch_id: int, database_url: str | None) -> None:
+    """Approve draft batch BATCH_ID."""
+    with cli_transaction(database_url) as session:
+        b = approve_batch(session, CLI_ACTOR, batch_id)
+        click.echo(f"Batch {b.reference} approved.")
+
+
+@batch.command("export")
+@click.argument("batch_id", type=int)
+@click.option("--format", "fmt", required=True, type=click.Choice(sorted(EXPORTERS)))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@database_option
+@database_errors
+@friendly_errors
+def export(batch_id: int, fmt: str, out: Path, database_url: str | None) -> None:
+    """Write approved batch BATCH_ID as a file for the bank or accounts (written whole or not at all)."""
+    if not out.parent.exists():
+        fail(f"the folder {out.parent} does not exist")
+    with cli_transaction(database_url) as session:
+        exported = export_batch(session, CLI_ACTOR, batch_id, fmt)
+        data = exported.data  # its lines are read from the database as the file is written
+        export_to_path(exported.exporter, data, out)
+        click.echo(f"Wrote {data.line_count} payments, total {Money(data.total, data.currency).display()}, "
+                   f"to {out} ({exported.exporter.name}).")
+
+
+@batch.command("paid")
+@click.argument("batch_id", type=int)
+@click.option("--on", "paid_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Date the money was sent.")
+@database_option
+@database_errors
+@friendly_errors
+def paid(batch_id: int, paid_on: object, database_url: str | None) -> None:
+    """Record that batch BATCH_ID has been paid."""
+    with cli_transaction(database_url) as session:
+        b = mark_paid(session, CLI_ACTOR, batch_id, paid_on.date())  # type: ignore[attr-defined]
+        click.echo(f"Batch {b.reference} marked paid on {b.paid_on}.")
+
+
+@batch.command("return")
+@click.argument("batch_id", type=int)
+@click.argument("line_id", type=int)
+@click.option("--reason", required=True, help="Why the payment came back, e.g. 'account closed'.")
+@database_option
+@database_errors
+@friendly_errors
+def return_cmd(batch_id: int, line_id: int, reason: str, database_url: str | None) -> None:
+    """Record that line LINE_ID of paid batch BATCH_ID came back; the amount is owed again."""
+    with cli_transaction(database_url) as session:
+        line = return_line(session, CLI_ACTOR, batch_id, line_id, reason)
+        click.echo(f"Payment {line.payment_reference} marked returned; "
+                   f"{Money.from_minor(line.amount_minor, line.batch.currency).display()} is owed again and "
+                   "will go in the next batch.")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(batch)

@@ -1,0 +1,1 @@
+"""``ledger demo``: a realistic ledger built through the same services the API uses."""

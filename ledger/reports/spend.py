@@ -1,0 +1,398 @@
+"""Spend roll-ups per project and across projects, computed in the database.
+
+Every figure is a GROUP BY / SUM (or COUNT DISTINCT) in SQL over the postings of the period, so a
+ledger of millions of postings is never loaded into Python; only one row per project (and per activity
+kind and month) comes back. The period selects by **activity date** (when the involvement happened).
+
+What each figure means (also explained to finance officers in docs/payments.md):
+
+* ``fees`` / ``expenses``: approved on the project's spend account, net of reversals;
+* ``paid``: the part of that already sent: payable postings locked in a batch line marked paid (a
+  returned payment is not paid until it is paid again in a later batch);
+* ``committed``: approved but not yet paid (``fees + expenses - paid``); it can be negative when a
+  record was reversed after payment and the money is still to be recovered;
+* ``remaining``: ``budget - committed - paid`` (the budget is the project's whole budget);
+* ``declined_value`` and ``minutes_declined``: time people chose not to be paid for, recognised on the
+  FOREGONE account; ``minutes_paid`` is the paid-for time (the ``minutes`` on fee legs);
+* ``participants``: distinct people with an approved record in the period;
+* days to payment: per record, days from the activity date to the paid date of its (latest) paid
+  batch. On PostgreSQL the median and 90th percentile are ``percentile_cont`` in SQL (computed by the
+  server in double precision, then cast to NUMERIC and rounded to 0.1 day). On SQLite, which has no
+  percentile function, only the day counts (one small integer per paid record, already sorted by SQL)
+  are fetched and interpolated exactly with ``Decimal`` the same way ``percentile_cont`` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Integer, Numeric, and_, case, cast, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from ledger import clock
+from ledger.db.models import (
+    AccountKind,
+    Activity,
+    Batch,
+    BatchItem,
+    BatchLine,
+    BatchLineStatus,
+    Category,
+    Posting,
+    Project,
+    Record,
+    RecordStatus,
+)
+from ledger.errors import Invalid, NotFound, invalid_field
+from ledger.exports.safety import cell
+from ledger.money import Money, format_amount
+from ledger.reports.spend_data import ActivitySpend, MonthSpend, ProjectSpend, SpendReport
+from ledger.reports.statements import activity_label, default_period
+
+ALL = -1  # the key of the across-projects row in per-project dictionaries
+TENTH = Decimal("0.1")
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def resolve_period(period_from: date | None, period_to: date | None, today: date) -> tuple[date, date]:
+    start, end = default_period(today)
+    period_from = period_from or start
+    period_to = period_to or end
+    if period_from > period_to:
+        raise invalid_field("from", f"the period starts ({period_from.isoformat()}) after it ends "
+                                    f"({period_to.isoformat()}); swap the dates")
+    return period_from, period_to
+
+
+def project_spend(
+    session: Session, project_id: int, period_from: date | None = None, period_to: date | None = None,
+    *, today: date | None = None,
+) -> SpendReport:
+    """One project's spend report for the period (default: the current UK tax year)."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound(f"there is no project with id {project_id}")
+    return spend_report(session, [project.id], period_from, period_to, today=today,
+                        title=f"Involvement spend: {project.name}")
+
+
+def spend_report(
+    session: Session,
+    project_ids: Sequence[int] | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    *,
+    today: date | None = None,
+    title: str = "Involvement spend: all projects",
+) -> SpendReport:
+    """Spend for the given projects (``None``: every project) with a totals row across them."""
+    today = today or clock.today()
+    start, end = resolve_period(period_from, period_to, today)
+    query = select(Project).order_by(Project.code)
+    if project_ids is not None:
+        query = query.where(Project.id.in_(list(project_ids)))
+    projects = session.scalars(query).all()
+    currencies = {p.currency for p in projects}
+    if len(currencies) > 1:
+        raise Invalid(f"these projects use several currencies ({', '.join(sorted(currencies))}); ask for one "
+                      "project at a time")
+    currency = currencies.pop() if currencies else "GBP"
+    ids = [p.id for p in projects]
+    period = (start, end)
+
+    sums = _spend_sums(session, ids, period)
+    paid = _paid(session, ids, period)
+    people = _participants(session, ids, period)
+    days = _days_to_payment(session, ids, period)
+    by_activity = _by_activity(session, ids, period, currency)
+    by_month = _by_month(session, ids, period, currency)
+
+    def money(minor: int) -> Decimal:
+        return Money.from_minor(int(minor), currency).amount
+
+    rows: list[ProjectSpend] = []
+    for project in projects:
+        fees, expenses, declined, minutes_paid, minutes_declined = sums.get(project.id, (0, 0, 0, 0, 0))
+        paid_minor = paid.get(project.id, 0)
+        committed = fees + expenses - paid_minor
+        budget = project.budget_minor
+        median, p90 = days.get(project.id, (None, None))
+        rows.append(ProjectSpend(
+            code=project.code, name=project.name,
+            budget=money(budget) if budget is not None else None,
+            committed=money(committed), paid=money(paid_minor),
+            remaining=money(budget - committed - paid_minor) if budget is not None else None,
+            fees=money(fees), expenses=money(expenses),
+            minutes_paid=minutes_paid, minutes_declined=minutes_declined, declined_value=money(declined),
+            participants=people.get(project.id, 0),
+            days_to_payment_median=median, days_to_payment_p90=p90,
+            by_activity=by_activity.get(project.id, ()), by_month=by_month.get(project.id, ()),
+        ))
+    zero = Decimal(0)
+    budgets = [r.budget for r in rows]
+    total_budget = sum((b for b in budgets if b is not None), zero) if rows and None not in budgets else None
+    committed_total = sum((r.committed for r in rows), zero)
+    paid_total = sum((r.paid for r in rows), zero)
+    median, p90 = days.get(ALL, (None, None))
+    totals = ProjectSpend(
+        code="ALL", name="All projects" if len(rows) != 1 else rows[0].name,
+        budget=total_budget, committed=committed_total, paid=paid_total,
+        remaining=total_budget - committed_total - paid_total if total_budget is not None else None,
+        fees=sum((r.fees for r in rows), zero), expenses=sum((r.expenses for r in rows), zero),
+        minutes_paid=sum(r.minutes_paid for r in rows), minutes_declined=sum(r.minutes_declined for r in rows),
+        declined_value=sum((r.declined_value for r in rows), zero),
+        participants=people.get(ALL, 0), days_to_payment_median=median, days_to_payment_p90=p90,
+        by_activity=_merge_activity(rows), by_month=_merge_month(rows),
+    )
+    return SpendReport(title=title, period_from=start, period_to=end, currency=currency, generated_on=today,
+                       projects=tuple(rows), totals=totals)
+
+
+# ------------------------------------------------------------------------------------------- queries
+
+
+def _spend_sums(
+    session: Session, ids: list[int], period: tuple[date, date]
+) -> dict[int, tuple[int, int, int, int, int]]:
+    """fees, expenses, declined value, paid-for minutes, declined minutes per project (one GROUP BY)."""
+    spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
+    foregone = Posting.account_kind == AccountKind.PROJECT_FOREGONE.value
+    fee = Posting.category == Category.FEE.value
+    expense = Posting.category == Category.EXPENSE.value
+    minutes = func.coalesce(Posting.minutes, 0)
+    query = (
+        select(
+            Posting.project_id,
+            func.sum(case((spend & fee, Posting.amount_minor), else_=0)),
+            func.sum(case((spend & expense, Posting.amount_minor), else_=0)),
+            func.sum(case((foregone, Posting.amount_minor), else_=0)),
+            func.sum(case((spend & fee, minutes), else_=0)),
+            func.sum(case((foregone & fee, minutes), else_=0)),
+        )
+        .where(
+            Posting.project_id.in_(ids),
+            Posting.account_kind.in_([AccountKind.PROJECT_SPEND.value, AccountKind.PROJECT_FOREGONE.value]),
+            Posting.activity_date.between(*period),
+        )
+        .group_by(Posting.project_id)
+    )
+    return {int(row[0]): tuple(int(v or 0) for v in row[1:]) for row in session.execute(query)}  # type: ignore[misc]
+
+
+def _payable_in_paid_lines() -> Any:
+    """FROM clause shared by 'paid' and 'days to payment': payable postings in paid batch lines."""
+    return (
+        select()
+        .select_from(Posting)
+        .join(BatchItem, BatchItem.posting_id == Posting.id)
+        .join(BatchLine, and_(BatchLine.id == BatchItem.batch_line_id, BatchLine.status == BatchLineStatus.PAID.value))
+        .join(Record, Record.id == Posting.record_id)
+        .join(Activity, Activity.id == Record.activity_id)
+    )
+
+
+def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
+    when = func.coalesce(Posting.activity_date, Activity.date)
+    query = (
+        _payable_in_paid_lines()
+        .add_columns(Activity.project_id, func.sum(-Posting.amount_minor))
+        .where(Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE.value, Activity.project_id.in_(ids),
+               when.between(*period))
+        .group_by(Activity.project_id)
+    )
+    return {int(project_id): int(total or 0) for project_id, total in session.execute(query)}
+
+
+def _participants(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
+    """Distinct people with an approved record in the period: per project, and across all of them."""
+    people = func.count(func.distinct(Record.participant_id))
+    conditions = (Record.status == RecordStatus.APPROVED.value, Activity.project_id.in_(ids),
+                  Activity.date.between(*period))
+    per_project = (
+        select(Activity.project_id, people).select_from(Record)
+        .join(Activity, Activity.id == Record.activity_id).where(*conditions).group_by(Activity.project_id)
+    )
+    result = {int(pid): int(n) for pid, n in session.execute(per_project)}
+    overall = select(people).select_from(Record).join(Activity, Activity.id == Record.activity_id).where(*conditions)
+    result[ALL] = int(session.scalar(overall) or 0)
+    return result
+
+
+def _days_expression(session: Session) -> Any:
+    if _is_postgres(session):
+        return cast(func.max(Batch.paid_on) - Activity.date, Integer)
+    epoch_paid = cast(func.strftime("%s", func.max(Batch.paid_on)), Integer)
+    epoch_activity = cast(func.strftime("%s", Activity.date), Integer)
+    return (epoch_paid - epoch_activity) / 86400
+
+
+def _days_to_payment(
+    session: Session, ids: list[int], period: tuple[date, date]
+) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    per_record = (
+        _payable_in_paid_lines()
+        .join(Batch, Batch.id == BatchLine.batch_id)
+        .add_columns(Activity.project_id.label("project_id"), Record.id.label("record_id"),
+                     _days_expression(session).label("days"))
+        .where(Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE.value, Activity.project_id.in_(ids),
+               Activity.date.between(*period))
+        .group_by(Activity.project_id, Record.id, Activity.date)
+        .subquery()
+    )
+    result: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+    if _is_postgres(session):
+        def pct(fraction: str) -> Any:
+            value = func.percentile_cont(literal_column(fraction)).within_group(per_record.c.days)
+            return func.round(cast(value, Numeric), 1)
+
+        for project_id, median, p90 in session.execute(
+            select(per_record.c.project_id, pct("0.5"), pct("0.9")).group_by(per_record.c.project_id)
+        ):
+            result[int(project_id)] = (_tenth(median), _tenth(p90))
+        overall = session.execute(select(pct("0.5"), pct("0.9")).select_from(per_record)).one()
+        result[ALL] = (_tenth(overall[0]), _tenth(overall[1]))
+        return result
+    days: dict[int, list[int]] = defaultdict(list)
+    for project_id, value in session.execute(
+        select(per_record.c.project_id, per_record.c.days).order_by(per_record.c.project_id, per_record.c.days)
+    ):
+        days[int(project_id)].append(int(value))
+    for project_id, values in days.items():
+        result[project_id] = (percentile(values, Decimal("0.5")), percentile(values, Decimal("0.9")))
+    everyone = sorted(v for values in days.values() for v in values)
+    result[ALL] = (percentile(everyone, Decimal("0.5")), percentile(everyone, Decimal("0.9")))
+    return result
+
+
+def _tenth(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def percentile(sorted_values: Sequence[int], fraction: Decimal) -> Decimal | None:
+    """``percentile_cont``: linear interpolation between the closest ranks, exact, rounded to 0.1."""
+    if not sorted_values:
+        return None
+    position = fraction * (len(sorted_values) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(sorted_values) - 1)
+    weight = position - lower
+    value = Decimal(sorted_values[lower]) + (Decimal(sorted_values[upper]) - Decimal(sorted_values[lower])) * weight
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _by_activity(
+    session: Session, ids: list[int], period: tuple[date, date], currency: str
+) -> dict[int, tuple[ActivitySpend, ...]]:
+    spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
+    fee = Posting.category == Category.FEE.value
+    query = (
+        select(
+            Posting.project_id, Activity.activity, Record.rate_card, func.min(Activity.date),
+            func.sum(case((spend & fee, Posting.amount_minor), else_=0)),
+            func.sum(case((spend & (Posting.category == Category.EXPENSE.value), Posting.amount_minor), else_=0)),
+            func.sum(case((fee, func.coalesce(Posting.minutes, 0)), else_=0)),
+        )
+        .join(Record, Record.id == Posting.record_id)
+        .join(Activity, Activity.id == Record.activity_id)
+        .where(Posting.project_id.in_(ids),
+               Posting.account_kind.in_([AccountKind.PROJECT_SPEND.value, AccountKind.PROJECT_FOREGONE.value]),
+               Posting.activity_date.between(*period))
+        .group_by(Posting.project_id, Activity.activity, Record.rate_card)
+    )
+    merged: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    for project_id, key, rate_card, first, fees, expenses, minutes in session.execute(query):
+        label = activity_label(rate_card, key, first)
+        row = merged[int(project_id)].setdefault(label, [0, 0, 0])
+        row[0] += int(fees or 0)
+        row[1] += int(expenses or 0)
+        row[2] += int(minutes or 0)
+    return {
+        pid: tuple(ActivitySpend(label, Money.from_minor(v[0], currency).amount,
+                                 Money.from_minor(v[1], currency).amount, v[2]) for label, v in sorted(rows.items()))
+        for pid, rows in merged.items()
+    }
+
+
+def _by_month(
+    session: Session, ids: list[int], period: tuple[date, date], currency: str
+) -> dict[int, tuple[MonthSpend, ...]]:
+    if _is_postgres(session):
+        month = func.to_char(Posting.activity_date, "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", Posting.activity_date)
+    spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
+    query = (
+        select(
+            Posting.project_id, month,
+            func.sum(case((Posting.category == Category.FEE.value, Posting.amount_minor), else_=0)),
+            func.sum(case((Posting.category == Category.EXPENSE.value, Posting.amount_minor), else_=0)),
+        )
+        .where(Posting.project_id.in_(ids), spend, Posting.activity_date.between(*period))
+        .group_by(Posting.project_id, month)
+        .order_by(Posting.project_id, month)
+    )
+    result: dict[int, list[MonthSpend]] = defaultdict(list)
+    for project_id, label, fees, expenses in session.execute(query):
+        result[int(project_id)].append(MonthSpend(str(label), Money.from_minor(int(fees or 0), currency).amount,
+                                                  Money.from_minor(int(expenses or 0), currency).amount))
+    return {pid: tuple(rows) for pid, rows in result.items()}
+
+
+def _merge_activity(rows: list[ProjectSpend]) -> tuple[ActivitySpend, ...]:
+    merged: dict[str, list[Any]] = {}
+    for row in rows:
+        for item in row.by_activity:
+            acc = merged.setdefault(item.label, [Decimal(0), Decimal(0), 0])
+            acc[0] += item.fees
+            acc[1] += item.expenses
+            acc[2] += item.minutes
+    return tuple(ActivitySpend(label, v[0], v[1], v[2]) for label, v in sorted(merged.items()))
+
+
+def _merge_month(rows: list[ProjectSpend]) -> tuple[MonthSpend, ...]:
+    merged: dict[str, list[Decimal]] = {}
+    for row in rows:
+        for item in row.by_month:
+            acc = merged.setdefault(item.month, [Decimal(0), Decimal(0)])
+            acc[0] += item.fees
+            acc[1] += item.expenses
+    return tuple(MonthSpend(month, v[0], v[1]) for month, v in sorted(merged.items()))
+
+
+CSV_HEADER = (
+    "Project code", "Project", "Budget", "Committed (approved, not paid)", "Paid", "Remaining", "Fees",
+    "Expenses", "Minutes paid for", "Minutes declined", "Declined value", "Participants",
+    "Median days to payment", "90th percentile days to payment", "Currency",
+)
+
+
+def spend_csv(report: SpendReport) -> bytes:
+    """The report as CSV (one row per project, then the totals row); text cells neutralised."""
+    def amount(value: Decimal | None) -> str:
+        return "" if value is None else format_amount(value, report.currency)
+
+    def days(value: Decimal | None) -> str:
+        return "" if value is None else f"{value:f}"
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in (*report.projects, report.totals):
+        writer.writerow([
+            cell(row.code), cell(row.name), amount(row.budget), amount(row.committed), amount(row.paid),
+            amount(row.remaining), amount(row.fees), amount(row.expenses), str(row.minutes_paid),
+            str(row.minutes_declined), amount(row.declined_value), str(row.participants),
+            days(row.days_to_payment_median), days(row.days_to_payment_p90), report.currency,
+        ])
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,306 @@
+"""Assemble a participant's statement (``ledger.reports.statement_data.Statement``) from the ledger.
+
+Where each figure comes from, so it can be checked by hand:
+
+* an activity is one approved (or later reversed) record whose activity date is in the period; its
+  lines are the record lines fixed at approval, with the rate engine's own explanations;
+* ``declined`` means the fee went to the participant's FOREGONE account (they chose not to be paid for
+  their time); the value is still shown;
+* ``paid`` / ``owed``: the record's payable postings that sit in a paid batch line, against what the
+  record made payable (approval and reversal legs). All of it paid -> ``paid``; otherwise ``owed``;
+* payments are the participant's paid batch lines whose paid date is in the period (a returned payment
+  was never received, so it is not listed; the amount shows as owed again);
+* totals per tax year always; per week (Monday to Sunday) only when they asked us to watch a weekly limit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ledger import clock
+from ledger.db.models import (
+    AccountKind,
+    Activity,
+    Batch,
+    BatchItem,
+    BatchLine,
+    BatchLineStatus,
+    Category,
+    EntryKind,
+    JournalEntry,
+    Participant,
+    Posting,
+    Project,
+    Record,
+    RecordStatus,
+)
+from ledger.errors import NotFound, invalid_field
+from ledger.money import Money
+from ledger.rates.registry import default_registry
+from ledger.rates.taxyear import tax_year_end, tax_year_label, tax_year_start, week_end, week_start
+from ledger.reports.statement_data import (
+    STATEMENT_STYLES,
+    PeriodTotal,
+    Statement,
+    StatementActivity,
+    StatementLine,
+    StatementPayment,
+    StatementStyle,
+    WatchLimitInfo,
+)
+from ledger.settings import organisation_name
+
+METHOD_LABELS = {
+    "bank_transfer": "Bank transfer",
+    "voucher": "Voucher",
+    "organisation": "Paid to an organisation for you",
+}
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The current UK tax year (6 April to 5 April)."""
+    return tax_year_start(today), tax_year_end(today)
+
+
+def activity_label(rate_card: str | None, activity: str, on: date) -> str:
+    """The rate card's own words for an activity key ("Meeting"), or the key itself when unknown."""
+    registry = default_registry()
+    if rate_card and rate_card in registry:
+        try:
+            return registry.get(rate_card).version_on(on).activity(activity).label
+        except Exception:  # an unknown key or date: show the key rather than fail the statement
+            return activity.replace("_", " ").capitalize()
+    return activity.replace("_", " ").capitalize()
+
+
+def card_source(rate_card: str, version_from: date | None) -> str:
+    registry = default_registry()
+    since = f", version from {version_from.isoformat()}" if version_from else ""
+    if rate_card in registry:
+        card = registry.get(rate_card)
+        return f"{card.name}{since}: {card.source}"
+    return f"Rate card {rate_card}{since}"
+
+
+def _money(minor: int, currency: str) -> Decimal:
+    return Money.from_minor(int(minor), currency).amount
+
+
+def _check_style(style: str | None, participant: Participant) -> StatementStyle:
+    chosen = style or participant.statement_style or "standard"
+    if chosen not in STATEMENT_STYLES:
+        raise invalid_field("style", f"{chosen!r} is not a statement style; use one of: {', '.join(STATEMENT_STYLES)}")
+    return chosen  # type: ignore[return-value]
+
+
+def build_statement(
+    session: Session,
+    participant_id: int,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    style: str | None = None,
+    *,
+    today: date | None = None,
+) -> Statement:
+    """The statement for one participant and period (default: the current UK tax year)."""
+    today = today or clock.today()
+    participant = session.scalar(
+        select(Participant).where(Participant.id == participant_id).options(selectinload(Participant.watch_limits))
+    )
+    if participant is None:
+        raise NotFound(f"there is no participant with id {participant_id}")
+    if period_from is None and period_to is None:
+        period_from, period_to = default_period(today)
+    elif period_from is None:
+        assert period_to is not None
+        period_from = tax_year_start(period_to)
+    elif period_to is None:
+        period_to = tax_year_end(period_from)
+    if period_from > period_to:
+        raise invalid_field("from", f"the period starts ({period_from.isoformat()}) after it ends "
+                                    f"({period_to.isoformat()}); swap the dates")
+    chosen_style = _check_style(style, participant)
+
+    records = session.scalars(
+        select(Record)
+        .join(Activity, Activity.id == Record.activity_id)
+        .where(
+            Record.participant_id == participant.id,
+            Record.status.in_([RecordStatus.APPROVED.value, RecordStatus.REVERSED.value]),
+            Activity.date >= period_from,
+            Activity.date <= period_to,
+        )
+        .options(selectinload(Record.lines), selectinload(Record.activity).selectinload(Activity.project))
+        .order_by(Activity.date, Record.id)
+    ).all()
+    currency = _currency(records, participant)
+    money_state = _record_money(session, [r.id for r in records])
+
+    activities: list[StatementActivity] = []
+    sources: dict[str, None] = {}
+    for record in records:
+        act = record.activity
+        project: Project = act.project
+        if record.rate_card:
+            sources[card_source(record.rate_card, record.version_from)] = None
+        lines = tuple(
+            StatementLine(kind=line.kind, explanation=line.explanation,
+                          amount=_money(line.amount_minor, currency), is_fee=line.category == Category.FEE)
+            for line in record.lines
+        )
+        fees = _money(record.fees_minor or 0, currency)
+        expenses = _money(record.expenses_minor or 0, currency)
+        state = money_state.get(record.id, _RecordMoney())
+        declined = state.declined
+        if record.status == RecordStatus.REVERSED:
+            status = "reversed"
+        elif declined and expenses == 0:
+            status = "declined"
+        elif state.owed > 0 and state.paid >= state.owed:
+            status = "paid"
+        else:
+            status = "owed"
+        minutes = sum(line.minutes or 0 for line in record.lines if line.category == Category.FEE)
+        activities.append(StatementActivity(
+            date=act.date, project_name=project.name,
+            activity_label=activity_label(record.rate_card, act.activity, act.date),
+            role=record.role, mode=act.mode, minutes=minutes, lines=lines, fees=fees, expenses=expenses,
+            declined=declined, status=status,  # type: ignore[arg-type]
+        ))
+
+    limits = tuple(
+        WatchLimitInfo(period=limit.period, amount=_money(limit.amount_minor, currency),  # type: ignore[arg-type]
+                       label=limit.label)
+        for limit in participant.watch_limits
+    )
+    return Statement(
+        participant_reference=participant.reference,
+        participant_name=participant.preferred_name or participant.name,
+        organisation_name=organisation_name(),
+        period_from=period_from,
+        period_to=period_to,
+        currency=currency,
+        style=chosen_style,
+        rate_card_sources=tuple(sources),
+        activities=tuple(activities),
+        payments=_payments(session, participant.id, period_from, period_to, currency),
+        tax_years=_totals(activities, limits, "tax_year", currency),
+        weeks=_totals(activities, limits, "week", currency) if any(lim.period == "week" for lim in limits) else (),
+        watch_limits=limits,
+        generated_on=today,
+    )
+
+
+def _currency(records: Sequence[Record], participant: Participant) -> str:
+    found = {r.currency for r in records if r.currency}
+    if len(found) > 1:
+        raise invalid_field("from", f"this period has records in several currencies ({', '.join(sorted(found))}); "
+                                    "ask for a shorter period")
+    if found:
+        return found.pop()
+    return next((lim.currency for lim in participant.watch_limits), "GBP")
+
+
+class _RecordMoney:
+    __slots__ = ("declined", "owed", "paid")
+
+    def __init__(self, owed: int = 0, paid: int = 0, declined: bool = False) -> None:
+        self.owed = owed
+        self.paid = paid
+        self.declined = declined
+
+
+def _record_money(session: Session, record_ids: list[int]) -> dict[int, _RecordMoney]:
+    """Per record, in SQL: what was made payable, what of that is in paid batch lines, and if declined."""
+    if not record_ids:
+        return {}
+    payable = Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE
+    owed = func.sum(case((payable & JournalEntry.kind.in_([EntryKind.APPROVAL.value, EntryKind.REVERSAL.value]),
+                          -Posting.amount_minor), else_=0))
+    paid = func.sum(case((payable & (BatchLine.status == BatchLineStatus.PAID.value), -Posting.amount_minor), else_=0))
+    declined = func.sum(case((Posting.account_kind == AccountKind.PARTICIPANT_FOREGONE, 1), else_=0))
+    result: dict[int, _RecordMoney] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        rows = session.execute(
+            select(Posting.record_id, owed, paid, declined)
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .outerjoin(BatchItem, BatchItem.posting_id == Posting.id)
+            .outerjoin(BatchLine, BatchLine.id == BatchItem.batch_line_id)
+            .where(Posting.record_id.in_(chunk), JournalEntry.kind != EntryKind.PAYMENT.value)
+            .group_by(Posting.record_id)
+        )
+        for record_id, owed_minor, paid_minor, declined_count in rows:
+            result[int(record_id)] = _RecordMoney(int(owed_minor or 0), int(paid_minor or 0), bool(declined_count))
+    return result
+
+
+def _payments(
+    session: Session, participant_id: int, start: date, end: date, currency: str
+) -> tuple[StatementPayment, ...]:
+    rows = session.execute(
+        select(BatchLine, Batch)
+        .join(Batch, Batch.id == BatchLine.batch_id)
+        .where(
+            BatchLine.participant_id == participant_id,
+            BatchLine.status == BatchLineStatus.PAID.value,
+            Batch.paid_on >= start,
+            Batch.paid_on <= end,
+            Batch.currency == currency,
+        )
+        .order_by(Batch.paid_on, BatchLine.id)
+    ).all()
+    return tuple(
+        StatementPayment(
+            date=batch.paid_on, method_label=METHOD_LABELS.get(batch.method, batch.method),
+            reference=line.payment_reference, fees=_money(line.fees_minor, currency),
+            expenses=_money(line.expenses_minor, currency), total=_money(line.amount_minor, currency),
+        )
+        for line, batch in rows
+        if batch.paid_on is not None
+    )
+
+
+def _totals(
+    activities: list[StatementActivity], limits: tuple[WatchLimitInfo, ...], period: str, currency: str
+) -> tuple[PeriodTotal, ...]:
+    """Fees (paid or owed, not declined), expenses and declined value per tax year or per week."""
+    zero = Money.zero(currency).amount
+    fees: dict[date, Decimal] = defaultdict(lambda: zero)
+    expenses: dict[date, Decimal] = defaultdict(lambda: zero)
+    declined: dict[date, Decimal] = defaultdict(lambda: zero)
+    for activity in activities:
+        if not activity.counted:
+            continue
+        key = tax_year_start(activity.date) if period == "tax_year" else week_start(activity.date)
+        if activity.declined:
+            declined[key] += activity.fees
+        else:
+            fees[key] += activity.fees
+        expenses[key] += activity.expenses
+        fees[key] += zero
+    limit = next((lim for lim in limits if lim.period == period), None)
+    totals = []
+    for key in sorted(fees):
+        if period == "tax_year":
+            label = f"Tax year {tax_year_label(key)}"
+        else:
+            label = f"Week {key.day} {key:%B %Y} to {week_end(key).day} {week_end(key):%B %Y}"
+        totals.append(PeriodTotal(label=label, fees=fees[key], expenses=expenses[key], declined=declined[key],
+                                  limit=limit.amount if limit else None, limit_label=limit.label if limit else None))
+    return tuple(totals)
+
+
+def statement_json(statement: Statement) -> bytes:
+    """The statement as JSON: the same data as the PDF, money as strings, plus the summary figures."""
+    document: dict[str, Any] = msgspec.to_builtins(statement)
+    document["summary"] = msgspec.to_builtins(statement.summary)
+    return msgspec.json.encode(document)

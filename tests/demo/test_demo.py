@@ -1,0 +1,92 @@
+"""The demo builds a whole, consistent ledger through the real services and writes every document."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from ledger.db.engine import make_engine, make_session_factory
+from ledger.db.models import Activity, BatchItem, Participant, PaymentPreference, Posting, Project, Record
+from ledger.demo.run import DemoSummary, build_demo
+
+UPLIFT = date(2025, 12, 16)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    out = tmp_path_factory.mktemp("demo")
+    return build_demo(f"sqlite:///{out / 'demo.db'}", out)
+
+
+def test_the_demo_has_the_promised_shape(demo: DemoSummary) -> None:
+    factory = make_session_factory(make_engine(f"sqlite:///{demo.database}"))
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Project)) >= 3
+        preferences = set(session.scalars(select(Participant.payment_preference)))
+        assert preferences == {p.value for p in PaymentPreference}
+        assert session.scalar(select(func.count()).select_from(Participant)) >= 12
+        records = session.scalar(select(func.count()).select_from(Record)) or 0
+        assert records >= 150
+        by_status = session.execute(select(Record.status, func.count()).group_by(Record.status))
+        statuses = {str(status): int(count) for status, count in by_status}
+        assert statuses.get("rejected", 0) > 0 and statuses.get("reversed", 0) > 0
+        dates = list(session.scalars(select(Activity.date)))
+        assert min(dates) < UPLIFT <= max(dates)
+        # Records on both sides of the uplift were paid by different card versions.
+        versions = set(session.scalars(select(Record.version_from).where(Record.version_from.is_not(None))))
+        assert {date(2022, 8, 31), date(2025, 12, 16)} <= versions
+
+
+def test_the_ledger_balances_and_nothing_is_paid_twice(demo: DemoSummary) -> None:
+    factory = make_session_factory(make_engine(f"sqlite:///{demo.database}"))
+    with factory() as session:
+        unbalanced = session.execute(
+            select(Posting.entry_id, func.sum(Posting.amount_minor))
+            .group_by(Posting.entry_id, Posting.currency)
+            .having(func.sum(Posting.amount_minor) != 0)
+        ).all()
+        assert unbalanced == []
+        locked = session.scalar(select(func.count()).select_from(BatchItem)) or 0
+        distinct = session.scalar(select(func.count(func.distinct(BatchItem.posting_id)))) or 0
+        assert locked == distinct > 0
+
+
+def test_every_user_gets_their_documents(demo: DemoSummary) -> None:
+    assert set(demo.files) == {"finance officer", "payee", "participant", "manager"}
+    for paths in demo.files.values():
+        for path in paths:
+            assert path.exists() and path.stat().st_size > 0, path
+    names = {p.name for p in demo.files["finance officer"]}
+    for marker in ("bank.csv", "xero.csv", "sage.csv", "listing.csv", ".json"):
+        assert any(name.endswith(marker) for name in names), marker
+    styles = {p.stem.split("-", 2)[-1] for p in demo.files["participant"] if p.suffix == ".pdf"}
+    assert styles == {"standard", "large_print", "easy_read"}
+
+
+def test_a_demo_statement_reads_as_plain_words(demo: DemoSummary) -> None:
+    pdf = next(p for p in demo.files["participant"] if p.name.endswith("easy_read.pdf"))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "You took part in" in text
+    data = json.loads(pdf.with_suffix(".json").read_bytes())
+    assert data["participant_reference"] in text
+    assert "payable" not in text.lower() and "ledger entry" not in text.lower()
+
+
+def test_ledger_demo_command_runs_from_a_fresh_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "ledger", "demo", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Demo ledger built" in result.stdout
+    assert "What each user sees" in result.stdout
+    assert (tmp_path / "out" / "demo.db").exists()
