@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache, lru_cache
 
 # ISO 4217 minor units for the currencies an organisation is likely to configure. A currency that is
 # not here is refused rather than guessed.
@@ -50,8 +51,12 @@ def minor_units(currency: str) -> int:
         raise MoneyError(f"unknown currency {currency!r}; known currencies: {known}") from None
 
 
+@cache
 def quantum(currency: str) -> Decimal:
-    """The smallest unit of ``currency`` as a Decimal exponent (``Decimal('0.01')`` for GBP)."""
+    """The smallest unit of ``currency`` as a Decimal exponent (``Decimal('0.01')`` for GBP).
+
+    Cached: it is asked for on every rounding, and there are only a handful of currencies.
+    """
     return Decimal(1).scaleb(-minor_units(currency))
 
 
@@ -172,15 +177,16 @@ def format_amount(amount: Decimal, currency: str) -> str:
 
 def display_amount(amount: Decimal, currency: str) -> str:
     """Money as a person reads it: symbol, thousands separators, the currency's decimal places."""
-    places = minor_units(currency)
     value = round_money(amount, currency)
+    body = f"{value.copy_abs():,f}"  # quantized, so ",f" shows exactly the currency's places
     sign = "-" if value < 0 else ""
-    body = f"{abs(value):,.{places}f}"
     symbol = SYMBOLS.get(currency)
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
 
 
+@lru_cache(maxsize=4096)
 def _rate_places(rate: Decimal, currency: str) -> int:
+    """Cached by value: a card has few distinct rates, and this runs for every explained line."""
     exponent = rate.normalize().as_tuple().exponent
     return max(minor_units(currency), -exponent if isinstance(exponent, int) else 0)
 

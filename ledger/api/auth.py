@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.api.database import database_of
+from ledger.db.engine import READ_ONLY
 from ledger.db.models import Role
 from ledger.errors import Forbidden, Unauthorized
 from ledger.security.actor import Actor
@@ -44,7 +45,9 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 
 def _lookup(factory: sessionmaker[Session], secret: str) -> Actor | None:
+    """Read the token in its own short read-only transaction (no write lock on SQLite)."""
     with factory() as session:
+        session.connection(execution_options={READ_ONLY: True})
         return authenticate(session, secret)
 
 

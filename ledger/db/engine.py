@@ -33,9 +33,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "ledger_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    # Take the write lock at BEGIN so two writers queue instead of deadlocking on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Writers take the write lock at BEGIN so two of them queue instead of deadlocking on upgrade.
+
+    A connection marked ``read_only`` (e.g. the token lookup on every request) begins a plain deferred
+    transaction, so reading never waits behind a writer in WAL mode.
+    """
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -164,8 +164,7 @@ def approve_record(
     record.fees_minor = Money(quote.fees_total, currency).minor
     record.expenses_minor = Money(quote.expenses_total, currency).minor
     record.payment_preference_at_approval = preference
-    session.flush()
-    post_entry(
+    post_entry(  # its flush also writes the record's new state and lines
         session, kind=EntryKind.APPROVAL, booked_on=booked_on or clock.today(),
         memo=f"Approved record {record.id}: {participant.reference}, {activity.activity} on {activity.date}",
         legs=approval_legs(record, activity.project_id, preference, quote), record_id=record.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ledger.db.models import Activity, Participant, Record, RecordStatus, Role
 from ledger.errors import Forbidden, Invalid, NotFound, invalid_field
@@ -49,7 +49,18 @@ def load_record(session: Session, record_id: int, *, lock: bool = False) -> Reco
     """
     query = select(Record).where(Record.id == record_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # A record is locked to be decided on: load what the decision reads in the same round trips
+        # (activity, project, participant, expenses, lines) instead of one lazy load each.
+        query = (
+            query.options(
+                joinedload(Record.activity, innerjoin=True).joinedload(Activity.project, innerjoin=True),
+                joinedload(Record.participant, innerjoin=True),
+                selectinload(Record.expenses),
+                selectinload(Record.lines),
+            )
+            .with_for_update(of=Record)
+            .execution_options(populate_existing=True)
+        )
     record = session.scalars(query).one_or_none()
     if record is None:
         raise NotFound(f"There is no record with id {record_id}.")

@@ -72,11 +72,8 @@ def post_entry(
         reverses_id=reverses_id,
         created_by_token_id=token_id,
     )
-    session.add(entry)
-    session.flush()
-    session.add_all(
+    entry.postings = [
         Posting(
-            entry_id=entry.id,
             account_kind=leg.account_kind,
             category=leg.category,
             amount_minor=leg.amount_minor,
@@ -88,8 +85,9 @@ def post_entry(
             minutes=leg.minutes,
         )
         for leg in legs
-    )
-    session.flush()
+    ]
+    session.add(entry)
+    session.flush()  # one flush writes the entry and its legs (and anything else pending in the unit of work)
     return entry
 
 

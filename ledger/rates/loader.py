@@ -210,7 +210,7 @@ def parse_card(data: dict[str, Any], file: str) -> RateCard:
                 reader.problem("effective_from", f"must be a date such as {start.date().isoformat()}, "
                                                  "without a time of day")
                 start = None
-            if isinstance(start, date):
+            elif isinstance(start, date):
                 reader.version = f"version from {start.isoformat()}"
                 if previous is not None and start <= previous:
                     word = "overlaps (same date as)" if start == previous else "is out of order: it is before"
@@ -221,6 +221,7 @@ def parse_card(data: dict[str, Any], file: str) -> RateCard:
                 previous = start
             else:
                 reader.problem("effective_from", "must be a date such as 2025-12-16 (unquoted)")
+                start = None
             version = _parse_version(reader, raw, start if isinstance(start, date) else None)
             if version is not None:
                 versions.append(version)

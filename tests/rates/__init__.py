@@ -1,0 +1,1 @@
+"""Tests of the rate-card engine: invariants (hypothesis), worked examples, and the card loader."""
