@@ -175,8 +175,13 @@ def format_amount(amount: Decimal, currency: str) -> str:
     return f"{round_money(amount, currency):f}"
 
 
+@lru_cache(maxsize=65536)
 def display_amount(amount: Decimal, currency: str) -> str:
-    """Money as a person reads it: symbol, thousands separators, the currency's decimal places."""
+    """Money as a person reads it: symbol, thousands separators, the currency's decimal places.
+
+    Cached by value (equal Decimals print the same once rounded to the currency): explanations repeat
+    the same few amounts and rates thousands of times.
+    """
     value = round_money(amount, currency)
     body = f"{value.copy_abs():,f}"  # quantized, so ",f" shows exactly the currency's places
     sign = "-" if value < 0 else ""
@@ -196,6 +201,7 @@ def format_rate(rate: Decimal, currency: str) -> str:
     return f"{rate:.{_rate_places(rate, currency)}f}"
 
 
+@lru_cache(maxsize=4096)
 def display_rate(rate: Decimal, currency: str) -> str:
     """A rate for people: at least the currency's places, more only when the rate really has them."""
     body = f"{rate:,.{_rate_places(rate, currency)}f}"

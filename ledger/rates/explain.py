@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from ledger.money import display_amount, display_rate
 
 
+@lru_cache(maxsize=4096)
 def duration(minutes: int | Decimal) -> str:
     """62 -> "1 h 2 min"; 120 -> "2 h"; 45 -> "45 min"; 0 -> "0 min"."""
     whole = int(minutes)
