@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ledger import clock
@@ -148,13 +148,15 @@ def approve_record(
     warnings = warnings_for(session, participant, activity.date, quote.fees_total, exclude_record_id=record.id,
                             currency=quote.currency)
     currency = quote.currency
-    record.lines.extend(
-        RecordLine(position=index, kind=line.kind, category=line.category, minutes=line.minutes,
-                   quantity=str(line.quantity) if line.quantity is not None else None,
-                   rate=format_rate(line.rate, currency), amount_minor=Money(line.amount, currency).minor,
-                   explanation=line.explanation)
-        for index, line in enumerate(quote.lines)
-    )
+    if quote.lines:
+        session.execute(insert(RecordLine), [
+            {"record_id": record.id, "position": index, "kind": line.kind, "category": line.category,
+             "minutes": line.minutes, "quantity": str(line.quantity) if line.quantity is not None else None,
+             "rate": format_rate(line.rate, currency), "amount_minor": Money(line.amount, currency).minor,
+             "explanation": line.explanation}
+            for index, line in enumerate(quote.lines)
+        ])
+        session.expire(record, ["lines"])  # read back as stored
     record.status = RecordStatus.APPROVED
     record.decided_by_token_id = actor.token_id
     record.decided_at = utcnow()

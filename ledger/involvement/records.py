@@ -50,13 +50,12 @@ def load_record(session: Session, record_id: int, *, lock: bool = False) -> Reco
     query = select(Record).where(Record.id == record_id)
     if lock:
         # A record is locked to be decided on: load what the decision reads in the same round trips
-        # (activity, project, participant, expenses, lines) instead of one lazy load each.
+        # (activity, project, participant, expenses) instead of one lazy load each.
         query = (
             query.options(
                 joinedload(Record.activity, innerjoin=True).joinedload(Activity.project, innerjoin=True),
                 joinedload(Record.participant, innerjoin=True),
                 selectinload(Record.expenses),
-                selectinload(Record.lines),
             )
             .with_for_update(of=Record)
             .execution_options(populate_existing=True)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import AccountKind, Category, EntryKind, JournalEntry, Posting
@@ -72,22 +72,25 @@ def post_entry(
         reverses_id=reverses_id,
         created_by_token_id=token_id,
     )
-    entry.postings = [
-        Posting(
-            account_kind=leg.account_kind,
-            category=leg.category,
-            amount_minor=leg.amount_minor,
-            currency=leg.currency,
-            participant_id=leg.participant_id,
-            project_id=leg.project_id,
-            record_id=leg.record_id,
-            activity_date=leg.activity_date,
-            minutes=leg.minutes,
-        )
-        for leg in legs
-    ]
     session.add(entry)
-    session.flush()  # one flush writes the entry and its legs (and anything else pending in the unit of work)
+    session.flush()
+    if legs:
+        # One multi-row INSERT for the legs: nothing needs their ids back, and approvals are a hot path.
+        session.execute(insert(Posting), [
+            {
+                "entry_id": entry.id,
+                "account_kind": leg.account_kind.value,
+                "category": leg.category.value,
+                "amount_minor": leg.amount_minor,
+                "currency": leg.currency,
+                "participant_id": leg.participant_id,
+                "project_id": leg.project_id,
+                "record_id": leg.record_id,
+                "activity_date": leg.activity_date,
+                "minutes": leg.minutes,
+            }
+            for leg in legs
+        ])
     return entry
 
 
