@@ -95,7 +95,10 @@ def parse_amount(value: object, currency: str, *, what: str = "amount") -> Decim
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise MoneyError(f"{what} {value!r} has more than {places} decimal places for {currency}")
-    return amount.quantize(quantum(currency))
+    try:
+        return amount.quantize(quantum(currency))
+    except InvalidOperation:  # "1e999": too many digits to hold in pence
+        raise MoneyError(f"{what} {value!r} is far too large to be an amount of money") from None
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -140,6 +140,12 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 
 def handle_repository_error(request: Request[Any, Any, Any], exc: aa_exceptions.RepositoryError) -> Response[Any]:
+    # advanced-alchemy wraps EVERY statement error as its IntegrityError (a 409): look at the cause first,
+    # so a value the database refuses stays a 422 and a lost database stays a 503.
+    if isinstance(exc.__cause__, sa_exc.DataError):
+        return handle_data_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, sa_exc.OperationalError):
+        return handle_database_unavailable(request, exc.__cause__)
     if isinstance(exc, aa_exceptions.NotFoundError):
         return problem_response(
             404, "The item asked for does not exist.", slug="not-found", instance=_instance(request)
@@ -158,6 +164,24 @@ def handle_integrity_error(request: Request[Any, Any, Any], exc: Exception) -> R
         "saved; reload and try again.",
         title="Conflict with the current state",
         slug="conflict",
+        instance=_instance(request),
+    )
+
+
+def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database refused a value as given: a 422, not a 500 (``errors`` cannot name the field here).
+
+    The services check lengths, ranges and formats first and name the field; this is the net under them
+    for what only one database refuses (PostgreSQL rejects the character U+0000 in text, and text longer
+    than its column, where SQLite stores both). Found by tests/api/test_schemathesis.py.
+    """
+    logger.warning("data refused by the database on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        422,
+        "A value in the request cannot be stored as given: it may be too long, out of range, or contain a "
+        "character that is not allowed (such as U+0000). Nothing was saved; check the values and try again.",
+        title="Invalid input",
+        slug="invalid",
         instance=_instance(request),
     )
 
@@ -185,6 +209,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         HTTPException: handle_http_exception,
         aa_exceptions.RepositoryError: handle_repository_error,
         sa_exc.IntegrityError: handle_integrity_error,
+        sa_exc.DataError: handle_data_error,
         sa_exc.OperationalError: handle_database_unavailable,
         Exception: handle_unexpected,
     }

@@ -16,6 +16,9 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# OFFSET is a signed 64-bit integer in SQLite and PostgreSQL: a larger one overflowed the driver (a 500);
+# bounding it here makes it a 422 naming ``offset``, and no list is ever that long anyway.
+MAX_OFFSET = 2**63 - 1
 
 
 class Page(msgspec.Struct, Generic[T]):
@@ -37,7 +40,9 @@ def provide_page_params(
     limit: Annotated[
         int, Parameter(query="limit", ge=1, le=MAX_LIMIT, description="How many items to return (at most 500).")
     ] = DEFAULT_LIMIT,
-    offset: Annotated[int, Parameter(query="offset", ge=0, description="How many items to skip.")] = 0,
+    offset: Annotated[
+        int, Parameter(query="offset", ge=0, le=MAX_OFFSET, description="How many items to skip.")
+    ] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -17,6 +17,7 @@ from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import PUBLIC_ROUTE
+from ledger.involvement.amounts import ensure_expense_amounts
 from ledger.involvement.quotes import quote_with_warnings
 from ledger.rates.contract import QuoteRequest, QuoteResponse, decode_request, run_quote
 from ledger.rates.loader import card_to_document
@@ -78,6 +79,7 @@ class QuoteController(Controller):
     ) -> QuoteResponse:
         """Anyone may quote; naming a ``participant`` (token needed) adds their watch-limit warnings."""
         parsed = decode_request(await request.body())
+        ensure_expense_amounts(parsed.expenses)  # before the engine parses them (a huge amount was a 500)
         if parsed.participant is None:
             return run_quote(parsed)
         return await anyio.to_thread.run_sync(functools.partial(

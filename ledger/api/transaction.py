@@ -127,6 +127,10 @@ def _commit_failure(exc: Exception, path: str) -> tuple[int, bytes, dict[str, st
         logger.warning("commit refused by a constraint on %s: %s", path, exc)
         detail = "The change conflicts with data saved at the same time. Nothing was saved; reload and try again."
         return 409, problem_body(409, detail, slug="conflict", instance=path), {}
+    if isinstance(exc, sa_exc.DataError):  # a value the database refused (see errors.handle_data_error)
+        logger.warning("commit refused a value on %s: %s", path, exc)
+        detail = "A value in the request cannot be stored as given. Nothing was saved; check the values."
+        return 422, problem_body(422, detail, title="Invalid input", slug="invalid", instance=path), {}
     if isinstance(exc, sa_exc.OperationalError):
         logger.error("database unavailable at commit on %s", path, exc_info=exc)
         detail = "The database is busy or unavailable. Nothing was saved; please try again shortly."

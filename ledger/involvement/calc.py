@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from ledger.errors import FieldProblem, Invalid
+from ledger.involvement.amounts import ensure_expense_amounts
 from ledger.involvement.history import fees_approved_on, miles_earlier_in_tax_year
 from ledger.money import Money
 from ledger.rates.contract import ExpenseRequest
@@ -53,6 +54,7 @@ def quote_part(
     exclude_record_id: int | None = None,
 ) -> Quote:
     """The engine's quote for this part, counting approved mileage and same-day fees from the ledger."""
+    ensure_expense_amounts(expenses)  # before the engine parses them (a huge amount was a 500)
     claim = None
     if mileage is not None:
         earlier = miles_earlier_in_tax_year(session, participant_id, mileage.vehicle, on,

@@ -22,6 +22,7 @@ from ledger.audit import record_event
 from ledger.db.models import Participant, PaymentPreference, Role, WatchLimit
 from ledger.errors import FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role
+from ledger.involvement.amounts import TOO_LARGE, too_large
 from ledger.involvement.schemas import (
     BankIn,
     BankOut,
@@ -75,12 +76,13 @@ class _Desired:
 
 def normalise_sort_code(raw: str) -> str | None:
     digits = _SEPARATORS.sub("", raw)
-    return digits if len(digits) == 6 and digits.isdigit() else None
+    # ASCII only: str.isdigit() also takes "١٢٣٤٥٦" (Arabic-Indic) and "²", which no bank file can carry.
+    return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else None
 
 
 def normalise_account_number(raw: str) -> str | None:
     digits = _SEPARATORS.sub("", raw)
-    return digits if len(digits) == 8 and digits.isdigit() else None
+    return digits if len(digits) == 8 and digits.isascii() and digits.isdigit() else None
 
 
 def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str, int, str]] | None]:
@@ -128,6 +130,9 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str,
         limits = []
         for index, wanted in enumerate(want.watch_limits):
             place = f"watch_limits[{index}]"
+            if too_large(wanted.amount):  # before parsing: a huge one was a 500
+                problems.append(FieldProblem(f"{place}.amount", TOO_LARGE))
+                continue
             try:
                 amount = parse_amount(wanted.amount, WATCH_CURRENCY, what=f"{place}.amount")
             except MoneyError as exc:

@@ -18,6 +18,7 @@ from ledger.audit import record_event
 from ledger.db.models import Project, Role
 from ledger.errors import Conflict, FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role, visible_project_ids
+from ledger.involvement.amounts import TOO_LARGE, too_large
 from ledger.involvement.schemas import ProjectCreate, ProjectOut
 from ledger.money import Money, MoneyError, parse_amount
 from ledger.rates.registry import CardRegistry, default_registry
@@ -61,7 +62,9 @@ def create_project(
     else:
         currency = cards.get(data.rate_card).currency
     budget_minor: int | None = None
-    if data.budget is not None and currency is not None:
+    if data.budget is not None and currency is not None and too_large(data.budget):
+        problems.append(FieldProblem("budget", TOO_LARGE))  # before parsing: a huge one was a 500
+    elif data.budget is not None and currency is not None:
         try:
             budget = parse_amount(data.budget, currency, what="budget")
         except MoneyError as exc:

@@ -15,6 +15,7 @@ from ledger.db.models import Participant, Role
 from ledger.errors import Unauthorized, invalid_field
 from ledger.involvement.access import ensure_role
 from ledger.involvement.calc import quote_part
+from ledger.involvement.schemas import MAX_ID
 from ledger.involvement.watch import warnings_for
 from ledger.rates.contract import QuoteRequest, QuoteResponse, run_quote, to_response
 from ledger.rates.registry import CardRegistry, default_registry
@@ -32,7 +33,9 @@ def quote_with_warnings(
         raise Unauthorized("A quote for a named participant needs a token: their earnings are private.")
     ensure_role(actor, Role.LEAD, Role.AUDITOR, Role.PARTICIPANT, doing="quote for a named participant")
     actor.ensure_participant(request.participant)
-    participant = session.get(Participant, request.participant)
+    # Ids are BIGINT: a larger one overflowed the database driver (a 500); it cannot exist, so say so.
+    in_range = 1 <= request.participant <= MAX_ID
+    participant = session.get(Participant, request.participant) if in_range else None
     if participant is None:
         raise invalid_field("participant", f"there is no participant with id {request.participant}")
     card = cards.get(request.rate_card)

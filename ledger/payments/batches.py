@@ -151,15 +151,20 @@ def list_batches(
     return rows, total
 
 
+MAX_PROJECT_ID = 2**63 - 1  # ids are BIGINT
+
+
 def resolve_project(session: Session, project: int | str | None) -> Project | None:
     """A project by id or by code (``None`` passes through); NotFound names what was asked for."""
     if project is None:
         return None
-    if isinstance(project, int) or (isinstance(project, str) and project.isdigit()):
-        found = session.get(Project, int(project))
-        if found is None and isinstance(project, str):
-            found = session.scalar(select(Project).where(Project.code == project))
-    else:
+    # Only an id that can exist is looked up: ASCII digits (``"²".isdigit()`` is true but ``int("²")``
+    # fails; 5,000 digits exceed Python's int-parsing limit) within BIGINT (a larger one overflowed the
+    # database driver). Each was a 500 before; now such a value is tried as a code, then a 404.
+    digits = isinstance(project, str) and project.isascii() and project.isdigit() and len(project) <= 19
+    as_id = project if isinstance(project, int) else int(project) if digits else None
+    found = session.get(Project, as_id) if as_id is not None and 1 <= as_id <= MAX_PROJECT_ID else None
+    if found is None and isinstance(project, str):
         found = session.scalar(select(Project).where(Project.code == project))
     if found is None:
         raise NotFound(f"there is no project {project!r} (give its id or its code)")
