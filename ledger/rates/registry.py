@@ -32,12 +32,23 @@ class CardRegistry:
     def from_folders(cls, folders: Iterable[Path]) -> CardRegistry:
         cards: list[RateCard] = []
         problems: list[CardProblem] = []
+        files: dict[str, Path] = {}
         for folder in folders:
+            if not folder.is_dir():
+                problems.append(CardProblem(str(folder), "", "", "rate-card folder not found (LEDGER_RATE_CARDS)"))
+                continue
             for path in sorted(folder.glob("*.toml")):
                 try:
-                    cards.append(load_card(path))
+                    card = load_card(path)
                 except CardError as exc:
                     problems.extend(exc.problems)
+                    continue
+                if card.key in files:
+                    problems.append(CardProblem(str(path), "", "key", f"the key {card.key!r} is already used by "
+                                                                      f"{files[card.key]}"))
+                    continue
+                files[card.key] = path
+                cards.append(card)
         if problems:
             raise CardError(problems)
         return cls(cards)

@@ -208,7 +208,18 @@ def test_two_cards_with_the_same_key_are_a_configuration_error(tmp_path: Path) -
     (tmp_path / "b.toml").write_text(preset_text("nihr-style"), encoding="utf-8")
     with pytest.raises(CardError) as caught:
         CardRegistry.from_folders([tmp_path])
-    assert "two cards use the key 'nihr-style'" in str(caught.value)
+    # The problem names both files, so an administrator knows which one to rename.
+    [problem] = caught.value.problems
+    assert problem.file == str(tmp_path / "b.toml")
+    assert "'nihr-style' is already used by" in problem.message and str(tmp_path / "a.toml") in problem.message
+
+
+def test_a_missing_folder_of_own_cards_is_reported_not_ignored(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(CardError) as caught:
+        CardRegistry.from_folders([missing])
+    assert caught.value.problems[0].file == str(missing)
+    assert "folder not found" in caught.value.problems[0].message
 
 
 # ------------------------------------------------------------------------------------ JPY
