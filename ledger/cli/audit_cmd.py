@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from ledger.audit import verify_chain
-from ledger.cli.db_cmd import cli_errors, database_option, describe_url, ensure_migrated, open_engine, resolve_url
-from ledger.db.engine import make_session_factory, transaction
+from ledger.cli.db_cmd import cli_errors, database_option, describe_url, existing_database_session, resolve_url
 
 
 @click.group("audit")
@@ -19,14 +18,8 @@ def audit_group() -> None:
 def verify_command(database_url: str | None) -> None:
     """Exit 0 if every audit event is intact; exit 1 naming the first event that was changed or removed."""
     url = resolve_url(database_url)
-    with cli_errors(url):
-        engine = open_engine(url)
-        try:
-            ensure_migrated(engine, url)
-            with transaction(make_session_factory(engine)) as session:
-                result = verify_chain(session)
-        finally:
-            engine.dispose()
+    with cli_errors(url), existing_database_session(url) as session:
+        result = verify_chain(session)
     if result.ok:
         click.echo(f"audit chain intact: {result.count} events")
         click.echo(f"last hash: {result.last_hash} (keep a copy elsewhere to detect removal of the newest events)")

@@ -13,8 +13,9 @@ import click
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from ledger.db.engine import is_sqlite, make_engine, normalise_url
+from ledger.db.engine import is_sqlite, make_engine, make_session_factory, normalise_url, transaction
 from ledger.db.migrate import upgrade
 from ledger.errors import LedgerError
 from ledger.settings import default_database_url
@@ -91,6 +92,21 @@ def ensure_migrated(engine: Engine, url: str) -> None:
         raise click.ClickException(
             f"the database at {describe_url(url)} has no ledger tables yet; set it up with: ledger db upgrade"
         )
+
+
+@contextmanager
+def existing_database_session(url: str) -> Iterator[Session]:
+    """One transaction on a database that must already be set up; the engine is closed afterwards.
+
+    For commands that read or change an existing ledger (tokens, audit): they must not create one.
+    """
+    engine = open_engine(url)
+    try:
+        ensure_migrated(engine, url)
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def current_revision(engine: Engine) -> str:

@@ -6,7 +6,13 @@ from datetime import datetime
 
 import click
 
-from ledger.cli.db_cmd import cli_errors, database_option, ensure_migrated, open_engine, resolve_url
+from ledger.cli.db_cmd import (
+    cli_errors,
+    database_option,
+    existing_database_session,
+    open_engine,
+    resolve_url,
+)
 from ledger.db.engine import make_session_factory, transaction
 from ledger.db.migrate import upgrade
 from ledger.db.models import ApiToken, Role
@@ -78,24 +84,18 @@ def create_command(
 def list_command(database_url: str | None) -> None:
     """Every token with its role, scope and whether it is revoked (never the secret)."""
     url = resolve_url(database_url)
-    with cli_errors(url):
-        engine = open_engine(url)
-        try:
-            ensure_migrated(engine, url)
-            with transaction(make_session_factory(engine)) as session:
-                rows = [
-                    (
-                        str(t.id),
-                        t.name,
-                        t.role,
-                        scope_text(t),
-                        _when(t.created_at),
-                        f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active",
-                    )
-                    for t in list_tokens(session)
-                ]
-        finally:
-            engine.dispose()
+    with cli_errors(url), existing_database_session(url) as session:
+        rows = [
+            (
+                str(t.id),
+                t.name,
+                t.role,
+                scope_text(t),
+                _when(t.created_at),
+                f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active",
+            )
+            for t in list_tokens(session)
+        ]
     if not rows:
         click.echo("No tokens yet. Create one with: ledger token create --name NAME --role ROLE")
         return
@@ -111,15 +111,9 @@ def list_command(database_url: str | None) -> None:
 def revoke_command(token_id: int, database_url: str | None) -> None:
     """Revoke a token by its ID (see ``ledger token list``). It stops working at once."""
     url = resolve_url(database_url)
-    with cli_errors(url):
-        engine = open_engine(url)
-        try:
-            ensure_migrated(engine, url)
-            with transaction(make_session_factory(engine)) as session:
-                token = revoke(session, token_id)
-                message = f"Revoked token {token.id} ({token.name}). Requests using it are now refused."
-        finally:
-            engine.dispose()
+    with cli_errors(url), existing_database_session(url) as session:
+        token = revoke(session, token_id)
+        message = f"Revoked token {token.id} ({token.name}). Requests using it are now refused."
     click.echo(message)
 
 
