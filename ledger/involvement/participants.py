@@ -235,7 +235,7 @@ def list_participants(
             Participant.reference.ilike(pattern, escape="\\"),
         ))
     repo = ParticipantRepository(session=session, auto_commit=False)
-    items, total = repo.list_and_count(
+    items, total = repo.get_many_and_count(
         *filters, LimitOffset(limit=limit, offset=offset), OrderBy(field_name="id", sort_order="asc")
     )
     return ParticipantPage(items=list(items), total=total)

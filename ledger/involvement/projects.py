@@ -107,7 +107,7 @@ def list_projects(session: Session, actor: Actor, *, limit: int, offset: int, co
     if code is not None:
         filters.append(Project.code == code)
     repo = ProjectRepository(session=session, auto_commit=False)
-    items, total = repo.list_and_count(
+    items, total = repo.get_many_and_count(
         *filters, LimitOffset(limit=limit, offset=offset), OrderBy(field_name="id", sort_order="asc")
     )
     return ProjectPage(items=list(items), total=total)
