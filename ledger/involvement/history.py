@@ -10,47 +10,51 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ledger.db.models import Activity, Record, RecordStatus
 from ledger.rates.taxyear import tax_year_start
+
+
+def approved_sum(
+    session: Session,
+    column: InstrumentedAttribute[int | None],
+    participant_id: int,
+    *conditions: ColumnElement[bool],
+    exclude_record_id: int | None = None,
+) -> int:
+    """Sum ``column`` over the participant's approved (not reversed) records matching ``conditions``.
+
+    The one look-back query shape behind mileage thresholds, the daily fee cap and watch limits; the
+    activity table is joined so conditions can filter on the activity date.
+    """
+    query = (
+        select(func.coalesce(func.sum(column), 0))
+        .join(Activity, Activity.id == Record.activity_id)
+        .where(Record.participant_id == participant_id, Record.status == RecordStatus.APPROVED, *conditions)
+    )
+    if exclude_record_id is not None:
+        query = query.where(Record.id != exclude_record_id)
+    return int(session.scalar(query) or 0)
 
 
 def miles_earlier_in_tax_year(
     session: Session, participant_id: int, vehicle: str, on: date, *, exclude_record_id: int | None = None
 ) -> int:
     """Miles approved for ``vehicle`` from 6 April up to and including ``on`` (other records only)."""
-    query = (
-        select(func.coalesce(func.sum(Record.mileage_miles), 0))
-        .join(Activity, Activity.id == Record.activity_id)
-        .where(
-            Record.participant_id == participant_id,
-            Record.status == RecordStatus.APPROVED,
-            Record.mileage_vehicle == vehicle,
-            Activity.date >= tax_year_start(on),
-            Activity.date <= on,
-        )
+    return approved_sum(
+        session, Record.mileage_miles, participant_id,
+        Record.mileage_vehicle == vehicle, Activity.date >= tax_year_start(on), Activity.date <= on,
+        exclude_record_id=exclude_record_id,
     )
-    if exclude_record_id is not None:
-        query = query.where(Record.id != exclude_record_id)
-    return int(session.scalar(query) or 0)
 
 
 def fees_approved_on(
     session: Session, participant_id: int, on: date, currency: str, *, exclude_record_id: int | None = None
 ) -> int:
     """Fees (minor units) approved for the participant's activities dated ``on``, for the daily cap."""
-    query = (
-        select(func.coalesce(func.sum(Record.fees_minor), 0))
-        .join(Activity, Activity.id == Record.activity_id)
-        .where(
-            Record.participant_id == participant_id,
-            Record.status == RecordStatus.APPROVED,
-            Record.currency == currency,
-            Activity.date == on,
-        )
+    return approved_sum(
+        session, Record.fees_minor, participant_id, Record.currency == currency, Activity.date == on,
+        exclude_record_id=exclude_record_id,
     )
-    if exclude_record_id is not None:
-        query = query.where(Record.id != exclude_record_id)
-    return int(session.scalar(query) or 0)

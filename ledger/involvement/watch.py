@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.db.models import Activity, Participant, PaymentPreference, Record, RecordStatus, WatchLimit
+from ledger.db.models import Activity, Participant, PaymentPreference, Record, WatchLimit
+from ledger.involvement.history import approved_sum
 from ledger.money import Money, display_amount
 from ledger.rates.contract import WatchWarning
 from ledger.rates.taxyear import tax_year_end, tax_year_label, tax_year_start, week_end, week_start
@@ -49,21 +49,12 @@ def earnings_in(
     *, exclude_record_id: int | None = None,
 ) -> int:
     """Approved, not reversed, fees that are the participant's earnings, by activity date (minor units)."""
-    query = (
-        select(func.coalesce(func.sum(Record.fees_minor), 0))
-        .join(Activity, Activity.id == Record.activity_id)
-        .where(
-            Record.participant_id == participant_id,
-            Record.status == RecordStatus.APPROVED,
-            Record.payment_preference_at_approval.in_([p.value for p in EARNING_PREFERENCES]),
-            Record.currency == currency,
-            Activity.date >= start,
-            Activity.date <= end,
-        )
+    return approved_sum(
+        session, Record.fees_minor, participant_id,
+        Record.payment_preference_at_approval.in_([p.value for p in EARNING_PREFERENCES]),
+        Record.currency == currency, Activity.date >= start, Activity.date <= end,
+        exclude_record_id=exclude_record_id,
     )
-    if exclude_record_id is not None:
-        query = query.where(Record.id != exclude_record_id)
-    return int(session.scalar(query) or 0)
 
 
 def warnings_for(
