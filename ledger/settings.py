@@ -9,9 +9,13 @@ from pathlib import Path
 DEFAULT_DATABASE_FILE = "ledger.db"
 
 
-def default_database_url() -> str:
-    """``LEDGER_DATABASE_URL`` or a SQLite file in the working folder."""
-    return os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_DATABASE_FILE).resolve()}"
+def database_url(given: str | None = None) -> str:
+    """The database to use, decided here and nowhere else (API, every CLI command, the demo's helpers).
+
+    In order: ``given`` (a ``--database`` option or ``create_app(url)``), else ``LEDGER_DATABASE_URL``,
+    else ``ledger.db`` in the working folder.
+    """
+    return given or os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_DATABASE_FILE).resolve()}"
 
 
 def extra_card_dirs() -> list[Path]:
@@ -31,4 +35,4 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(database_url=default_database_url())
+        return cls(database_url=database_url())

@@ -7,8 +7,6 @@ one error mapping, and the OpenAPI document with interactive docs at ``/api/v1/s
 
 from __future__ import annotations
 
-import os
-
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -23,7 +21,7 @@ from ledger.api.errors import exception_handlers
 from ledger.api.transaction import UnitOfWorkMiddleware
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade as upgrade_database
-from ledger.settings import default_database_url
+from ledger.settings import database_url as resolve_database_url
 
 API_PREFIX = "/api/v1"
 SCHEMA_PATH = f"{API_PREFIX}/schema"
@@ -35,10 +33,6 @@ care services and research.
 Send `Authorization: Bearer <token>` (tokens are made with `ledger token create`). Rate cards and quotes
 are public. Errors are `application/problem+json`. Every POST accepts an `Idempotency-Key` header: a retry
 with the same key and body gets the first response again (with `Idempotent-Replayed: true`)."""
-
-
-def resolve_database_url(database_url: str | None) -> str:
-    return database_url or os.environ.get("LEDGER_DATABASE_URL") or default_database_url()
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -7,17 +7,16 @@ line and exit with status 1; nothing is half-written.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 import click
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from ledger.cli.common import fail, friendly_errors
+from ledger.cli.common import friendly_errors as database_errors  # one error helper: database errors too
+from ledger.cli.db_cmd import database_option
 from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.exports.finance import EXPORTERS, export_to_path
 from ledger.money import Money
@@ -30,47 +29,19 @@ from ledger.payments.batches import (
 )
 from ledger.payments.returns import return_line
 from ledger.security.actor import Actor
-from ledger.settings import default_database_url
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from ledger.settings import database_url
 
 CLI_ACTOR = Actor.system("cli")
 
-database_option = click.option(
-    "--database", "database_url", default=None, metavar="URL",
-    help="Database URL (default: LEDGER_DATABASE_URL or ledger.db in this folder).",
-)
-
-
 @contextmanager
-def cli_transaction(database_url: str | None) -> Iterator[Session]:
+def cli_transaction(given: str | None) -> Iterator[Session]:
     """One transaction for the whole command: committed at the end, rolled back on any error."""
-    engine = make_engine(database_url or default_database_url())
+    engine = make_engine(database_url(given))
     try:
         with transaction(make_session_factory(engine)) as session:
             yield session
     finally:
         engine.dispose()
-
-
-def database_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Database failures become one plain line and exit 1 (never a traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except sa_exc.IntegrityError:
-            fail("the change conflicts with something saved at the same moment; nothing was saved, try again")
-        except sa_exc.SQLAlchemyError as exc:
-            orig = getattr(exc, "orig", None)
-            reason = str(orig) if orig is not None else type(exc).__name__
-            fail(f"the database could not be used ({reason.splitlines()[0]}); check --database and run "
-                 "'ledger db upgrade'")
-        raise AssertionError("unreachable")
-
-    return wrapper
 
 
 @click.group("batch")

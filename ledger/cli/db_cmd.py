@@ -3,7 +3,6 @@ opening the engine, and turning errors into one clear line instead of a tracebac
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,13 +11,17 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ledger.db.engine import is_sqlite, make_engine, make_session_factory, normalise_url, transaction
+from ledger.cli.common import CliError, cli_errors, describe_url
+from ledger.db.engine import is_sqlite, make_engine, make_session_factory, transaction
 from ledger.db.migrate import upgrade
-from ledger.errors import LedgerError
-from ledger.settings import default_database_url
+from ledger.settings import database_url as resolve_url
+
+# ``resolve_url`` (the one database-URL rule, ledger.settings.database_url), ``cli_errors`` and
+# ``describe_url`` (the one CLI error helper, ledger.cli.common) are re-exported for the commands here.
+__all__ = ["cli_errors", "database_option", "describe_url", "existing_database_session", "open_engine",
+           "resolve_url"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,40 +36,6 @@ def database_option(func: F) -> F:
         help="Database URL, e.g. sqlite:///ledger.db or postgresql://user@host/ledger. "
         "Default: $LEDGER_DATABASE_URL, else ledger.db in this folder.",
     )(func)
-
-
-def resolve_url(database_url: str | None) -> str:
-    return database_url or os.environ.get("LEDGER_DATABASE_URL") or default_database_url()
-
-
-def describe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    try:
-        return make_url(normalise_url(url)).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(unreadable database URL)"
-
-
-def _first_line(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None) or exc
-    text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__
-
-
-@contextmanager
-def cli_errors(url: str) -> Iterator[None]:
-    """Report expected failures as ``Error: ...`` with a non-zero exit, never as a traceback."""
-    try:
-        yield
-    except LedgerError as exc:
-        raise click.ClickException(str(exc)) from None
-    except ArgumentError:
-        raise click.ClickException(f"{url!r} is not a database URL I understand") from None
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"could not use the database at {describe_url(url)}: {_first_line(exc)}") from None
-    except ModuleNotFoundError as exc:
-        missing = f"a database driver is missing ({exc.name}); for PostgreSQL install psycopg"
-        raise click.ClickException(missing) from None
 
 
 def open_engine(url: str) -> Engine:
@@ -87,9 +56,9 @@ def ensure_migrated(engine: Engine, url: str) -> None:
     """Refuse to read a database that has never been set up, with the command that sets it up."""
     path = sqlite_file(url)
     if path is not None and not path.exists():
-        raise click.ClickException(f"there is no database file at {path}; create it with: ledger db upgrade")
+        raise CliError(f"there is no database file at {path}; create it with: ledger db upgrade")
     if not inspect(engine).has_table("alembic_version"):
-        raise click.ClickException(
+        raise CliError(
             f"the database at {describe_url(url)} has no ledger tables yet; set it up with: ledger db upgrade"
         )
 

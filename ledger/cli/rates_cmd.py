@@ -47,10 +47,7 @@ def check_card(file: Path) -> None:
     """Check a card file; lists every problem and exits 1 if there are any."""
     problems = check_card_file(file)
     if problems:
-        click.echo(f"{file}: {len(problems)} problem(s) found", err=True)
-        for problem in problems:
-            click.echo(f"  - {problem}", err=True)
-        raise SystemExit(1)
+        fail(f"{file}: {len(problems)} problem(s) found\n" + "\n".join(f"  - {problem}" for problem in problems))
     click.echo(f"{file}: OK")
 
 

@@ -144,7 +144,7 @@ def test_check_a_bad_file_exits_1_listing_every_problem(tmp_path: Path) -> None:
     assert_no_crash(result)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == f"{path}: 5 problem(s) found"
+    assert lines[0] == f"error: {path}: 5 problem(s) found"
     assert f"  - {path}: currency: unknown currency 'XYZ'" in "\n".join(lines)
     for place in (
         "version from 2022-08-31: time.minimum_involvement_minutes: must be a whole number of rounding units",
