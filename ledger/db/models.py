@@ -26,6 +26,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.db.base import Base, BigId, CreatedMixin, IdMixin, MinorUnits, utcnow
+from ledger.db.encrypted import EncryptedString
 
 
 class PaymentPreference(enum.StrEnum):
@@ -115,9 +116,10 @@ class Participant(IdMixin, CreatedMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     payment_preference: Mapped[str] = mapped_column(_enum(PaymentPreference))
-    bank_account_name: Mapped[str | None] = mapped_column(String(200))
-    bank_sort_code: Mapped[str | None] = mapped_column(String(6))
-    bank_account_number: Mapped[str | None] = mapped_column(String(8))
+    # Encrypted at rest (ledger.db.encrypted): the database and its backups hold ciphertext only.
+    bank_account_name: Mapped[str | None] = mapped_column(EncryptedString(200))
+    bank_sort_code: Mapped[str | None] = mapped_column(EncryptedString(6))
+    bank_account_number: Mapped[str | None] = mapped_column(EncryptedString(8))
     organisation_name: Mapped[str | None] = mapped_column(String(200))
     organisation_reference: Mapped[str | None] = mapped_column(String(100))
     statement_style: Mapped[str] = mapped_column(_enum(StatementStyle), default=StatementStyle.STANDARD)

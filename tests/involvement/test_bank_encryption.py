@@ -1,0 +1,159 @@
+"""Bank details are encrypted at rest: the database column holds ciphertext, the code sees plain values."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from ledger.db.engine import make_engine
+from ledger.db.migrate import upgrade
+from ledger.db.models import Participant, PaymentPreference
+from ledger.security import keys
+from ledger.security.crypto import decrypt, is_encrypted
+
+DIGITS = ("40-11-62", "401162", "31926819")
+
+
+def _person(**bank: str | None) -> Participant:
+    return Participant(
+        reference="P-TEST", name="Jo Smith", payment_preference=PaymentPreference.BANK_TRANSFER,
+        bank_account_name=bank.get("name", "J SMITH"), bank_sort_code=bank.get("sort_code", "401162"),
+        bank_account_number=bank.get("account", "31926819"),
+    )
+
+
+def test_the_database_column_holds_ciphertext_not_the_digits(session: Session) -> None:
+    person = _person()
+    session.add(person)
+    session.flush()
+    raw = session.execute(text(
+        "SELECT bank_account_name, bank_sort_code, bank_account_number FROM participants WHERE id = :id"
+    ), {"id": person.id}).one()
+    for value in raw:
+        assert is_encrypted(value), value
+        assert "401162" not in value and "31926819" not in value and "SMITH" not in value
+    assert [decrypt(v) for v in raw] == ["J SMITH", "401162", "31926819"]
+    session.expire_all()
+    again = session.get(Participant, person.id)
+    assert again is not None
+    assert (again.bank_account_name, again.bank_sort_code, again.bank_account_number) == (
+        "J SMITH", "401162", "31926819")
+
+
+def test_same_value_encrypts_differently_each_time(session: Session) -> None:
+    """A random nonce per value: equal account numbers cannot be spotted by comparing ciphertexts."""
+    first, second = _person(), _person()
+    second.reference = "P-TEST2"
+    session.add_all([first, second])
+    session.flush()
+    rows = session.execute(text("SELECT bank_account_number FROM participants WHERE reference LIKE 'P-TEST%'")).all()
+    assert len({r[0] for r in rows}) == 2
+
+
+def test_missing_bank_details_stay_null(session: Session) -> None:
+    person = _person(name=None, sort_code=None, account=None)
+    session.add(person)
+    session.flush()
+    raw = session.execute(text("SELECT bank_sort_code FROM participants WHERE id = :id"), {"id": person.id}).one()
+    assert raw[0] is None
+
+
+def test_a_value_altered_in_the_database_is_refused_not_read(session: Session) -> None:
+    person = _person()
+    session.add(person)
+    session.flush()
+    stored = session.execute(text("SELECT bank_account_number FROM participants WHERE id = :id"),
+                             {"id": person.id}).scalar_one()
+    tampered = stored[:-3] + ("A" if stored[-3] != "A" else "B") + stored[-2:]
+    session.execute(text("UPDATE participants SET bank_account_number = :v WHERE id = :id"),
+                    {"v": tampered, "id": person.id})
+    session.expire_all()
+    with pytest.raises(keys.KeyringError, match="integrity check"):
+        session.get(Participant, person.id)
+
+
+def _migrate_with_plain_rows(engine: Engine) -> None:
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO participants (reference, name, payment_preference, bank_account_name, bank_sort_code, "
+            "bank_account_number, statement_style, updated_at, created_at) VALUES ('P-0001', 'Jo', "
+            "'bank_transfer', 'J SMITH', '401162', '31926819', 'standard', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))
+    upgrade(engine)
+
+
+def _raw_bank(engine: Engine) -> tuple[str, str, str]:
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT bank_account_name, bank_sort_code, bank_account_number FROM participants WHERE reference = 'P-0001'"
+        )).one()
+    return (row[0], row[1], row[2])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+    if request.param == "sqlite":
+        made = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield made
+        made.dispose()
+        return
+    import os
+
+    if not os.environ.get("LEDGER_TEST_DATABASE_URL"):
+        pytest.skip("LEDGER_TEST_DATABASE_URL is not set")
+    from .conftest import create_private_postgres, drop_private_postgres
+
+    url = create_private_postgres("ledger_encrypt_migration")
+    made = make_engine(url)
+    try:
+        yield made
+    finally:
+        made.dispose()
+        drop_private_postgres(url)
+
+
+def test_migration_encrypts_existing_plain_rows_and_downgrade_restores_them(blank_engine: Engine) -> None:
+    _migrate_with_plain_rows(blank_engine)
+    raw = _raw_bank(blank_engine)
+    assert all(is_encrypted(v) for v in raw)
+    assert not any(d in "".join(raw) for d in DIGITS)
+    assert [decrypt(v) for v in raw] == ["J SMITH", "401162", "31926819"]
+
+    upgrade(blank_engine)  # running it again changes nothing (already encrypted values are left alone)
+    assert _raw_bank(blank_engine) == raw
+
+    from alembic import command
+
+    from ledger.db.migrate import alembic_config
+
+    with blank_engine.begin() as conn:
+        config = alembic_config(blank_engine)
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    assert _raw_bank(blank_engine) == ("J SMITH", "401162", "31926819")
+
+
+def test_the_sqlite_template_database_copy_has_no_plain_digits(tmp_path: Path, sqlite_template: Path) -> None:
+    """The whole file (as a backup would copy it) holds no digits of a stored account."""
+    path = tmp_path / "copy.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO participants (reference, name, payment_preference, statement_style, updated_at, "
+            "created_at) VALUES ('P-0001', 'Jo', 'bank_transfer', 'standard', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))
+    from sqlalchemy.orm import Session as OrmSession
+
+    with OrmSession(engine) as db, db.begin():
+        person = db.query(Participant).filter_by(reference="P-0001").one()
+        person.bank_account_name, person.bank_sort_code, person.bank_account_number = ("J SMITH", "401162",
+                                                                                       "31926819")
+    engine.dispose()
+    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("copy.db"))
+    assert b"31926819" not in blob and b"401162" not in blob
