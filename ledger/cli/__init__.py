@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "ledger.cli.statements_cmd",
     "ledger.cli.report_cmd",
     "ledger.cli.demo_cmd",
+    "ledger.cli.setup_cmd",
 )
 
 

@@ -393,6 +393,17 @@ class AuditEvent(IdMixin, Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+
+class Setting(Base):
+    """One organisation setting (name, contact, payer name...), set with ``ledger setup``; see ledger.organisation."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 IMMUTABLE_TABLES = ("journal_entries", "postings", "record_lines", "audit_events", "batch_items")
 
 __all__ = [name for name in dir() if not name.startswith("_")]

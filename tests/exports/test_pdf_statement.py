@@ -294,7 +294,7 @@ def _font_sizes(pdf: bytes) -> list[Decimal]:
         assert content is not None
         for block in re.findall(rb"BT (.*?) ET", content.get_data(), flags=re.S):
             if b"Tj" in block:  # only text that is shown, not ReportLab's initial font setting
-                sizes += [D(m.decode()) for m in re.findall(rb"/F\d+ ([\d.]+) Tf", block)]
+                sizes += [D(m.decode()) for m in re.findall(rb"/F\d+(?:\+\d+)? ([\d.]+) Tf", block)]
     assert sizes
     return sizes
 

@@ -30,6 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from ledger.exports.pdf.text import markup
+from ledger.exports.pdf.typefaces import MAIN, MAIN_BOLD, fit_markup, fits_main, normalise, register_fonts, string_font
 
 FooterPainter = Callable[[Canvas, int, int], None]
 
@@ -63,8 +64,8 @@ class PdfRenderer:
     right_margin: ClassVar[float] = 20 * mm
     top_margin: ClassVar[float] = 18 * mm
     bottom_margin: ClassVar[float] = 22 * mm
-    font: ClassVar[str] = "Helvetica"
-    bold_font: ClassVar[str] = "Helvetica-Bold"
+    font: ClassVar[str] = MAIN
+    bold_font: ClassVar[str] = MAIN_BOLD
     body_size: ClassVar[float] = 11
     heading_size: ClassVar[float] = 15
     title_size: ClassVar[float] = 20
@@ -98,6 +99,7 @@ class PdfRenderer:
 
     # ---- rendering -------------------------------------------------------------------------------
     def render(self) -> bytes:
+        register_fonts()
         buffer = BytesIO()
         document = SimpleDocTemplate(
             buffer,
@@ -131,7 +133,10 @@ class PdfRenderer:
         canvas.setFont(self.font, self.footer_size)
         text = self.footer_text()
         if text:
+            font, text = string_font(text)
+            canvas.setFont(font, self.footer_size)
             canvas.drawString(self.left_margin, y, text)
+            canvas.setFont(self.font, self.footer_size)
         canvas.drawRightString(width - self.right_margin, y, f"Page {number} of {total}")
         canvas.restoreState()
 
@@ -171,8 +176,9 @@ class PdfRenderer:
         return ParagraphStyle(name, **spec)
 
     def para(self, text: str, style: str = "body") -> Paragraph:
-        """A paragraph of already-escaped markup (see :func:`ledger.exports.pdf.text.markup`)."""
-        return Paragraph(text, self.style(style))
+        """A paragraph of already-escaped markup (see :func:`ledger.exports.pdf.text.markup`); words the
+        main face cannot draw are set in the fallback font (:func:`ledger.exports.pdf.typefaces.fit_markup`)."""
+        return Paragraph(fit_markup(text), self.style(style))
 
     def table(
         self,
@@ -217,14 +223,15 @@ class PdfRenderer:
     def amount_cell(self, text: str, *, bold: bool = False) -> str | Paragraph:
         """A right-hand cell: a bare amount stays a plain string (cheap to lay out, never wraps); words
         ("worth £55.00") become a paragraph so they wrap inside the column."""
-        if " " not in text:
+        if " " not in text and fits_main(text):
             return text
         return self.para(markup(text), "cell_right_bold" if bold else "cell_right")
 
     def text_cell(self, text: str, width: float) -> str | Paragraph:
         """A left-hand cell: text that fits on one line stays a plain string (laying out paragraphs is
         most of the cost of a long statement); longer text becomes a paragraph that wraps."""
-        if "\n" not in text and stringWidth(text, self.font, self.table_size) <= width:
+        text = normalise(text)
+        if "\n" not in text and fits_main(text) and stringWidth(text, self.font, self.table_size) <= width:
             return text
         return self.para(markup(text), "cell")
 

@@ -17,6 +17,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
 from ledger.exports.pdf.text import money
+from ledger.exports.pdf.typefaces import MAIN, string_font
 from ledger.money import minor_units
 
 FEES_COLOUR = colors.HexColor("#1F5A96")
@@ -65,7 +66,11 @@ def stacked_bar_chart(
     steps = nice_steps(max((f + e for f, e in zip(fee_units, expense_units, strict=True)), default=0))
     labels = _axis_labels(steps, currency)
     drawing = Drawing(width, height)
-    drawing.add(String(0, height - 14, title, fontName="Helvetica-Bold", fontSize=12))
+    title_font, title = string_font(title, bold=True)
+    # One face for all category labels: the fallback when any label needs it (it has Latin letters too).
+    label_font, _ = string_font("".join(categories))
+    categories = [string_font(name)[1] for name in categories]
+    drawing.add(String(0, height - 14, title, fontName=title_font, fontSize=12))
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     left = 150 if horizontal else 70
     chart.x, chart.y = left, 40
@@ -73,7 +78,7 @@ def stacked_bar_chart(
     chart.data = [fee_units, expense_units]
     chart.categoryAxis.categoryNames = list(categories)
     chart.categoryAxis.style = "stacked"
-    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontName = label_font
     chart.categoryAxis.labels.fontSize = 9
     if not horizontal and len(categories) > 8:
         chart.categoryAxis.labels.angle = 45
@@ -82,7 +87,7 @@ def stacked_bar_chart(
     chart.valueAxis.valueMax = steps[-1]
     chart.valueAxis.valueSteps = steps
     chart.valueAxis.labelTextFormat = lambda value: labels.get(int(value), "")
-    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontName = MAIN
     chart.valueAxis.labels.fontSize = 9
     chart.bars[0].fillColor = FEES_COLOUR
     chart.bars[1].fillColor = EXPENSES_COLOUR
@@ -93,7 +98,7 @@ def stacked_bar_chart(
     legend.alignment = "right"
     legend.columnMaximum = 1
     legend.deltax = 170
-    legend.fontName = "Helvetica"
+    legend.fontName = MAIN
     legend.fontSize = 10
     legend.colorNamePairs = [(FEES_COLOUR, "Fees (time)"), (EXPENSES_COLOUR, "Expenses (costs paid back)")]
     drawing.add(legend)
