@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -48,9 +50,37 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_ROW_DETAIL = re.compile(r"\n\s*(DETAIL|CONTEXT|HINT|WHERE):.*", re.DOTALL)
+
+
+def _without_row_values(text: str) -> str:
+    """The database's message without PostgreSQL's DETAIL (``Failing row contains (...)``, ``Key (x)=(...)``)
+    and the lines after it, which quote the stored values."""
+    return _ROW_DETAIL.sub("", text)
+
+
+def _redact_database_error(context: ExceptionContext) -> None:
+    """Strip row values from a database error before anyone logs or prints it.
+
+    ``hide_parameters`` keeps the bound values out of SQLAlchemy's message, but PostgreSQL repeats the
+    offending row in the error's DETAIL, which the driver puts in the message. The structured fields
+    (``orig.diag.sqlstate``, ``constraint_name``) stay for code that needs to tell errors apart.
+    """
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and len(error.args) == 1 and isinstance(error.args[0], str):
+            cleaned = _without_row_values(error.args[0])
+            if cleaned != error.args[0]:
+                error.args = (cleaned,)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine configured for the ledger (pragmas on SQLite, psycopg 3 on PostgreSQL)."""
+    """An engine configured for the ledger (pragmas on SQLite, psycopg 3 on PostgreSQL).
+
+    ``hide_parameters``: a database error's message (which reaches logs and tracebacks) shows the SQL but
+    never the values bound to it, so a refused participant write cannot leak bank details or names.
+    """
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -60,11 +90,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None
 
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _redact_database_error)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _redact_database_error)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -157,3 +157,29 @@ def test_the_sqlite_template_database_copy_has_no_plain_digits(tmp_path: Path, s
     engine.dispose()
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("copy.db"))
     assert b"31926819" not in blob and b"401162" not in blob
+
+
+def test_a_refused_service_write_logs_no_bank_digits(session: Session, caplog: pytest.LogCaptureFixture) -> None:
+    """The database refuses the row (PostgreSQL quotes the whole row in its error): nothing secret is logged."""
+    import logging
+    import traceback
+
+    from sqlalchemy.exc import DBAPIError
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE participants ADD CONSTRAINT ck_test_no_bank "
+                             "CHECK (bank_account_number IS NULL) NOT VALID"))
+    else:
+        session.execute(text("CREATE TEMP TRIGGER test_no_bank BEFORE INSERT ON participants "
+                             "WHEN NEW.bank_account_number IS NOT NULL BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    caplog.set_level(logging.DEBUG)
+    person = _person(name="ZEBEDEE QUILLFEATHER")
+    person.name = "Zebedee Quillfeather"
+    session.add(person)
+    with pytest.raises(DBAPIError) as refused:
+        session.flush()
+    logging.getLogger("ledger.test").error("participant write refused", exc_info=refused.value)
+    text_seen = caplog.text + "".join(traceback.format_exception(refused.value))
+    assert "refused" in text_seen or "ck_test_no_bank" in text_seen
+    for secret in (*DIGITS, "Quillfeather", "QUILLFEATHER"):
+        assert secret not in text_seen, secret
