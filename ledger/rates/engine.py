@@ -2,18 +2,20 @@
 
 Follows "How a record is calculated" in RATE_CARDS.md step by step. Pure: the same input always gives
 the same lines. Fees (income) and expenses (paid-back costs, not income) are separate lines with a
-``category`` so nothing downstream can mix them up. Every amount is rounded once, per line, by
-``ledger.money.round_money``; totals are exact sums of lines.
+``category`` so nothing downstream can mix them up. Hourly lines at one rate are priced together
+(rate x their total time, rounded once) and share the pennies by the largest-remainder rule, so 2 hours
+at 27.50 is 55.00 however the time is split; other amounts are rounded once, per line, by
+``ledger.money.round_money``. Totals are exact sums of lines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from ledger.errors import FieldProblem, Invalid, invalid_field
-from ledger.money import MoneyError, ceil_to, parse_amount, round_money
+from ledger.money import MoneyError, ceil_to, parse_amount, quantum, round_money
 from ledger.rates import explain as say
 from ledger.rates.model import BANDED, FIXED, ActivityRule, CardVersion, RateCard, RoleRule, VehicleRate
 
@@ -156,8 +158,26 @@ def _paid_preparation(version: CardVersion, request: QuoteInput) -> tuple[int, D
     return request.preparation_minutes, cap if prep > cap else None
 
 
-def _time_amount(rate: Decimal, minutes: int, currency: str) -> Decimal:
-    return round_money(rate * minutes / SIXTY, currency)
+def _exact_time_amount(rate: Decimal, minutes: int) -> Decimal:
+    return rate * minutes / SIXTY
+
+
+def share_pennies(exact: list[Decimal], currency: str) -> list[Decimal]:
+    """Round ``exact`` amounts so they add up to their sum rounded once (half-up), by largest remainder.
+
+    Each amount is first rounded down to the minor unit; the minor units still missing from the rounded
+    total go one each to the amounts with the largest remainders (ties: the earlier line). So 1 h 15 min
+    and 45 min at 27.50 an hour share 55.00 as 34.38 + 20.62, never 34.38 + 20.63 = 55.01.
+    """
+    unit = quantum(currency)
+    total = round_money(sum(exact, Decimal(0)), currency)
+    floors = [(value / unit).to_integral_value(rounding=ROUND_FLOOR) * unit for value in exact]
+    missing = int((total - sum(floors, Decimal(0))) / unit)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    result = list(floors)
+    for index in order[:missing]:
+        result[index] += unit
+    return [round_money(value, currency) for value in result]
 
 
 def _rounding_note(actual: Decimal | int, paid: int, unit: int) -> str:
@@ -166,19 +186,30 @@ def _rounding_note(actual: Decimal | int, paid: int, unit: int) -> str:
     return f", rounded up to the next {unit} minutes"
 
 
+@dataclass
+class _TimeLine:
+    """An hourly line before its amount is known (amounts are shared out per rate, then explained)."""
+
+    kind: str
+    rate: Decimal
+    minutes: int
+    head: str  # "Preparation: 45 min at £27.50 an hour"
+    why: str
+    amount: Decimal = Decimal(0)
+
+
 def _hourly(
     activity: ActivityRule, role: RoleRule, version: CardVersion, request: QuoteInput, currency: str
 ) -> list[Line]:
     assert activity.hourly_rate is not None
     base = activity.hourly_rate
     unit = version.time.rounding_unit_minutes
-    lines: list[Line] = []
+    parts: list[_TimeLine] = []
     involvement = request.involvement_minutes
     if involvement > 0:
         rounded = _round_up(involvement, unit)
         paid = max(rounded, version.time.minimum_involvement_minutes)
         rate = base * role.multiplier
-        amount = _time_amount(rate, paid, currency)
         as_role = f", as {role.label.lower()}" if role.multiplier != 1 else ""
         rate_text = f"{say.rate(rate, currency)} an hour"
         if role.multiplier != 1:
@@ -188,17 +219,12 @@ def _hourly(
                    f"{say.duration(version.time.minimum_involvement_minutes)}.")
         else:
             why = f"You were there for {say.duration(involvement)}{_rounding_note(involvement, paid, unit)}."
-        lines.append(Line(
-            "involvement", FEE, rate, amount,
-            f"{activity.label}{as_role}: {say.duration(paid)} at {rate_text} = "
-            f"{say.money(amount, currency)}. {why}",
-            minutes=paid,
-        ))
+        parts.append(_TimeLine("involvement", rate, paid,
+                               f"{activity.label}{as_role}: {say.duration(paid)} at {rate_text}", why))
     prep_input, prep_cap = _paid_preparation(version, request)
     if prep_input > 0:
         counted: Decimal | int = prep_cap if prep_cap is not None else prep_input
         paid = _round_up(counted, unit)
-        amount = _time_amount(base, paid, currency)
         if involvement == 0:
             why = (f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}. "
                    "The activity did not go ahead, so all your preparation is paid.")
@@ -208,42 +234,58 @@ def _hourly(
                    f"({say.duration(involvement)}){_rounding_note(counted, paid, unit)}.")
         else:
             why = f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}."
-        lines.append(Line(
-            "preparation", FEE, base, amount,
-            f"Preparation: {say.duration(paid)} at {say.rate(base, currency)} an hour = "
-            f"{say.money(amount, currency)}. {why}",
-            minutes=paid,
-        ))
+        parts.append(_TimeLine("preparation", base, paid,
+                               f"Preparation: {say.duration(paid)} at {say.rate(base, currency)} an hour", why))
     follow = request.follow_up_minutes
     if follow > 0:
         cap = version.time.follow_up_cap_minutes
         counted_f = min(follow, cap)
         if counted_f > 0:
             paid = _round_up(counted_f, unit)
-            amount = _time_amount(base, paid, currency)
             if follow > cap:
                 why = (f"You spent {say.duration(follow)} on follow-up; we pay up to {say.duration(cap)} "
                        f"of follow-up for each activity{_rounding_note(counted_f, paid, unit)}.")
             else:
                 why = f"You spent {say.duration(follow)} on follow-up{_rounding_note(follow, paid, unit)}."
-            lines.append(Line(
-                "follow_up", FEE, base, amount,
-                f"Follow-up: {say.duration(paid)} at {say.rate(base, currency)} an hour = "
-                f"{say.money(amount, currency)}. {why}",
-                minutes=paid,
-            ))
+            parts.append(_TimeLine("follow_up", base, paid,
+                                   f"Follow-up: {say.duration(paid)} at {say.rate(base, currency)} an hour", why))
     travel = request.travel_minutes
     if travel > 0 and version.time.travel_time_paid:
         paid = _round_up(travel, unit)
-        amount = _time_amount(base, paid, currency)
-        lines.append(Line(
-            "travel_time", FEE, base, amount,
-            f"Travel time: {say.duration(paid)} at {say.rate(base, currency)} an hour = "
-            f"{say.money(amount, currency)}. You travelled for {say.duration(travel)}"
-            f"{_rounding_note(travel, paid, unit)}.",
-            minutes=paid,
-        ))
-    return lines
+        parts.append(_TimeLine("travel_time", base, paid,
+                               f"Travel time: {say.duration(paid)} at {say.rate(base, currency)} an hour",
+                               f"You travelled for {say.duration(travel)}{_rounding_note(travel, paid, unit)}."))
+    return _priced(parts, currency)
+
+
+def _priced(parts: list[_TimeLine], currency: str) -> list[Line]:
+    """Price the time lines: per rate, once for their total time, pennies shared by largest remainder.
+
+    A line whose share differs from its own time priced alone says why, so every explanation stays true.
+    """
+    by_rate: dict[Decimal, list[_TimeLine]] = {}
+    for part in parts:
+        by_rate.setdefault(part.rate, []).append(part)
+    notes: dict[int, str] = {}
+    for rate, group in by_rate.items():
+        shares = share_pennies([_exact_time_amount(rate, p.minutes) for p in group], currency)
+        total_minutes = sum(p.minutes for p in group)
+        total = sum(shares, Decimal(0))
+        for part, share in zip(group, shares, strict=True):
+            part.amount = share
+            alone = round_money(_exact_time_amount(rate, part.minutes), currency)
+            if share != alone:
+                notes[id(part)] = (
+                    f" (Your time at {say.rate(rate, currency)} an hour on this activity adds up to "
+                    f"{say.duration(total_minutes)}, which is {say.money(total, currency)}; the pennies are "
+                    f"shared between the lines so they add up to exactly that.)"
+                )
+    return [
+        Line(part.kind, FEE, part.rate, part.amount,
+             f"{part.head} = {say.money(part.amount, currency)}. {part.why}{notes.get(id(part), '')}",
+             minutes=part.minutes)
+        for part in parts
+    ]
 
 
 def _fixed_fee(activity: ActivityRule, request: QuoteInput, currency: str) -> list[Line]:
@@ -311,7 +353,7 @@ def _daily_cap(version: CardVersion, request: QuoteInput, lines: list[Line], cur
 
 
 def _expenses(version: CardVersion, request: QuoteInput, currency: str) -> list[Line]:
-    rules = version.expenses
+    rules = version.expenses_on(request.date)  # expense rates change on their own dates
     lines: list[Line] = []
     if request.mode == "online" and rules.online_allowance > 0:
         allowance = rules.online_allowance
@@ -322,7 +364,8 @@ def _expenses(version: CardVersion, request: QuoteInput, currency: str) -> list[
             quantity=1,
         ))
     if request.mileage is not None:
-        vehicle = version.vehicle(request.mileage.vehicle)  # an unknown vehicle is refused even for 0 miles
+        # An unknown vehicle is refused even for 0 miles; the rate is the one in force on the date.
+        vehicle = version.vehicle(request.mileage.vehicle).on(request.date)
         if request.mileage.miles > 0:
             lines.extend(_mileage(vehicle, request.mileage, rules.passenger_rate_per_mile, currency))
     lines.extend(_at_cost(version, request.expenses, currency))
@@ -430,4 +473,5 @@ __all__ = [
     "QuoteInput",
     "calculate",
     "invalid_field",
+    "share_pennies",
 ]

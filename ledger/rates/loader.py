@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from ledger.rates.model import (
     AtCostCategory,
     Band,
     CardVersion,
+    ExpenseChange,
     ExpenseRules,
     RateCard,
     RoleRule,
     TimeRules,
+    VehicleChange,
     VehicleRate,
 )
 
@@ -226,9 +229,25 @@ def parse_card(data: dict[str, Any], file: str) -> RateCard:
             if version is not None:
                 versions.append(version)
         reader.version = ""
+        _check_changes_in_force(reader, versions)
     if reader.problems:
         raise CardError(reader.problems)
     return RateCard(key, name, currency, description, source, tuple(versions))
+
+
+def _check_changes_in_force(reader: _Reader, versions: list[CardVersion]) -> None:
+    """A dated expense change on or after the next version's start would never apply: say so."""
+    for version, following in pairwise(versions):
+        reader.version = f"version from {version.effective_from.isoformat()}"
+        dated = [("expenses.changes", c.effective_from) for c in version.expenses.changes] + [
+            (f"expenses.mileage.{key}.changes", c.effective_from)
+            for key, vehicle in version.expenses.mileage.items() for c in vehicle.changes
+        ]
+        for where, day in dated:
+            if day >= following.effective_from:
+                reader.problem(where, f"the change on {day.isoformat()} would never apply: the next version "
+                                      f"starts on {following.effective_from.isoformat()}; put it in that version")
+    reader.version = ""
 
 
 def _parse_version(reader: _Reader, raw: dict[str, Any], start: date | None) -> CardVersion | None:
@@ -252,7 +271,7 @@ def _parse_version(reader: _Reader, raw: dict[str, Any], start: date | None) -> 
     limits = reader.table(raw, "limits", "", required=False)
     reader.unknown(limits, {"daily_fee_cap"}, "limits")
     daily_cap = reader.money(limits, "daily_fee_cap", "limits", required=False)
-    expenses = _parse_expenses(reader, reader.table(raw, "expenses", ""))
+    expenses = _parse_expenses(reader, reader.table(raw, "expenses", ""), start)
     if len(reader.problems) > before or start is None or time is None or expenses is None:
         return None
     return CardVersion(start, activities, roles, time, expenses, daily_cap)
@@ -336,34 +355,97 @@ def _parse_bands(reader: _Reader, raw: Any, where: str) -> tuple[Band, ...]:
     return tuple(bands) if len(bands) == len(raw) else ()
 
 
-def _parse_expenses(reader: _Reader, raw: dict[str, Any]) -> ExpenseRules | None:
+def _parse_change_dates(
+    reader: _Reader, raw: Any, where: str, allowed: set[str], start: date | None
+) -> list[tuple[date, dict[str, Any], str, str]]:
+    """A ``changes`` list: each entry a table with an ``effective_from`` date after the version's start,
+    in date order, naming only ``allowed`` keys (and an optional ``source``)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not raw:
+        reader.problem(where, "must be a list of { effective_from = YYYY-MM-DD, ... } tables")
+        return []
+    found: list[tuple[date, dict[str, Any], str, str]] = []
+    previous = start
+    for index, item in enumerate(raw):
+        place = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            reader.problem(place, "must be a table { effective_from = YYYY-MM-DD, ... }")
+            continue
+        reader.unknown(item, {"effective_from", "source", *allowed}, place)
+        day = item.get("effective_from")
+        if isinstance(day, datetime) or not isinstance(day, date):
+            reader.problem(f"{place}.effective_from", "must be a date such as 2026-04-06 (unquoted)")
+            continue
+        if previous is not None and day <= previous:
+            what = "the version's start" if previous == start else "the previous change"
+            reader.problem(f"{place}.effective_from",
+                           f"{day.isoformat()} must be after {what} ({previous.isoformat()}); list changes "
+                           "oldest first")
+            continue
+        if not any(key in item for key in allowed):
+            reader.problem(place, f"says nothing changes; give at least one of: {', '.join(sorted(allowed))}")
+            continue
+        source = reader.text(item, "source", place, required=False)
+        previous = day
+        found.append((day, item, source, place))
+    return found
+
+
+def _parse_expenses(reader: _Reader, raw: dict[str, Any], start: date | None = None) -> ExpenseRules | None:
     where = "expenses"
     reader.unknown(
         raw,
-        {"online_allowance", "passenger_rate_per_mile", "receipt_required_above", "mileage", "at_cost"},
+        {"online_allowance", "passenger_rate_per_mile", "receipt_required_above", "mileage", "at_cost",
+         "changes"},
         where,
     )
     allowance = reader.money(raw, "online_allowance", where)
     passenger = reader.money(raw, "passenger_rate_per_mile", where)
     receipt = reader.money(raw, "receipt_required_above", where, required=False)
+    expense_changes: list[ExpenseChange] = []
+    for day, item, source, place in _parse_change_dates(
+        reader, raw.get("changes"), f"{where}.changes", {"online_allowance", "passenger_rate_per_mile"}, start
+    ):
+        expense_changes.append(ExpenseChange(
+            day,
+            reader.money(item, "online_allowance", place, required=False),
+            reader.money(item, "passenger_rate_per_mile", place, required=False),
+            source,
+        ))
     mileage: dict[str, VehicleRate] = {}
     for key, spec in reader.table(raw, "mileage", where, required=False).items():
         place = f"{where}.mileage.{key}"
         if not isinstance(spec, dict):
             reader.problem(place, "must be a table")
             continue
-        reader.unknown(spec, {"label", "rate_per_mile", "threshold_miles", "rate_beyond_threshold"}, place)
+        reader.unknown(spec, {"label", "rate_per_mile", "threshold_miles", "rate_beyond_threshold", "source",
+                              "changes"}, place)
         label = reader.text(spec, "label", place)
         # Whole minor units per mile keep every mileage amount exact, so splitting a trip never
         # changes the total (a tested invariant).
         rate = reader.money(spec, "rate_per_mile", place)
+        source = reader.text(spec, "source", place, required=False)
         threshold: int | None = None
         beyond: Decimal | None = None
         if "threshold_miles" in spec or "rate_beyond_threshold" in spec:
             threshold = reader.integer(spec, "threshold_miles", place, low=1, high=10_000_000)
             beyond = reader.money(spec, "rate_beyond_threshold", place)
+        vehicle_changes: list[VehicleChange] = []
+        for day, item, change_source, at in _parse_change_dates(
+            reader, spec.get("changes"), f"{place}.changes", {"rate_per_mile", "rate_beyond_threshold"}, start
+        ):
+            if "rate_beyond_threshold" in item and threshold is None:
+                reader.problem(f"{at}.rate_beyond_threshold",
+                               "this vehicle has no threshold_miles, so there is no rate beyond it to change")
+            vehicle_changes.append(VehicleChange(
+                day,
+                reader.money(item, "rate_per_mile", at, required=False),
+                reader.money(item, "rate_beyond_threshold", at, required=False),
+                change_source,
+            ))
         if rate is not None:
-            mileage[key] = VehicleRate(key, label, rate, threshold, beyond)
+            mileage[key] = VehicleRate(key, label, rate, threshold, beyond, source, tuple(vehicle_changes))
     at_cost: dict[str, AtCostCategory] = {}
     for key, spec in reader.table(raw, "at_cost", where, required=False).items():
         place = f"{where}.at_cost.{key}"
@@ -376,7 +458,7 @@ def _parse_expenses(reader: _Reader, raw: dict[str, Any]) -> ExpenseRules | None
         )
     if allowance is None or passenger is None:
         return None
-    return ExpenseRules(allowance, passenger, receipt, mileage, at_cost)
+    return ExpenseRules(allowance, passenger, receipt, mileage, at_cost, tuple(expense_changes))
 
 
 def load_card(path: Path) -> RateCard:
@@ -423,6 +505,14 @@ def card_to_document(card: RateCard) -> dict[str, Any]:
     return document
 
 
+def _change_document(day: date, source: str, **values: Decimal | None) -> dict[str, Any]:
+    document: dict[str, Any] = {"effective_from": day}
+    document.update({key: _money(value) for key, value in values.items() if value is not None})
+    if source:
+        document["source"] = source
+    return document
+
+
 def _version_document(version: CardVersion) -> dict[str, Any]:
     activities: dict[str, Any] = {}
     for key, rule in version.activities.items():
@@ -443,12 +533,26 @@ def _version_document(version: CardVersion) -> dict[str, Any]:
     }
     if version.expenses.receipt_required_above is not None:
         expenses["receipt_required_above"] = _money(version.expenses.receipt_required_above)
+    if version.expenses.changes:
+        expenses["changes"] = [
+            _change_document(c.effective_from, c.source, online_allowance=c.online_allowance,
+                             passenger_rate_per_mile=c.passenger_rate_per_mile)
+            for c in version.expenses.changes
+        ]
     mileage: dict[str, Any] = {}
     for key, vehicle in version.expenses.mileage.items():
         item: dict[str, Any] = {"label": vehicle.label, "rate_per_mile": _money(vehicle.rate_per_mile)}
         if vehicle.threshold_miles is not None and vehicle.rate_beyond_threshold is not None:
             item["threshold_miles"] = vehicle.threshold_miles
             item["rate_beyond_threshold"] = _money(vehicle.rate_beyond_threshold)
+        if vehicle.source:
+            item["source"] = vehicle.source
+        if vehicle.changes:
+            item["changes"] = [
+                _change_document(c.effective_from, c.source, rate_per_mile=c.rate_per_mile,
+                                 rate_beyond_threshold=c.rate_beyond_threshold)
+                for c in vehicle.changes
+            ]
         mileage[key] = item
     expenses["mileage"] = mileage
     expenses["at_cost"] = {

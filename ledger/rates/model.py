@@ -63,12 +63,36 @@ class TimeRules:
 
 
 @dataclass(frozen=True)
+class VehicleChange:
+    """A mileage rate that changes on its own date inside a fee version (HMRC changes the car rate in a
+    different year from the one a fee uplift happens in). Fields left ``None`` keep their earlier value."""
+
+    effective_from: date
+    rate_per_mile: Decimal | None = None
+    rate_beyond_threshold: Decimal | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class VehicleRate:
     key: str
     label: str
     rate_per_mile: Decimal
     threshold_miles: int | None = None
     rate_beyond_threshold: Decimal | None = None
+    source: str = ""
+    changes: tuple[VehicleChange, ...] = ()  # strictly increasing effective_from
+
+    def on(self, day: date) -> VehicleRate:
+        """The rates in force on ``day``: the version's own, with every change dated on or before it."""
+        rate, beyond, source = self.rate_per_mile, self.rate_beyond_threshold, self.source
+        for change in self.changes:
+            if change.effective_from > day:
+                break
+            rate = change.rate_per_mile if change.rate_per_mile is not None else rate
+            beyond = change.rate_beyond_threshold if change.rate_beyond_threshold is not None else beyond
+            source = change.source or source
+        return VehicleRate(self.key, self.label, rate, self.threshold_miles, beyond, source)
 
 
 @dataclass(frozen=True)
@@ -79,12 +103,35 @@ class AtCostCategory:
 
 
 @dataclass(frozen=True)
+class ExpenseChange:
+    """Expense amounts that change on their own date inside a fee version; ``None`` keeps the earlier one."""
+
+    effective_from: date
+    online_allowance: Decimal | None = None
+    passenger_rate_per_mile: Decimal | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ExpenseRules:
     online_allowance: Decimal
     passenger_rate_per_mile: Decimal
     receipt_required_above: Decimal | None
     mileage: dict[str, VehicleRate] = field(default_factory=dict)
     at_cost: dict[str, AtCostCategory] = field(default_factory=dict)
+    changes: tuple[ExpenseChange, ...] = ()  # strictly increasing effective_from
+
+    def on(self, day: date) -> ExpenseRules:
+        """The expense rules in force on ``day`` (every dated change applied, none left pending)."""
+        allowance, passenger = self.online_allowance, self.passenger_rate_per_mile
+        for change in self.changes:
+            if change.effective_from > day:
+                break
+            allowance = change.online_allowance if change.online_allowance is not None else allowance
+            passenger = (change.passenger_rate_per_mile if change.passenger_rate_per_mile is not None
+                         else passenger)
+        return ExpenseRules(allowance, passenger, self.receipt_required_above,
+                            {key: vehicle.on(day) for key, vehicle in self.mileage.items()}, self.at_cost)
 
 
 @dataclass(frozen=True)
@@ -111,6 +158,10 @@ class CardVersion:
         except KeyError:
             allowed = ", ".join(sorted({MEMBER, *self.roles}))
             raise invalid_field("role", f"unknown role {key!r}; this card has: {allowed}") from None
+
+    def expenses_on(self, day: date) -> ExpenseRules:
+        """This version's expense rules with the changes dated on or before ``day`` applied."""
+        return self.expenses.on(day)
 
     def vehicle(self, key: str) -> VehicleRate:
         try:

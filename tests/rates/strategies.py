@@ -92,9 +92,21 @@ def shapes(draw: st.DrawFn, *, daily_cap: bool | None = None) -> Shape:
 
 
 @st.composite
-def priced_versions(draw: st.DrawFn, shape: Shape, places: int, start: date) -> dict[str, Any]:
-    """One ``[[versions]]`` table with the given shape and freshly drawn prices."""
+def priced_versions(
+    draw: st.DrawFn, shape: Shape, places: int, start: date, until: date | None = None
+) -> dict[str, Any]:
+    """One ``[[versions]]`` table with the given shape and freshly drawn prices.
+
+    Expense rates may change on their own dates inside the version (before ``until``, the next
+    version's start), as HMRC's car rate did on 6 April 2026.
+    """
     scale = 10**places
+    last = (until or date(2031, 12, 31)) - timedelta(days=1)
+
+    def change_dates() -> list[date]:
+        if last <= start or not draw(st.booleans()):
+            return []
+        return sorted(draw(st.sets(st.dates(start + timedelta(days=1), last), min_size=1, max_size=2)))
 
     def money(low: int, high: int) -> str:
         return amount_text(draw(st.integers(low * scale, high * scale)), places)
@@ -130,7 +142,20 @@ def priced_versions(draw: st.DrawFn, shape: Shape, places: int, start: date) -> 
         if threshold is not None:
             vehicle["threshold_miles"] = threshold
             vehicle["rate_beyond_threshold"] = money(0, 1)
+        dated = change_dates()
+        if dated:
+            vehicle["source"] = "Generated source"
+            vehicle["changes"] = [
+                {"effective_from": day, "rate_per_mile": money(0, 1),
+                 **({"rate_beyond_threshold": money(0, 1)} if threshold is not None and draw(st.booleans()) else {})}
+                for day in dated
+            ]
         expenses["mileage"][key] = vehicle
+    if shape.online_paid:
+        dated = change_dates()
+        if dated:  # a positive allowance stays positive, so the same lines appear either side of a change
+            expenses["changes"] = [{"effective_from": day, "online_allowance": money(1, 10),
+                                    "source": "Generated"} for day in dated]
     for key, capped in shape.at_cost:
         category: dict[str, Any] = {"label": key.title()}
         if capped:
@@ -165,8 +190,9 @@ def card_documents(
     starts = sorted(draw(st.sets(st.dates(date(2005, 1, 1), date(2030, 12, 31)), min_size=count, max_size=count)))
     shared = draw(shapes(daily_cap=daily_cap))
     version_docs = [
-        draw(priced_versions(shared if same_rules else draw(shapes(daily_cap=daily_cap)), places, start))
-        for start in starts
+        draw(priced_versions(shared if same_rules else draw(shapes(daily_cap=daily_cap)), places, start,
+                             following))
+        for start, following in zip(starts, [*starts[1:], None], strict=True)
     ]
     return {
         "key": "generated",

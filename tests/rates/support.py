@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from ledger.money import ceil_to, round_money
+from ledger.money import ceil_to, quantum, round_money
 from ledger.rates.engine import Line, Quote, QuoteInput, calculate
 from ledger.rates.loader import parse_card
 from ledger.rates.model import RateCard
@@ -78,11 +78,38 @@ def round_up(minutes: Decimal | int, unit: int) -> int:
     return int(ceil_to(Decimal(minutes), unit))
 
 
+def largest_remainder(exact: list[Decimal], currency: str) -> list[Decimal]:
+    """The largest-remainder rule written out independently of the engine, in whole minor units.
+
+    Everything is scaled to minor units (pence): floors first, then one unit each to the largest
+    remainders (ties to the earlier line) until the parts add up to the whole rounded half-up once.
+    """
+    scale = Decimal(10) ** -quantum(currency).as_tuple().exponent  # type: ignore[operator]
+    scaled = [value * scale for value in exact]
+    whole = int(round_money(sum(exact, Decimal(0)), currency) * scale)
+    floors = [int(value // 1) for value in scaled]
+    ranked = sorted(range(len(exact)), key=lambda i: (floors[i] - scaled[i], i))
+    for index in ranked[: whole - sum(floors)]:
+        floors[index] += 1
+    return [Decimal(units) / scale for units in floors]
+
+
+def time_amounts_from_rates(lines: tuple[Line, ...] | list[Line], currency: str) -> list[Decimal]:
+    """What the time lines must be worth (RATE_CARDS.md step 4): per rate, the rate x their total time
+    rounded once, shared between them by the largest-remainder rule, in line order."""
+    timed = [line for line in lines if line.kind in TIME_KINDS]
+    expected: dict[int, Decimal] = {}
+    rates = list(dict.fromkeys(line.rate for line in timed))
+    for rate in rates:
+        group = [i for i, line in enumerate(timed) if line.rate == rate]
+        exact = [rate * (timed[i].minutes or 0) / Decimal(60) for i in group]
+        for i, amount in zip(group, largest_remainder(exact, currency), strict=True):
+            expected[i] = amount
+    return [expected[i] for i in range(len(timed))]
+
+
 def amount_from_rate(line: Line, currency: str) -> Decimal:
-    """What a line must be worth given only its rate and its minutes or quantity (RATE_CARDS.md step 4)."""
-    if line.kind in TIME_KINDS:
-        assert line.minutes is not None
-        return round_money(line.rate * line.minutes / Decimal(60), currency)
+    """What a non-time line must be worth given only its rate and its quantity (RATE_CARDS.md)."""
     if line.kind in {"fixed_fee", "band", "online_allowance"}:
         return round_money(line.rate, currency)
     if line.kind in {"mileage", "passenger"}:

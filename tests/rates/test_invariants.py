@@ -33,6 +33,7 @@ from .support import (
     preset,
     preset_document,
     round_up,
+    time_amounts_from_rates,
     with_daily_cap,
 )
 
@@ -180,8 +181,10 @@ def _across_the_boundary(card: RateCard, request: QuoteInput) -> None:
 
     assert shape(before.lines) == shape(after.lines)
     for line in after.lines:
-        if line.kind != "expense":  # at-cost items are paid what was spent, not at a rate
+        if line.kind not in TIME_KINDS | {"expense"}:  # at-cost items are paid what was spent, not at a rate
             assert line.amount == amount_from_rate(line, card.currency), line
+    timed = [line.amount for line in after.lines if line.kind in TIME_KINDS]
+    assert timed == time_amounts_from_rates(after.lines, card.currency)
 
 
 @given(quote_inputs(preset("nihr-style"), on=UPLIFT, receipts=True))
@@ -342,3 +345,51 @@ def test_every_generated_or_preset_card_quotes_every_activity_it_offers(card: Ra
     # Guard for the strategies themselves: a record drawn for a card is always accepted by that card.
     request = data.draw(quote_inputs(card))
     assert calculate(card, request).rate_card == card.key
+
+
+# ------------------------------------------------------------------------------ rounding once per rate
+
+
+@given(cards_with_inputs(fees_earlier=True))
+def test_time_lines_at_one_rate_add_up_to_the_rate_times_their_total_time_rounded_once(
+    case: tuple[RateCard, QuoteInput],
+) -> None:
+    card, request = case
+    result = calculate(card, request)
+    timed = [line for line in result.lines if line.kind in TIME_KINDS]
+    unit = quantum(card.currency)
+    for rate in {line.rate for line in timed}:
+        group = [line for line in timed if line.rate == rate]
+        minutes = sum(line.minutes or 0 for line in group)
+        whole = (rate * minutes / Decimal(60)).quantize(unit, rounding="ROUND_HALF_UP")
+        assert sum(line.amount for line in group) == whole, group
+        for line in group:  # each share is within one minor unit of its exact value
+            assert abs(line.amount - rate * (line.minutes or 0) / Decimal(60)) < unit, line
+    # ...and the pennies go by the largest-remainder rule (written out independently in support.py).
+    assert [line.amount for line in timed] == time_amounts_from_rates(result.lines, card.currency)
+
+
+@given(
+    st.sampled_from(["meeting", "document_review", "co_facilitation"]),
+    st.sampled_from([UPLIFT, BEFORE_UPLIFT]),
+    st.integers(1, 8 * 4).map(lambda quarters: quarters * 15),
+    st.data(),
+)
+def test_splitting_the_same_total_time_between_lines_never_changes_the_fees(
+    activity: str, on: object, total: int, data: st.DataObject
+) -> None:
+    """However an hour count is split between involvement, preparation and follow-up (in whole units,
+    within the caps), the fees are the rate times the total, rounded once: 2 h at £27.50 is £55.00."""
+    card = preset("nihr-style")
+    involvement = data.draw(st.integers(30, max(30, total)).map(lambda m: m - m % 15))
+    rest = max(0, total - involvement)
+    preparation = data.draw(st.integers(0, min(rest, involvement)).map(lambda m: m - m % 15))
+    follow_up = min(rest - preparation, 60)
+    assume(involvement + preparation + follow_up == total or total < 30)
+    request = QuoteInput(on, activity, involvement_minutes=involvement,  # type: ignore[arg-type]
+                         preparation_minutes=preparation, follow_up_minutes=follow_up)
+    rate = card.version_on(request.date).activity(activity).hourly_rate
+    assert rate is not None
+    paid = sum(line.minutes or 0 for line in calculate(card, request).lines)
+    expected = (rate * paid / Decimal(60)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert calculate(card, request).fees_total == expected

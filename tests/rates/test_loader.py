@@ -317,3 +317,56 @@ def test_a_yen_card_survives_writing_out_and_reading_back() -> None:
 def test_a_document_can_be_parsed_without_a_file() -> None:
     card = parse_card(preset_document("day-rate-example"), "<memory>")
     assert card.key == "day-rate-example" and card.versions[0].effective_from == date(2009, 4, 1)
+
+
+# ------------------------------------------------------------------------- dated expense changes
+
+CAR_CHANGE = '{ effective_from = 2026-04-06, rate_per_mile = "0.55",'
+
+
+def test_a_dated_car_rate_before_its_version_starts_is_refused(tmp_path: Path) -> None:
+    found = problems_in(edited(CAR_CHANGE, '{ effective_from = 2025-01-01, rate_per_mile = "0.55",'), tmp_path)
+    assert places(found) == [(SECOND, "expenses.mileage.car.changes[0].effective_from")]
+    assert "must be after the version's start (2025-12-16)" in found[0].message
+
+
+def test_a_dated_change_must_say_what_changes_and_in_money_strings(tmp_path: Path) -> None:
+    nothing = problems_in(edited(CAR_CHANGE, '{ effective_from = 2026-04-06,'), tmp_path)
+    assert places(nothing) == [(SECOND, "expenses.mileage.car.changes[0]")]
+    assert "says nothing changes" in nothing[0].message
+    floats = problems_in(edited(CAR_CHANGE, '{ effective_from = 2026-04-06, rate_per_mile = 0.55,'), tmp_path)
+    assert places(floats) == [(SECOND, "expenses.mileage.car.changes[0].rate_per_mile")]
+    unknown = problems_in(edited(CAR_CHANGE, '{ effective_from = 2026-04-06, rate = "0.55",'), tmp_path)
+    assert ("version from 2025-12-16", "expenses.mileage.car.changes[0].rate") in places(unknown)
+
+
+def test_a_change_that_would_never_apply_names_the_next_version(tmp_path: Path) -> None:
+    text = edited('rate_beyond_threshold = "0.25"       # ...then this rate (unchanged in 2026)\n'
+                  'source = "HMRC approved mileage allowance payments, gov.uk \'Travel - mileage and fuel rates '
+                  'and allowances\'"\n',
+                  'rate_beyond_threshold = "0.25"\nchanges = [{ effective_from = 2026-01-01, rate_per_mile = '
+                  '"0.50" }]\n')
+    found = problems_in(text, tmp_path)
+    assert places(found) == [(FIRST, "expenses.mileage.car.changes")]
+    assert "would never apply: the next version starts on 2025-12-16" in found[0].message
+
+
+def test_dated_changes_survive_writing_out_and_reading_back() -> None:
+    card = parse_card(preset_document("nihr-style"), "nihr-style.toml")
+    again = parse_card(tomllib.loads(dump_card(card)), "again.toml")
+    assert again == card
+    assert again.version_on(date(2026, 4, 6)).vehicle("car").on(date(2026, 4, 6)).rate_per_mile == Decimal("0.55")
+
+
+def test_the_online_allowance_can_change_on_its_own_date() -> None:
+    document = preset_document("nihr-style")
+    document["versions"][1]["expenses"]["changes"] = [
+        {"effective_from": date(2026, 9, 1), "online_allowance": "7.50", "source": "Board decision, July 2026"},
+    ]
+    card = parse_card(document, "edited.toml")
+
+    def allowance(on: date) -> Decimal:
+        return calculate(card, QuoteInput(on, "meeting", mode="online", involvement_minutes=60)).expenses_total
+
+    assert allowance(date(2026, 8, 31)) == Decimal("5.00")
+    assert allowance(date(2026, 9, 1)) == Decimal("7.50")

@@ -140,10 +140,12 @@ def test_co_facilitating_a_150_minute_training_session_before_uplift() -> None:
 def test_co_facilitating_a_150_minute_training_session_after_uplift() -> None:
     result = calculate(NIHR, QuoteInput(UPLIFT, "co_facilitation", involvement_minutes=150,
                                         preparation_minutes=60, follow_up_minutes=30))
-    # £41.25 x 150 / 60 = £103.125 -> £103.13; 60 min = £41.25; 30 min = £20.625 -> £20.63.
-    # Total £165.01: a penny more than 1.1 x £150.00, because each line is rounded on its own.
-    assert [line.amount for line in result.lines] == [D("103.13"), D("41.25"), D("20.63")]
-    assert result.fees_total == D("165.01")
+    # 4 h at £41.25 is £165.00, rounded once. £103.125 + £41.25 + £20.625: the floors 103.12 + 41.25 +
+    # 20.62 leave one penny, which goes to the first of the two equal remainders (the involvement line).
+    assert [line.amount for line in result.lines] == [D("103.13"), D("41.25"), D("20.62")]
+    assert result.fees_total == D("165.00")
+    assert "adds up to 4 h, which is £165.00" in result.lines[2].explanation
+    assert "pennies are shared" not in result.lines[0].explanation  # £103.13 is its own rounding too
 
 
 # ------------------------------------------------------------------------------------ follow-up
@@ -231,8 +233,8 @@ def test_the_uk_tax_year_boundary_for_mileage_is_between_5_and_6_april() -> None
 
     # 5 April 2026: 9,990 miles already this tax year, so 10 miles at 45p (£4.50) + 10 at 25p (£2.50).
     assert trip(date(2026, 4, 5)) == D("7.00")
-    # 6 April 2026: a new tax year starts from zero: 20 miles at 45p = £9.00.
-    assert trip(date(2026, 4, 6)) == D("9.00")
+    # 6 April 2026: a new tax year starts from zero, and HMRC's car rate is 55p: 20 miles = £11.00.
+    assert trip(date(2026, 4, 6)) == D("11.00")
 
 
 # ------------------------------------------------------------------------------------ at cost
@@ -369,3 +371,71 @@ def test_an_unknown_vehicle_is_refused_even_for_zero_miles() -> None:
         calculate(NIHR, QuoteInput(UPLIFT, "meeting", involvement_minutes=60, mileage=MileageClaim("spaceship", 0)))
     assert [p.field for p in caught.value.problems] == ["mileage.vehicle"]
     assert "bicycle, car, motorcycle" in caught.value.problems[0].message
+
+
+# ------------------------------------------------------------------------- dated expense rates
+
+
+@pytest.mark.parametrize("key", ["nihr-style", "day-rate-example"])
+@pytest.mark.parametrize(("on", "rate", "amount"), [
+    (date(2026, 4, 5), D("0.45"), D("4.50")),   # the last day of the 2025 to 2026 tax year
+    (date(2026, 4, 6), D("0.55"), D("5.50")),   # HMRC: 55p a mile for cars and vans from 6 April 2026
+])
+def test_a_car_journey_pays_the_hmrc_rate_in_force_on_its_date(
+    key: str, on: date, rate: Decimal, amount: Decimal
+) -> None:
+    card = preset(key)
+    activity = "meeting"
+    result = calculate(card, QuoteInput(on, activity, involvement_minutes=60,
+                                        mileage=MileageClaim("car", 10)))
+    mileage = only(result, "mileage")
+    assert (mileage.quantity, mileage.rate, mileage.amount) == (10, rate, amount)
+    assert f"10 miles at £{rate} a mile = £{amount}" in mileage.explanation
+    # The fee version does not change on 6 April 2026: only the expense rate does.
+    assert result.version_from == card.version_on(date(2026, 4, 5)).effective_from
+
+
+def test_from_6_april_2026_only_the_first_10000_miles_pay_55p_and_the_rest_still_25p() -> None:
+    trip = MileageClaim("car", 120, miles_earlier_in_tax_year=9_950)
+    result = calculate(NIHR, QuoteInput(date(2026, 5, 1), "meeting", involvement_minutes=60, mileage=trip))
+    assert [(line.quantity, line.rate, line.amount) for line in lines_of(result, "mileage")] == [
+        (50, D("0.55"), D("27.50")), (70, D("0.25"), D("17.50")),
+    ]
+
+
+def test_the_card_names_the_source_of_the_55p_rate() -> None:
+    car = NIHR.version_on(date(2026, 4, 6)).vehicle("car")
+    assert car.on(date(2026, 4, 6)).rate_per_mile == D("0.55")
+    assert "HMRC" in car.on(date(2026, 4, 6)).source and "6 April 2026" in car.on(date(2026, 4, 6)).source
+    assert car.on(date(2026, 4, 5)).rate_per_mile == D("0.45")
+
+
+# ------------------------------------------------------------------------------ rounding once per rate
+
+
+def test_two_hours_at_27_50_split_as_1_h_15_min_and_45_min_is_55_00_not_55_01() -> None:
+    result = calculate(NIHR, QuoteInput(UPLIFT, "meeting", involvement_minutes=75, preparation_minutes=45))
+    # £34.375 + £20.625: each alone rounds up (£55.01); shared by largest remainder they make £55.00.
+    assert [(line.kind, line.minutes, line.amount) for line in result.lines] == [
+        ("involvement", 75, D("34.38")), ("preparation", 45, D("20.62")),
+    ]
+    assert result.fees_total == D("55.00")
+    preparation = result.lines[1].explanation
+    assert preparation.startswith("Preparation: 45 min at £27.50 an hour = £20.62.")
+    assert "adds up to 2 h, which is £55.00" in preparation
+
+
+def test_four_hours_at_37_50_is_150_00_however_it_is_split() -> None:
+    result = calculate(NIHR, QuoteInput(BEFORE_UPLIFT, "co_facilitation", involvement_minutes=135,
+                                        preparation_minutes=105))
+    assert result.fees_total == D("150.00")  # was £84.38 + £65.63 = £150.01
+    assert [line.amount for line in result.lines] == [D("84.38"), D("65.62")]
+
+
+def test_a_chair_s_involvement_and_their_preparation_are_priced_at_their_own_rates() -> None:
+    # Chair: 90 min at £41.25 (1.5 x £27.50) = £61.875 -> £61.88 alone in its rate group;
+    # preparation 45 min at £27.50 = £20.625 -> £20.63 alone in its group.
+    result = calculate(NIHR, QuoteInput(UPLIFT, "meeting", role="chair", involvement_minutes=90,
+                                        preparation_minutes=45))
+    assert [line.amount for line in result.lines] == [D("61.88"), D("20.63")]
+    assert all("pennies are shared" not in line.explanation for line in result.lines)
