@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from ledger.db.engine import normalise_url
 from ledger.errors import LedgerError
 from ledger.rates.loader import CardError
+from ledger.security.keys import KeyringError
+from ledger.settings import SettingError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,6 +70,10 @@ def explain(exc: BaseException, url: str | None = None) -> str | None:
         if len(exc.problems) > 1:
             lines += [f"  - {p.field}: {p.message}" for p in exc.problems]
         return "\n".join(lines)
+    if isinstance(exc, SettingError):
+        return str(exc)
+    if isinstance(exc, KeyringError):
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else "the encryption key could not be used"
     if isinstance(exc, ArgumentError):
         return f"{url!r} is not a database URL I understand" if url else "that is not a database URL I understand"
     if isinstance(exc, IntegrityError):
