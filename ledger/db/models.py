@@ -124,6 +124,9 @@ class Participant(IdMixin, CreatedMixin, Base):
     organisation_reference: Mapped[str | None] = mapped_column(String(100))
     statement_style: Mapped[str] = mapped_column(_enum(StatementStyle), default=StatementStyle.STANDARD)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when the retention period ended and the personal details were replaced by a tombstone
+    # (ledger.involvement.erasure); amounts, references and records stay.
+    erased_at: Mapped[datetime | None] = mapped_column()
 
     watch_limits: Mapped[list[WatchLimit]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="WatchLimit.id"
