@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.security.keys import note_database_url
+
 
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver for them."""
@@ -80,6 +82,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     never the values bound to it, so a refused participant write cannot leak bank details or names.
     """
     url = normalise_url(url)
+    note_database_url(url)  # the default key file sits beside this database (nothing is read yet)
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)

@@ -23,7 +23,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.security.keys import Keyring, KeyringError, get_keyring, key_id
+from ledger.security.keys import Keyring, KeyringError, get_keyring, key_id, reload_keyring
 
 PREFIX = "enc1"
 NONCE_BYTES = 12
@@ -67,6 +67,8 @@ def decrypt(stored: str, keyring: Keyring | None = None) -> str:
     """
     ring = keyring or get_keyring()
     kid = stored_key_id(stored)
+    if keyring is None and kid not in ring.ids:
+        ring = reload_keyring()  # rotated by another process since this one loaded its keys
     key = ring.get(kid)
     body = stored.split(":", 2)[2]
     try:

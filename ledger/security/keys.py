@@ -240,6 +240,7 @@ def load_keyring(create: bool = True, database_url: str | None = None) -> Keyrin
         raise KeyringError(f"no secret key: set {ENV_SECRET_KEY} or {ENV_KEY_FILE}, or restore {path}")
     keys = (generate_key(),)
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # O_EXCL in a first write guards against two processes creating two different keys at once.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -254,6 +255,17 @@ def load_keyring(create: bool = True, database_url: str | None = None) -> Keyrin
 
 _lock = threading.Lock()
 _cached: Keyring | None = None
+_database_url: str | None = None
+
+
+def note_database_url(url: str) -> None:
+    """Remember the first database this process opens (``make_engine`` calls this), so the default key
+    file is looked for beside *that* SQLite file (a ``--database`` option) rather than the default one.
+    Nothing is read or created until a key is needed."""
+    global _database_url
+    with _lock:
+        if _database_url is None:
+            _database_url = url
 
 
 def get_keyring() -> Keyring:
@@ -262,7 +274,7 @@ def get_keyring() -> Keyring:
     if _cached is None:
         with _lock:
             if _cached is None:
-                _cached = load_keyring()
+                _cached = load_keyring(database_url=_database_url)
     return _cached
 
 
@@ -280,6 +292,18 @@ def prepare_keyring(database_url: str | None = None) -> Keyring:
         return _cached
 
 
+def reload_keyring() -> Keyring:
+    """Read the keys again (another process, e.g. ``ledger keys rotate``, may have added one).
+
+    An injected keyring (tests) is kept as it is. Never creates a key file.
+    """
+    global _cached
+    with _lock:
+        if _cached is None or _cached.path is not None or _cached.source == ENV_SECRET_KEY:
+            _cached = load_keyring(create=_cached is None, database_url=_database_url)
+        return _cached
+
+
 def use_keyring(keyring: Keyring | None) -> None:
     """Replace the process-wide keyring (tests; ``ledger keys rotate``). ``None`` forgets it."""
     global _cached
@@ -288,8 +312,12 @@ def use_keyring(keyring: Keyring | None) -> None:
 
 
 def reset_keyring() -> None:
-    """Forget the cached keyring so the next use reads the environment and key file again."""
+    """Forget the cached keyring (and the noted database) so the next use reads the environment and
+    key file again."""
+    global _database_url
     use_keyring(None)
+    with _lock:
+        _database_url = None
 
 
 def audit_chain_key() -> bytes:
