@@ -5,6 +5,22 @@ next row keeps to it. Appending is serialised so two writers can never both exte
 (which would fork the chain): PostgreSQL takes a transaction-level advisory lock; SQLite already holds
 the write lock from ``BEGIN IMMEDIATE`` (see ``ledger.db.engine``).
 
+The hash is an HMAC-SHA256 keyed with a secret kept outside the database
+(``ledger.security.keys.audit_chain_key``), so someone who can write to the database but does not have
+the key cannot rewrite events and recompute matching hashes.
+
+Events written before the chain was keyed (migration 0005) keep their plain SHA-256 hashes: each row
+says how it was hashed (``hash_scheme``), because rewriting them with the key would itself be rewriting
+the trail. Plain events are accepted only as the oldest part of the trail and only when a keyed event
+follows them: that keyed event's HMAC covers the last plain hash, and through the links every plain
+event before it, so they cannot be changed without the key either. ``ledger db upgrade`` writes such a
+sealing event (``audit.keyed``) straight after the upgrade. A plain event after a keyed one, or a trail
+with no keyed event at all, is what a rewrite without the key looks like, and fails verification.
+
+Removing the newest events cannot be seen from inside the database; ``ledger audit anchor`` prints the
+trail's length and last hash to keep elsewhere, and ``verify`` with anchors catches it
+(``ledger.audit.anchor``).
+
 Events are written in the caller's transaction, so a change and its audit event commit (or roll back)
 together.
 """
@@ -12,10 +28,11 @@ together.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import hmac
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -25,9 +42,22 @@ from ledger.db.base import utcnow
 from ledger.db.models import AuditEvent
 from ledger.security.actor import Actor
 
+if TYPE_CHECKING:
+    from ledger.audit.anchor import Anchor
+
 GENESIS_HASH = "0" * 64
 # Any constant works as long as every writer uses the same one; this spells "ledgaudt" in hex-ish.
 AUDIT_LOCK_KEY = 0x6C65646761756474
+KEYED = "hmac-sha256"  # every event written now
+PLAIN = "sha256"  # events written before migration 0005; accepted only as the sealed start of the trail
+SEAL_ACTION = "audit.keyed"
+
+
+def chain_key() -> bytes:
+    """The audit chain's HMAC key (derived from the oldest key in the keyring; see ``ledger.security.keys``)."""
+    from ledger.security.keys import audit_chain_key
+
+    return audit_chain_key()
 
 
 def event_hash(
@@ -41,8 +71,10 @@ def event_hash(
     entity_id: str,
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
+    key: bytes | None = None,
 ) -> str:
-    """SHA-256 over the canonical JSON of everything the event says."""
+    """HMAC-SHA256 with ``key`` (plain SHA-256 when ``key`` is None: old events) over the canonical JSON
+    of everything the event says."""
     document = {
         "prev_hash": prev_hash,
         "occurred_at": iso_utc(occurred_at),
@@ -54,7 +86,10 @@ def event_hash(
         "before": before,
         "after": after,
     }
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    payload = canonical_json(document).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 def _lock_chain(session: Session) -> None:
@@ -65,6 +100,29 @@ def _lock_chain(session: Session) -> None:
 def _last_hash(session: Session) -> str:
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS_HASH
+
+
+def needs_seal(session: Session) -> bool:
+    """True when the newest event is a plain (unkeyed) one: the trail was written before keying began."""
+    scheme = session.scalar(select(AuditEvent.hash_scheme).order_by(AuditEvent.id.desc()).limit(1))
+    return scheme == PLAIN
+
+
+def seal_legacy_trail(session: Session, actor: Actor) -> AuditEvent | None:
+    """Write an ``audit.keyed`` event after unkeyed old events, so their hashes are covered by the key.
+
+    Run by ``ledger db upgrade`` (and restore) straight after migrating. Does nothing on a trail that is
+    empty or already keyed. Any later keyed event would seal it too; this just does it at once, so a
+    database that is upgraded and then only read still verifies.
+    """
+    _lock_chain(session)
+    if not needs_seal(session):
+        return None
+    legacy = count_events(session)
+    return record_event(
+        session, actor, SEAL_ACTION, "audit_trail", "chain", None,
+        {"legacy_events": legacy, "legacy_last_hash": _last_hash(session), "scheme_from_now": KEYED},
+    )
 
 
 def record_event(
@@ -83,8 +141,9 @@ def record_event(
     """
     if not action or not entity:
         raise ValueError("an audit event needs an action and an entity")
-    before_doc = audit_payload(before)
-    after_doc = audit_payload(after)
+    before_doc = audit_payload(before, entity)
+    after_doc = audit_payload(after, entity)
+    key = chain_key()
     _lock_chain(session)
     session.flush()
     prev_hash = _last_hash(session)
@@ -99,6 +158,7 @@ def record_event(
         before=before_doc,
         after=after_doc,
         prev_hash=prev_hash,
+        hash_scheme=KEYED,
     )
     event.hash = event_hash(
         prev_hash=prev_hash,
@@ -110,6 +170,7 @@ def record_event(
         entity_id=event.entity_id,
         before=before_doc,
         after=after_doc,
+        key=key,
     )
     session.add(event)
     session.flush()
@@ -118,16 +179,22 @@ def record_event(
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of checking the whole chain. ``first_bad_id`` names the first row that fails."""
+    """The outcome of checking the whole chain. ``first_bad_id`` names the first row that fails (if a row
+    is to blame); ``count`` is how many events were intact before the problem."""
 
     ok: bool
     count: int
     last_hash: str
     first_bad_id: int | None = None
     problem: str | None = None
+    last_id: int | None = None
+    keyed: int = 0  # how many of the intact events are keyed (the rest are sealed old plain ones)
+    anchors_checked: int = 0
+    # True when the only fault is that no event is keyed: an old trail not yet sealed, or a rewrite.
+    unsealed: bool = False
 
 
-def _recomputed(event: AuditEvent) -> str:
+def _recomputed(event: AuditEvent, key: bytes | None) -> str:
     return event_hash(
         prev_hash=event.prev_hash,
         occurred_at=event.occurred_at,
@@ -138,42 +205,130 @@ def _recomputed(event: AuditEvent) -> str:
         entity_id=event.entity_id,
         before=event.before,
         after=event.after,
+        key=key,
     )
 
 
-def verify_chain(session: Session, *, batch_size: int = 1000) -> VerifyResult:
-    """Walk every event in order and check each link and each hash.
+class _Walk:
+    """The state of one verification walk (kept small so ``verify_chain`` reads as the list of rules)."""
 
-    A row whose stored hash differs from the hash of its contents was edited. A row whose ``prev_hash``
-    is not the previous row's hash follows a deleted (or edited) row. Gaps in ids alone are not treated
-    as tampering: PostgreSQL sequences skip numbers when a transaction rolls back. Removing the newest
-    rows cannot be seen from inside the database; compare ``last_hash`` with a copy kept elsewhere.
+    def __init__(self, key_source: Callable[[], bytes]) -> None:
+        self.key_source = key_source
+        self.key: bytes | None = None
+        self.expected_prev = GENESIS_HASH
+        self.count = 0
+        self.keyed = 0
+        self.last_id: int | None = None
+        self.first_keyed_id: int | None = None
+
+    def chain_key(self) -> bytes:
+        if self.key is None:
+            self.key = self.key_source()
+        return self.key
+
+    def fail(
+        self, event_id: int | None, problem: str, anchors_checked: int = 0, *, unsealed: bool = False
+    ) -> VerifyResult:
+        return VerifyResult(
+            ok=False, count=self.count, last_hash=self.expected_prev, first_bad_id=event_id, problem=problem,
+            last_id=self.last_id, keyed=self.keyed, anchors_checked=anchors_checked, unsealed=unsealed,
+        )
+
+
+def _event_problem(walk: _Walk, event: AuditEvent) -> str | None:
+    """Why ``event`` breaks the chain, or None when it is intact."""
+    if event.prev_hash != walk.expected_prev:
+        return f"event {event.id} does not link to the event before it: an earlier event was deleted or changed"
+    if event.hash_scheme == KEYED:
+        if not hmac.compare_digest(_recomputed(event, walk.chain_key()), event.hash):
+            return (
+                f"event {event.id} does not match its keyed hash: it was changed after it was written, "
+                "or rewritten by someone without the audit key (or this is not the key the trail was written with)"
+            )
+        return None
+    if event.hash_scheme == PLAIN:
+        if walk.first_keyed_id is not None:
+            return (
+                f"event {event.id} is hashed without the key although keyed hashing began at event "
+                f"{walk.first_keyed_id}: it was rewritten by someone without the audit key"
+            )
+        if _recomputed(event, None) != event.hash:
+            return f"event {event.id} does not match its hash: it was changed after it was written"
+        return None
+    return f"event {event.id} names an unknown hash scheme {event.hash_scheme!r}: it was changed after it was written"
+
+
+def _anchor_problem(anchor: Anchor, position: int, event: AuditEvent) -> str | None:
+    if hmac.compare_digest(anchor.last_hash, event.hash):
+        return None
+    return (
+        f"event {event.id} (number {position} in the trail) does not match the anchor taken {anchor.when()}: "
+        "the trail was rewritten or replaced after the anchor was taken"
+    )
+
+
+def verify_chain(
+    session: Session,
+    *,
+    batch_size: int = 1000,
+    anchors: Sequence[Anchor] = (),
+    key_source: Callable[[], bytes] = chain_key,
+) -> VerifyResult:
+    """Walk every event in order and check each link and each hash, and each anchor kept elsewhere.
+
+    A row whose stored hash differs from the (keyed) hash of its contents was edited. A row whose
+    ``prev_hash`` is not the previous row's hash follows a deleted (or edited) row. Gaps in ids alone are
+    not treated as tampering: PostgreSQL sequences skip numbers when a transaction rolls back. A plain
+    (unkeyed) row after a keyed one, or a trail with no keyed row at all, was rewritten without the key.
+    Each anchor says "the trail had N events and the N-th had this hash": a shorter trail lost its newest
+    events (or was emptied), a different hash means it was rewritten.
+
+    The key is fetched only when a keyed event is met (``KeyringError`` when it cannot be found).
     """
-    expected_prev = GENESIS_HASH
-    count = 0
+    walk = _Walk(key_source)
+    by_position: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        by_position.setdefault(anchor.events, []).append(anchor)
+    checked = sum(len(group) for position, group in by_position.items() if position == 0)
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch_size))
     for event in rows.scalars():
-        if event.prev_hash != expected_prev:
-            return VerifyResult(
-                ok=False,
-                count=count,
-                last_hash=expected_prev,
-                first_bad_id=event.id,
-                problem=(
-                    f"event {event.id} does not link to the event before it: an earlier event was deleted or changed"
-                ),
-            )
-        if _recomputed(event) != event.hash:
-            return VerifyResult(
-                ok=False,
-                count=count,
-                last_hash=expected_prev,
-                first_bad_id=event.id,
-                problem=f"event {event.id} does not match its hash: it was changed after it was written",
-            )
-        expected_prev = event.hash
-        count += 1
-    return VerifyResult(ok=True, count=count, last_hash=expected_prev)
+        problem = _event_problem(walk, event)
+        if problem is not None:
+            return walk.fail(event.id, problem, checked)
+        position = walk.count + 1
+        for anchor in by_position.get(position, ()):
+            anchor_problem = _anchor_problem(anchor, position, event)
+            if anchor_problem is not None:
+                return walk.fail(event.id, anchor_problem, checked)
+            checked += 1
+        if event.hash_scheme == KEYED:
+            walk.keyed += 1
+            if walk.first_keyed_id is None:
+                walk.first_keyed_id = event.id
+        walk.expected_prev = event.hash
+        walk.last_id = event.id
+        walk.count = position
+    longest = max((a for a in anchors), key=lambda a: a.events, default=None)
+    if longest is not None and longest.events > walk.count:
+        return walk.fail(
+            None,
+            f"the trail has {walk.count} events but the anchor taken {longest.when()} recorded {longest.events}: "
+            f"the newest {longest.events - walk.count} events were deleted, or the trail was emptied or replaced",
+            checked,
+        )
+    if walk.count and not walk.keyed:
+        return walk.fail(
+            None,
+            f"none of the {walk.count} events is keyed: either the trail was written before keyed hashing and "
+            "has not been sealed yet (run `ledger db upgrade`, which seals it), or it was rewritten by someone "
+            "without the audit key. Compare with an anchor kept elsewhere before sealing.",
+            checked,
+            unsealed=True,
+        )
+    return VerifyResult(
+        ok=True, count=walk.count, last_hash=walk.expected_prev, last_id=walk.last_id, keyed=walk.keyed,
+        anchors_checked=checked,
+    )
 
 
 def count_events(session: Session) -> int:

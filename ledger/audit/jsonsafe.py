@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.security.masking import mask_sensitive
+from ledger.audit.personal import mask_personal
 
 
 def to_jsonable(value: Any) -> Any:
@@ -40,13 +40,12 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot record a {type(value).__name__} in the audit trail")
 
 
-def audit_payload(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """What is stored as ``before``/``after``: JSON-safe, with bank details masked."""
+def audit_payload(data: Mapping[str, Any] | None, entity: str | None = None) -> dict[str, Any] | None:
+    """What is stored as ``before``/``after``: JSON-safe, with bank details and personal fields masked
+    (``ledger.audit.personal``; ``entity`` says whether ``name`` is a person's name)."""
     if data is None:
         return None
-    masked = mask_sensitive(to_jsonable(data))
-    assert isinstance(masked, dict)
-    return masked
+    return mask_personal(to_jsonable(data), entity=entity)
 
 
 def iso_utc(moment: datetime) -> str:

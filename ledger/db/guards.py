@@ -56,6 +56,32 @@ def postgres_statements(tables: tuple[str, ...]) -> list[str]:
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()"
         )
+    statements.extend(postgres_truncate_statements(tables))
+    return statements
+
+
+def postgres_truncate_statements(tables: tuple[str, ...]) -> list[str]:
+    """Refuse ``TRUNCATE`` on append-only tables: row triggers do not fire for it, so it needs its own.
+
+    Idempotent (drop-if-exists, then create) because migration 0005 adds these to tables that earlier
+    revisions created, while a fresh database may already have them from ``postgres_statements``.
+    """
+    statements = [
+        """
+        CREATE OR REPLACE FUNCTION ledger_refuse_truncate() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION '% is append-only: TRUNCATE is refused', TG_TABLE_NAME
+                USING ERRCODE = 'integrity_constraint_violation';
+        END;
+        $$ LANGUAGE plpgsql
+        """
+    ]
+    for table in tables:
+        statements.append(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+        statements.append(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate()"
+        )
     return statements
 
 

@@ -394,6 +394,9 @@ class AuditEvent(IdMixin, Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How ``hash`` was made: "hmac-sha256" (keyed, every new event) or "sha256" (events written before
+    # the chain was keyed, migration 0005). See ledger.audit.chain for why plain ones are only accepted first.
+    hash_scheme: Mapped[str] = mapped_column(String(16), server_default="sha256")
 
 
 

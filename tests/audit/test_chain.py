@@ -82,7 +82,8 @@ def test_bank_details_are_masked_and_floats_refused(factory: sessionmaker[Sessio
             {"bank_sort_code": "654321", "bank_account_number": "87654321", "name": "Ada"},
         )
         assert event.before == {"bank": {"sort_code": "**-**-56", "account_number": "****5678"}}
-        assert event.after == {"bank_sort_code": "**-**-21", "bank_account_number": "****4321", "name": "Ada"}
+        # A participant's name is personal: only initials are kept (ledger.audit.personal).
+        assert event.after == {"bank_sort_code": "**-**-21", "bank_account_number": "****4321", "name": "A***"}
         with pytest.raises(TypeError, match="floats"):
             record_event(session, LEAD, "x", "record", 1, None, {"amount": 1.5})
 
@@ -137,8 +138,10 @@ def test_hash_covers_every_field() -> None:
         before=None,
         after={"a": "1"},
     )
-    reference = event_hash(**base)  # type: ignore[arg-type]
-    for key, other in [
+    reference = event_hash(**base, key=b"k" * 32)  # type: ignore[arg-type]
+    assert event_hash(**base) != reference  # type: ignore[arg-type]
+    assert event_hash(**base, key=b"j" * 32) != reference  # type: ignore[arg-type]
+    for field, other in [
         ("actor", "b"),
         ("actor_token_id", 2),
         ("action", "y"),
@@ -149,7 +152,7 @@ def test_hash_covers_every_field() -> None:
         ("prev_hash", "1" * 64),
         ("occurred_at", datetime(2025, 1, 1, 12, 0, 1)),
     ]:
-        assert event_hash(**{**base, key: other}) != reference, key  # type: ignore[arg-type]
+        assert event_hash(**{**base, field: other}, key=b"k" * 32) != reference, field  # type: ignore[arg-type]
 
 
 def test_concurrent_writers_do_not_fork_the_chain(factory: sessionmaker[Session]) -> None:
