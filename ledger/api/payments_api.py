@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.api.auth import require_roles
 from ledger.api.pagination import PAGE_DEPENDENCIES, Page, PageParams
 from ledger.db.models import Batch, BatchLine, Participant, Role
+from ledger.exports.finance import get_exporter
 from ledger.exports.pdf import render_remittance, render_remittance_zip
 from ledger.involvement.schemas import MAX_ID
 from ledger.money import Money
@@ -25,13 +26,15 @@ from ledger.payments.batches import (
     SkippedPayee,
     approve_batch,
     build_batch,
-    export_batch,
     get_batch,
     list_batches,
+    mark_exported,
     mark_paid,
     resolve_project,
 )
 from ledger.payments.returns import return_line
+from ledger.reports.batch_export import batch_export_data
+from ledger.reports.batch_review import masked_destination
 from ledger.reports.remittances import build_remittances
 from ledger.security.actor import Actor
 
@@ -62,6 +65,10 @@ class BatchLineOut(msgspec.Struct):
     participant: int
     participant_reference: str
     payee_name: str
+    paid_to: Annotated[str, msgspec.Meta(
+        description="Where the money goes, masked: '**-**-99 ****4958', 'organisation: ...' or 'voucher'. "
+                    "Copied from the payee's confirmed details when the batch was built; the export writes "
+                    "exactly these details.")]
     payment_reference: str
     amount: str
     fees: str
@@ -110,9 +117,10 @@ class BatchSummaryOut(msgspec.Struct):
     paid_on: date | None
 
 
-def _line_out(line: BatchLine, reference: str, currency: str) -> BatchLineOut:
+def _line_out(line: BatchLine, reference: str, currency: str, method: str) -> BatchLineOut:
     return BatchLineOut(
         id=line.id, participant=line.participant_id, participant_reference=reference, payee_name=line.payee_name,
+        paid_to=masked_destination(method, line.bank_sort_code, line.bank_account_number, line.organisation_name),
         payment_reference=line.payment_reference,
         amount=Money.from_minor(line.amount_minor, currency).text(),
         fees=Money.from_minor(line.fees_minor, currency).text(),
@@ -129,7 +137,7 @@ def batch_out(session: Session, batch: Batch, skipped: tuple[SkippedPayee, ...] 
         .filter(BatchLine.batch_id == batch.id)
         .all()
     )
-    lines = [_line_out(line, references[line.participant_id], batch.currency) for line in batch.lines]
+    lines = [_line_out(line, references[line.participant_id], batch.currency, batch.method) for line in batch.lines]
     return BatchOut(
         id=batch.id, reference=batch.reference, method=batch.method, status=batch.status, currency=batch.currency,
         total=Money.from_minor(batch.total_minor, batch.currency).text(), line_count=len(lines),
@@ -199,10 +207,11 @@ class BatchController(Controller):
         inside the request's transaction, because the unit of work holds every response until its
         transaction commits, so the export is never reported before its status change is saved.
         """
-        exported = export_batch(db_session, actor, batch_id, fmt)
-        body = b"".join(exported.chunks)
-        return Response(body, media_type=exported.media_type,
-                        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'})
+        exporter = get_exporter(fmt)
+        data = batch_export_data(db_session, mark_exported(db_session, actor, batch_id, exporter.name))
+        body = b"".join(exporter.iter_chunks(data))
+        return Response(body, media_type=exporter.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{exporter.filename(data)}"'})
 
     @post("/{batch_id:int}/paid", guards=[FINANCE], operation_id="markBatchPaid", status_code=200,
           sync_to_thread=True, summary="Record that the money has been sent")

@@ -1,8 +1,11 @@
-"""``ledger batch ...``: payment batches from the command line (create, approve, export, paid, return).
+"""``ledger batch ...``: payment batches from the command line (create, show, approve, export, paid, return).
 
 Each command is one transaction on the database given by ``--database`` (default: ``LEDGER_DATABASE_URL``
 or the SQLite file in the working folder) and acts as the system user "cli". Problems print one clear
 line and exit with status 1; nothing is half-written.
+
+``show`` and ``approve`` list every line with its payee, masked account and amount: what the approver
+checks, and exactly what the export will write (the details copied when the batch was built).
 """
 
 from __future__ import annotations
@@ -18,16 +21,20 @@ from ledger.cli.common import fail, friendly_errors
 from ledger.cli.common import friendly_errors as database_errors  # one error helper: database errors too
 from ledger.cli.db_cmd import database_option
 from ledger.db.engine import make_engine, make_session_factory, transaction
-from ledger.exports.finance import EXPORTERS, export_to_path
+from ledger.db.models import Batch
+from ledger.exports.finance import EXPORTERS, export_to_path, get_exporter
 from ledger.money import Money
 from ledger.payments.batches import (
     approve_batch,
     build_batch,
-    export_batch,
+    get_batch,
+    mark_exported,
     mark_paid,
     resolve_project,
 )
 from ledger.payments.returns import return_line
+from ledger.reports.batch_export import batch_export_data
+from ledger.reports.batch_review import review_lines
 from ledger.security.actor import Actor
 from ledger.settings import database_url
 
@@ -42,6 +49,15 @@ def cli_transaction(given: str | None) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def _print_lines(session: Session, b: Batch) -> None:
+    """Every line as the approver checks it: payee, masked account, amount (never the full numbers)."""
+    for line in review_lines(session, b):
+        status = "" if line.status == "pending" else f"  [{line.status}]"
+        click.echo(f"  {line.participant_reference:<10} {line.payee_name[:30]:<30} {line.paid_to:<28} "
+                   f"{Money(line.amount, b.currency).display():>12}{status}")
+    click.echo(f"  {len(b.lines)} payments, total {Money.from_minor(b.total_minor, b.currency).display()}")
 
 
 @click.group("batch")
@@ -72,16 +88,30 @@ def create(method: str, project: str | None, up_to: object, database_url: str | 
         click.echo(f"Next: check it, then 'ledger batch approve {b.id}'.")
 
 
+@batch.command("show")
+@click.argument("batch_id", type=int)
+@database_option
+@database_errors
+@friendly_errors
+def show(batch_id: int, database_url: str | None) -> None:
+    """Show batch BATCH_ID line by line: payee, masked account, amount (check this before approving)."""
+    with cli_transaction(database_url) as session:
+        b = get_batch(session, batch_id)
+        click.echo(f"Batch {b.reference} (id {b.id}), {b.method.replace('_', ' ')}, {b.status}:")
+        _print_lines(session, b)
+
+
 @batch.command("approve")
 @click.argument("batch_id", type=int)
 @database_option
 @database_errors
 @friendly_errors
 def approve(batch_id: int, database_url: str | None) -> None:
-    """Approve draft batch BATCH_ID."""
+    """Approve draft batch BATCH_ID (it is re-checked first) and list what was approved."""
     with cli_transaction(database_url) as session:
         b = approve_batch(session, CLI_ACTOR, batch_id)
-        click.echo(f"Batch {b.reference} approved.")
+        click.echo(f"Batch {b.reference} approved. The export will pay exactly these lines:")
+        _print_lines(session, b)
 
 
 @batch.command("export")
@@ -95,12 +125,13 @@ def export(batch_id: int, fmt: str, out: Path, database_url: str | None) -> None
     """Write approved batch BATCH_ID as a file for the bank or accounts (written whole or not at all)."""
     if not out.parent.exists():
         fail(f"the folder {out.parent} does not exist")
+    exporter = get_exporter(fmt)
     with cli_transaction(database_url) as session:
-        exported = export_batch(session, CLI_ACTOR, batch_id, fmt)
-        data = exported.data  # its lines are read from the database as the file is written
-        export_to_path(exported.exporter, data, out)
+        b = mark_exported(session, CLI_ACTOR, batch_id, exporter.name)  # re-checks the batch first
+        data = batch_export_data(session, b)  # its lines are read from the database as the file is written
+        export_to_path(exporter, data, out)
         click.echo(f"Wrote {data.line_count} payments, total {Money(data.total, data.currency).display()}, "
-                   f"to {out} ({exported.exporter.name}).")
+                   f"to {out} ({exporter.name}).")
 
 
 @batch.command("paid")

@@ -26,6 +26,7 @@ from ledger.db.migrate import upgrade
 from ledger.db.models import Activity, Batch, Participant, Record, RecordStatus, Role
 from ledger.demo.data import DESCRIPTIONS, NEW_ACCOUNT, PARTICIPANTS, PROJECTS
 from ledger.errors import Invalid
+from ledger.exports.finance import get_exporter
 from ledger.exports.pdf import render_remittance, render_remittance_zip, render_spend_report, render_statement
 from ledger.involvement.activities import record_activity
 from ledger.involvement.approval import approve_record, correct_record, reject_record, reverse_record
@@ -44,9 +45,10 @@ from ledger.involvement.schemas import (
     WatchLimitIn,
 )
 from ledger.money import Money
-from ledger.payments.batches import approve_batch, build_batch, export_batch, mark_paid
+from ledger.payments.batches import approve_batch, build_batch, mark_exported, mark_paid
 from ledger.payments.returns import return_line
 from ledger.rates.contract import ExpenseRequest
+from ledger.reports.batch_export import batch_export_data
 from ledger.reports.remittances import build_remittances
 from ledger.reports.spend import project_spend, spend_csv, spend_report
 from ledger.reports.statements import build_statement, statement_json
@@ -343,10 +345,11 @@ class Demo:
         folder.mkdir(parents=True, exist_ok=True)
 
         def write(session: Session) -> Path:
-            exported = export_batch(session, actor, batch_id, fmt)
-            path = folder / exported.filename
+            exporter = get_exporter(fmt)
+            data = batch_export_data(session, mark_exported(session, actor, batch_id, exporter.name))
+            path = folder / exporter.filename(data)
             with path.open("wb") as handle:
-                for chunk in exported.chunks:
+                for chunk in exporter.iter_chunks(data):
                     handle.write(chunk)
             return path
 

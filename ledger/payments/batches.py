@@ -21,6 +21,15 @@ Why it is built like this:
 * All totals are computed in SQL (GROUP BY / SUM) and the items are written with one INSERT ... SELECT,
   so a batch of 100,000 payees never loads every posting into Python. After writing, the lines are
   checked against their items; a mismatch (money approved while the batch was being built) aborts.
+* Each line keeps a copy of the payee's confirmed details (payment choice, bank account name, sort code
+  and account number, or the organisation) taken when the batch is built. Approval shows them (masked)
+  and the export writes exactly them: a change on the participant afterwards never redirects money in a
+  batch that was already checked. Rebuild the batch to use new details.
+* Approving, exporting and marking paid first re-check that the batch still adds up
+  (``ledger.payments.integrity``).
+* This module only changes state. The files made from a batch are built as plain data by
+  ``ledger.reports.batch_export`` and rendered by ``ledger.exports`` (called by the API and CLI), so
+  payments never import exports or reports.
 """
 
 from __future__ import annotations
@@ -33,12 +42,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger import clock
 from ledger.audit import record_event
+from ledger.bankcheck import validate_uk_bank
 from ledger.db.base import utcnow
 from ledger.db.models import (
     AccountKind,
@@ -59,13 +69,11 @@ from ledger.db.models import (
     Record,
 )
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound, invalid_field
-from ledger.exports.bankcheck import validate_uk_bank
-from ledger.exports.finance import Exporter, get_exporter
 from ledger.money import Money
+from ledger.organisation import bank_reference, get_organisation
+from ledger.payments.integrity import check_batch, ensure_batch_adds_up
 from ledger.payments.postings import Leg, post_entry
-from ledger.reports.batch_data import BatchExport, BatchExportLine
 from ledger.security.actor import Actor
-from ledger.settings import organisation_name
 
 #: Which current payment preferences each batch method pays.
 METHOD_PREFERENCES: dict[BatchMethod, tuple[PaymentPreference, ...]] = {
@@ -107,17 +115,6 @@ class BatchOutcome:
 
     batch: Batch
     skipped: tuple[SkippedPayee, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchFile:
-    """An export ready to stream: ``chunks`` yields the file's bytes."""
-
-    chunks: Iterator[bytes]
-    media_type: str
-    filename: str
-    data: BatchExport
-    exporter: Exporter
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -171,13 +168,6 @@ def resolve_project(session: Session, project: int | str | None) -> Project | No
     return found
 
 
-def payment_reference(batch_reference: str, participant_reference: str) -> str:
-    """The short bank reference (at most 18 characters, bank-safe): ``INV B0003 P0012``."""
-    compact = "".join(ch for ch in f"{batch_reference}" if ch.isalnum())
-    who = "".join(ch for ch in participant_reference if ch.isalnum())
-    return f"INV {compact} {who}"[:18].upper()
-
-
 def _owed_postings(method: BatchMethod, project_id: int | None, up_to: date | None) -> tuple[object, ...]:
     """WHERE conditions selecting unbatched payable postings payable by ``method``."""
     project_of = func.coalesce(Posting.project_id, Activity.project_id)
@@ -205,20 +195,56 @@ def _owed_from() -> Any:
     )
 
 
-def _skip_reason(method: BatchMethod, participant: Participant) -> tuple[str | None, str]:
-    """(reason it cannot be paid, payee name). ``None`` reason means it can be paid."""
+@dataclass(frozen=True, slots=True)
+class PayeeSnapshot:
+    """The confirmed payee details copied into a batch line: what approval shows and the export writes."""
+
+    payee_name: str
+    payment_preference: str
+    bank_account_name: str | None = None
+    bank_sort_code: str | None = None
+    bank_account_number: str | None = None
+    organisation_name: str | None = None
+    organisation_reference: str | None = None
+
+    def columns(self) -> dict[str, str | None]:
+        return {
+            "payee_name": self.payee_name[:200],
+            "payment_preference": self.payment_preference,
+            "bank_account_name": self.bank_account_name,
+            "bank_sort_code": self.bank_sort_code,
+            "bank_account_number": self.bank_account_number,
+            "organisation_name": self.organisation_name,
+            "organisation_reference": self.organisation_reference,
+        }
+
+
+def _snapshot(method: BatchMethod, participant: Participant) -> tuple[str | None, PayeeSnapshot | None]:
+    """(reason the payee cannot be paid, None) or (None, the details to copy into their line).
+
+    The participant row holds only confirmed details (a change waits for a second person), so this is
+    what two people agreed. Only what the method needs is copied: bank details for a bank transfer, the
+    organisation for an organisation payment, nothing for a voucher.
+    """
+    preference = participant.payment_preference
     if method is BatchMethod.BANK_TRANSFER:
-        if not (participant.bank_account_name or "").strip():
-            return "no name on the bank account; add the account holder's name", participant.name
+        account_name = (participant.bank_account_name or "").strip()
+        if not (participant.bank_sort_code or participant.bank_account_number or account_name):
+            return "no confirmed bank details yet (a change waits for a second person to confirm it)", None
+        if not account_name:
+            return "no name on the bank account; add the account holder's name", None
         check = validate_uk_bank(participant.bank_sort_code, participant.bank_account_number)
         if not check.could_be_valid:
-            return f"bank details cannot be used: {check.message}", participant.name
-        return None, (participant.bank_account_name or "").strip()
+            return f"bank details cannot be used: {check.message}", None
+        return None, PayeeSnapshot(account_name, preference, bank_account_name=account_name,
+                                   bank_sort_code=check.sort_code, bank_account_number=check.account_number)
     if method is BatchMethod.ORGANISATION:
-        if not (participant.organisation_name or "").strip():
-            return "no organisation named to receive the payment", participant.name
-        return None, (participant.organisation_name or "").strip()
-    return None, participant.name
+        organisation = (participant.organisation_name or "").strip()
+        if not organisation:
+            return "no organisation named to receive the payment", None
+        return None, PayeeSnapshot(organisation, preference, organisation_name=organisation,
+                                   organisation_reference=participant.organisation_reference)
+    return None, PayeeSnapshot(participant.name, preference)
 
 
 def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -242,6 +268,7 @@ def build_batch(
     same postings at the same moment. Either way nothing is written.
     """
     method = parse_method(method) if isinstance(method, str) else method
+    organisation = get_organisation(session)  # the bank reference's prefix: a clear 409 when not set up
     project = session.get(Project, project_id) if project_id is not None else None
     if project_id is not None and project is None:
         raise NotFound(f"there is no project with id {project_id}")
@@ -271,19 +298,20 @@ def build_batch(
         raise Invalid(f"nothing is owed to anyone paid by {method.value.replace('_', ' ')}{where}; no batch made")
     currency = currencies.pop()
 
-    payable: list[tuple[Participant, str, int, int]] = []
+    payable: list[tuple[Participant, PayeeSnapshot, int, int]] = []
     skipped: list[SkippedPayee] = []
     ids = sorted(owed)
     for chunk in _chunks(ids):
         for participant in session.scalars(select(Participant).where(Participant.id.in_(chunk))):
             nets = owed[participant.id]
-            reason, payee = _skip_reason(method, participant)
+            reason, snapshot = _snapshot(method, participant)
             fees, expenses = nets[Category.FEE.value], nets[Category.EXPENSE.value]
-            if reason is not None:
+            if snapshot is None:
                 skipped.append(SkippedPayee(participant.id, participant.reference, participant.name,
-                                            Money.from_minor(fees + expenses, currency).amount, currency, reason))
+                                            Money.from_minor(fees + expenses, currency).amount, currency,
+                                            reason or "cannot be paid by this method"))
             else:
-                payable.append((participant, payee, fees, expenses))
+                payable.append((participant, snapshot, fees, expenses))
     skipped.sort(key=lambda s: s.participant_reference)
     payable.sort(key=lambda row: row[0].reference)
     if not payable:
@@ -303,20 +331,21 @@ def build_batch(
     session.add(batch)
     session.flush()
     batch.reference = f"B-{batch.id:04d}"
+    reference = bank_reference(organisation.reference_prefix, batch.reference)
     session.execute(
         insert(BatchLine),
         [
             {
                 "batch_id": batch.id,
                 "participant_id": participant.id,
-                "payee_name": payee[:200],
-                "payment_reference": payment_reference(batch.reference, participant.reference),
+                **snapshot.columns(),
+                "payment_reference": reference,
                 "amount_minor": fees + expenses,
                 "fees_minor": fees,
                 "expenses_minor": expenses,
                 "status": BatchLineStatus.PENDING.value,
             }
-            for participant, payee, fees, expenses in payable
+            for participant, snapshot, fees, expenses in payable
         ],
     )
     _lock_postings(session, batch, conditions)
@@ -368,31 +397,8 @@ def _lock_postings(session: Session, batch: Batch, conditions: tuple[object, ...
 
 
 def _check_lines_match_items(session: Session, batch: Batch) -> None:
-    """Every line's fees and expenses must equal the sum of its locked postings (guards against races)."""
-    fee_sum = func.sum(case((Posting.category == Category.FEE.value, -Posting.amount_minor), else_=0))
-    expense_sum = func.sum(case((Posting.category == Category.EXPENSE.value, -Posting.amount_minor), else_=0))
-    sums = (
-        select(BatchItem.batch_line_id.label("line_id"), fee_sum.label("fees"), expense_sum.label("expenses"))
-        .join(Posting, Posting.id == BatchItem.posting_id)
-        .join(BatchLine, BatchLine.id == BatchItem.batch_line_id)
-        .where(BatchLine.batch_id == batch.id)
-        .group_by(BatchItem.batch_line_id)
-        .subquery()
-    )
-    mismatched = session.scalar(
-        select(func.count())
-        .select_from(BatchLine)
-        .outerjoin(sums, sums.c.line_id == BatchLine.id)
-        .where(
-            BatchLine.batch_id == batch.id,
-            or_(
-                sums.c.line_id.is_(None),
-                sums.c.fees != BatchLine.fees_minor,
-                sums.c.expenses != BatchLine.expenses_minor,
-            ),
-        )
-    )
-    if mismatched:
+    """Every line must equal the sum of its locked postings (money approved during the build aborts it)."""
+    if not check_batch(session, batch.id).ok:
         raise Conflict(CONCURRENT_BATCH)
 
 
@@ -404,7 +410,11 @@ def _state_error(batch: Batch, action: str, allowed: str) -> Conflict:
 
 
 def approve_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
-    """draft -> approved. Not by the token that built the batch (a second person checks it)."""
+    """draft -> approved. Not by the token that built the batch (a second person checks it).
+
+    The batch must still add up (``ledger.payments.integrity``); the approver sees each line's payee,
+    masked account and amount (``ledger.reports.batch_review``).
+    """
     batch = get_batch(session, batch_id, for_update=True)
     if batch.status != BatchStatus.DRAFT:
         raise _state_error(batch, "approved", "a draft")
@@ -412,18 +422,23 @@ def approve_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
         raise Forbidden(
             f"batch {batch.reference} was built with this token; someone else must check and approve it"
         )
+    ensure_batch_adds_up(session, actor, batch, "approved")
     before = {"status": batch.status}
     batch.status = BatchStatus.APPROVED.value
     batch.approved_by_token_id = actor.token_id
     batch.approved_at = utcnow()
     session.flush()
-    record_event(session, actor, "batch.approve", "batch", batch.id, before, {"status": batch.status})
+    record_event(session, actor, "batch.approve", "batch", batch.id, before,
+                 {"status": batch.status, "total": Money.from_minor(batch.total_minor, batch.currency).text()})
     return batch
 
 
-def export_batch(session: Session, actor: Actor, batch_id: int, fmt: str) -> BatchFile:
-    """approved | exported -> exported, and the file as a stream of bytes (lines read in chunks)."""
-    exporter = get_exporter(fmt)
+def mark_exported(session: Session, actor: Actor, batch_id: int, format_name: str) -> Batch:
+    """approved | exported -> exported, after re-checking the batch adds up; the caller makes the file.
+
+    ``format_name`` is only recorded in the audit trail (the caller has already chosen the exporter).
+    A paid batch is refused: uploading its file again would pay people twice.
+    """
     batch = get_batch(session, batch_id, for_update=True)
     if batch.status == BatchStatus.PAID:
         raise Conflict(
@@ -431,111 +446,22 @@ def export_batch(session: Session, actor: Actor, batch_id: int, fmt: str) -> Bat
         )
     if batch.status not in (BatchStatus.APPROVED, BatchStatus.EXPORTED):
         raise _state_error(batch, "exported", "approved")
+    ensure_batch_adds_up(session, actor, batch, "exported")
     before = {"status": batch.status}
     batch.status = BatchStatus.EXPORTED.value
     batch.exported_at = batch.exported_at or utcnow()
     session.flush()
     record_event(session, actor, "batch.export", "batch", batch.id, before,
-                 {"status": batch.status, "format": exporter.name})
-    data = batch_export_data(session, batch)
-    return BatchFile(exporter.iter_chunks(data), exporter.media_type, exporter.filename(data), data, exporter)
-
-
-def batch_export_data(session: Session, batch: Batch) -> BatchExport:
-    """The batch as plain data for the exporters, its lines streamed from the database in chunks."""
-    statuses = (BatchLineStatus.PENDING.value, BatchLineStatus.PAID.value)
-    count = session.scalar(
-        select(func.count()).select_from(BatchLine).where(BatchLine.batch_id == batch.id,
-                                                          BatchLine.status.in_(statuses))
-    ) or 0
-    total = session.scalar(
-        select(func.coalesce(func.sum(BatchLine.amount_minor), 0)).where(
-            BatchLine.batch_id == batch.id, BatchLine.status.in_(statuses)
-        )
-    ) or 0
-    project = session.get(Project, batch.project_id) if batch.project_id is not None else None
-    created = batch.created_at.date() if isinstance(batch.created_at, datetime) else clock.today()
-    return BatchExport(
-        reference=batch.reference,
-        method=batch.method,
-        currency=batch.currency,
-        created_on=created,
-        paid_on=batch.paid_on,
-        organisation_name=organisation_name(),
-        project_code=project.code if project is not None else None,
-        lines=_export_lines(session, batch.id, batch.currency, statuses),
-        line_count=int(count),
-        total=Money.from_minor(int(total), batch.currency).amount,
-    )
-
-
-def _export_lines(
-    session: Session, batch_id: int, currency: str, statuses: tuple[str, ...]
-) -> Iterator[BatchExportLine]:
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(BatchLine, Participant)
-            .join(Participant, Participant.id == BatchLine.participant_id)
-            .where(BatchLine.batch_id == batch_id, BatchLine.id > last_id, BatchLine.status.in_(statuses))
-            .order_by(BatchLine.id)
-            .limit(_CHUNK)
-        ).all()
-        if not rows:
-            return
-        last_id = rows[-1][0].id
-        details = _line_details(session, [line.id for line, _ in rows])
-        for line, participant in rows:
-            codes, cost_codes, record_ids = details.get(line.id, ((), (), ()))
-            count = len(record_ids)
-            yield BatchExportLine(
-                line_id=line.id,
-                participant_reference=participant.reference,
-                payee_name=line.payee_name,
-                amount=Money.from_minor(line.amount_minor, currency).amount,
-                fees=Money.from_minor(line.fees_minor, currency).amount,
-                expenses=Money.from_minor(line.expenses_minor, currency).amount,
-                payment_reference=line.payment_reference,
-                sort_code=participant.bank_sort_code,
-                account_number=participant.bank_account_number,
-                account_name=participant.bank_account_name,
-                organisation_reference=participant.organisation_reference,
-                project_codes=codes,
-                cost_codes=cost_codes,
-                description=f"Involvement fees and expenses, {count} {'activity' if count == 1 else 'activities'}",
-                record_ids=record_ids,
-            )
-
-
-def _line_details(
-    session: Session, line_ids: list[int]
-) -> dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]]:
-    """Per line: the project codes, cost codes and record ids its postings come from."""
-    rows = session.execute(
-        select(BatchItem.batch_line_id, Project.code, Project.cost_code, Record.id)
-        .join(Posting, Posting.id == BatchItem.posting_id)
-        .join(Record, Record.id == Posting.record_id)
-        .join(Activity, Activity.id == Record.activity_id)
-        .join(Project, Project.id == Activity.project_id)
-        .where(BatchItem.batch_line_id.in_(line_ids))
-        .distinct()
-    ).all()
-    codes: dict[int, set[str]] = defaultdict(set)
-    cost: dict[int, set[str]] = defaultdict(set)
-    records: dict[int, set[int]] = defaultdict(set)
-    for line_id, code, cost_code, record_id in rows:
-        codes[line_id].add(code)
-        if cost_code:
-            cost[line_id].add(cost_code)
-        records[line_id].add(int(record_id))
-    return {
-        line_id: (tuple(sorted(codes[line_id])), tuple(sorted(cost[line_id])), tuple(sorted(records[line_id])))
-        for line_id in records
-    }
+                 {"status": batch.status, "format": format_name})
+    return batch
 
 
 def mark_paid(session: Session, actor: Actor, batch_id: int, paid_on: date, *, today: date | None = None) -> Batch:
-    """approved | exported -> paid: one PAYMENT entry moves every pending line from payable to clearing."""
+    """approved | exported -> paid: one PAYMENT entry moves every pending line from payable to clearing.
+
+    Linear in the number of lines: one query reads the pending lines' amounts, one multi-row INSERT
+    writes the legs, one UPDATE marks the lines paid (PostgreSQL checks the entry balances once).
+    """
     batch = get_batch(session, batch_id, for_update=True)
     if batch.status not in (BatchStatus.APPROVED, BatchStatus.EXPORTED):
         raise _state_error(batch, "marked paid", "approved or exported")
@@ -547,20 +473,22 @@ def mark_paid(session: Session, actor: Actor, batch_id: int, paid_on: date, *, t
     if paid_on < created:
         raise invalid_field("paid_on", f"{paid_on.isoformat()} is before the batch was made "
                                        f"({created.isoformat()})")
-    legs: list[Leg] = []
-    lines = session.scalars(
-        select(BatchLine).where(BatchLine.batch_id == batch.id, BatchLine.status == BatchLineStatus.PENDING)
-        .order_by(BatchLine.id)
+    ensure_batch_adds_up(session, actor, batch, "marked paid")
+    pending = (BatchLine.batch_id == batch.id, BatchLine.status == BatchLineStatus.PENDING.value)
+    lines = session.execute(
+        select(BatchLine.participant_id, BatchLine.fees_minor, BatchLine.expenses_minor)
+        .where(*pending).order_by(BatchLine.id)
     ).all()
-    for line in lines:
-        for category, amount in ((Category.FEE, line.fees_minor), (Category.EXPENSE, line.expenses_minor)):
+    legs: list[Leg] = []
+    for participant_id, fees, expenses in lines:
+        for category, amount in ((Category.FEE, fees), (Category.EXPENSE, expenses)):
             legs.append(Leg(AccountKind.PARTICIPANT_PAYABLE, category, amount, batch.currency,
-                            participant_id=line.participant_id))
+                            participant_id=participant_id))
             legs.append(Leg(AccountKind.PAYMENTS_CLEARING, category, -amount, batch.currency,
-                            participant_id=line.participant_id))
-        line.status = BatchLineStatus.PAID.value
+                            participant_id=participant_id))
     post_entry(session, kind=EntryKind.PAYMENT, booked_on=paid_on, memo=f"Payment batch {batch.reference} paid",
                legs=legs, batch_id=batch.id, token_id=actor.token_id)
+    session.execute(update(BatchLine).where(*pending).values(status=BatchLineStatus.PAID.value))
     before = {"status": batch.status}
     batch.status = BatchStatus.PAID.value
     batch.paid_on = paid_on

@@ -30,7 +30,11 @@ from ledger.db.models import (
     RecordStatus,
     WatchLimit,
 )
+from ledger.exports.finance import get_exporter
+from ledger.payments.batches import mark_exported
 from ledger.payments.postings import Leg, post_entry, reverse_entry
+from ledger.reports.batch_export import batch_export_data
+from ledger.security.actor import Actor
 
 _counter = itertools.count(1)
 
@@ -39,10 +43,31 @@ GOOD_SORT = "089999"
 GOOD_ACCOUNT = "66374958"
 
 
+EXAMPLE_ORGANISATION = {
+    "name": "Northshire Health and Care NHS Trust",
+    "contact_name": "Priya Shah",
+    "contact_phone": "0161 496 0000",
+    "contact_email": "involvement@example.org",
+    "postal_address": "1 Example Road, Northshire, NS1 1AA",
+    "payer_name": "NORTHSHIRE HCT",
+    "reference_prefix": "NHC",
+}
+
+
+def set_organisation(factory: sessionmaker[Session]) -> None:
+    """Batches and documents need the organisation's details (``ledger setup``)."""
+    from ledger.organisation import save_organisation
+
+    with factory() as session, session.begin():
+        save_organisation(session, EXAMPLE_ORGANISATION)
+
+
 def migrated_factory(tmp_path: Path) -> sessionmaker[Session]:
     engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
     upgrade(engine)
-    return make_session_factory(engine)
+    factory = make_session_factory(engine)
+    set_organisation(factory)
+    return factory
 
 
 def participant(
@@ -159,3 +184,10 @@ def backdate(session: Session, batch: Batch, on: date) -> None:
     """Pretend the batch was built on ``on`` (batches are mutable; postings never are)."""
     batch.created_at = datetime(on.year, on.month, on.day, 9, 0, tzinfo=UTC)
     session.flush()
+
+
+def export_file(session: Session, actor: Actor, batch_id: int, fmt: str) -> bytes:
+    """Export a batch exactly as the API and CLI do: choose the exporter, mark exported, render the data."""
+    exporter = get_exporter(fmt)
+    data = batch_export_data(session, mark_exported(session, actor, batch_id, exporter.name))
+    return b"".join(exporter.iter_chunks(data))

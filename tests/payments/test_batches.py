@@ -22,10 +22,10 @@ from ledger.db.models import (
     Posting,
 )
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
-from ledger.payments.batches import approve_batch, build_batch, export_batch, mark_paid
+from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.payments.returns import return_line
 from ledger.security.actor import Actor
-from payments.factory import approve, participant, project, reverse
+from payments.factory import approve, export_file, participant, project, reverse
 
 CLI = Actor.system("cli")
 MAY = date(2025, 5, 1)
@@ -58,7 +58,7 @@ def test_one_line_per_payee_netted_with_fees_and_expenses_apart(factory: session
         assert batch.total_minor == 7438 + 880
         assert lines[ann.id].payee_name == "Ann Example"
         ref = lines[ann.id].payment_reference
-        assert len(ref) <= 18 and ref == f"INV B{batch.id:04d} P{ann.reference[2:]}"
+        assert len(ref) <= 18 and ref == f"NHC PAY B{batch.id:04d}"
         assert outcome.skipped == ()
         locked = s.scalar(select(func.count()).select_from(BatchItem)) or 0
         assert locked == 4  # Ann: two fee credits and one expense credit; Bob: one expense credit
@@ -133,9 +133,9 @@ def test_state_machine_errors_are_conflicts(factory: sessionmaker[Session]) -> N
         with pytest.raises(Conflict, match="only be marked paid when it is approved or exported"):
             mark_paid(s, CLI, batch.id, date.today())
         with pytest.raises(Conflict, match="only be exported when it is approved"):
-            export_batch(s, CLI, batch.id, "csv")
+            export_file(s, CLI, batch.id, "csv")
         with pytest.raises(Invalid, match="unknown export format"):
-            export_batch(s, CLI, batch.id, "pdf")
+            export_file(s, CLI, batch.id, "pdf")
         with pytest.raises(Conflict, match="not paid"):
             return_line(s, CLI, batch.id, line_id, "account closed")
         approve_batch(s, CLI, batch.id)
@@ -145,7 +145,7 @@ def test_state_machine_errors_are_conflicts(factory: sessionmaker[Session]) -> N
             mark_paid(s, CLI, batch.id, date.today() + timedelta(days=3))
         mark_paid(s, CLI, batch.id, date.today())
         with pytest.raises(Conflict, match="already paid"):
-            export_batch(s, CLI, batch.id, "csv")
+            export_file(s, CLI, batch.id, "csv")
         with pytest.raises(Invalid, match="say why"):
             return_line(s, CLI, batch.id, line_id, "   ")
         with pytest.raises(NotFound):
@@ -176,7 +176,7 @@ def test_paid_return_and_rebatch(factory: sessionmaker[Session]) -> None:
         approve(s, bob, proj, MAY, 2000)
         first = build_batch(s, CLI, "bank_transfer").batch
         approve_batch(s, CLI, first.id)
-        b"".join(export_batch(s, CLI, first.id, "bank-csv").chunks)
+        export_file(s, CLI, first.id, "bank-csv")
         mark_paid(s, CLI, first.id, date.today())
         assert first.status == "paid" and all(line.status == "paid" for line in first.lines)
         assert payable_balance(s, ann.id) == 0 and payable_balance(s, bob.id) == 0
@@ -228,9 +228,9 @@ def test_exported_files_parse_back_to_the_postings(factory: sessionmaker[Session
                 BatchItem, BatchItem.posting_id == Posting.id).where(Posting.participant_id == person.id)) or 0)
             for person in people
         }
-        listing = b"".join(export_batch(s, CLI, batch.id, "csv").chunks).decode("utf-8-sig")
-        bank = b"".join(export_batch(s, CLI, batch.id, "bank-csv").chunks).decode("utf-8")
-        document = json.loads(b"".join(export_batch(s, CLI, batch.id, "json").chunks))
+        listing = export_file(s, CLI, batch.id, "csv").decode("utf-8-sig")
+        bank = export_file(s, CLI, batch.id, "bank-csv").decode("utf-8")
+        document = json.loads(export_file(s, CLI, batch.id, "json"))
         assert batch.status == "exported"
     rows = [r for r in csv.DictReader(io.StringIO(listing)) if r["Record type"] == "payment"]
     assert {r["Participant reference"]: int(Decimal(r["Amount"]) * 100) for r in rows} == owed
@@ -248,8 +248,8 @@ def test_payee_named_like_a_formula_is_neutralised(factory: sessionmaker[Session
         approve(s, participant(s, evil), project(s), MAY, 1000)
         batch = build_batch(s, CLI, "bank_transfer").batch
         approve_batch(s, CLI, batch.id)
-        listing = b"".join(export_batch(s, CLI, batch.id, "csv").chunks).decode("utf-8-sig")
-        xero = b"".join(export_batch(s, CLI, batch.id, "xero").chunks).decode("utf-8-sig")
+        listing = export_file(s, CLI, batch.id, "csv").decode("utf-8-sig")
+        xero = export_file(s, CLI, batch.id, "xero").decode("utf-8-sig")
     payee = next(r for r in csv.DictReader(io.StringIO(listing)) if r["Record type"] == "payment")["Payee"]
     assert payee == "'" + evil
     for row in csv.reader(io.StringIO(xero)):

@@ -25,7 +25,7 @@ from ledger.db.models import AccountKind, BatchItem, Posting
 from ledger.errors import Conflict, Invalid
 from ledger.payments.batches import build_batch
 from ledger.security.actor import Actor
-from payments.factory import approve, participant, project
+from payments.factory import approve, participant, project, set_organisation
 
 PG_ENV = "LEDGER_TEST_DATABASE_URL"
 pytestmark = pytest.mark.postgres
@@ -46,7 +46,9 @@ def pg_factory() -> Iterator[sessionmaker[Session]]:
     engine = make_engine(admin.set(database=name).render_as_string(hide_password=False))
     try:
         upgrade(engine)
-        yield make_session_factory(engine)
+        factory = make_session_factory(engine)
+        set_organisation(factory)
+        yield factory
     finally:
         engine.dispose()
         with psycopg.connect(conninfo, autocommit=True) as conn:

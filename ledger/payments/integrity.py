@@ -1,0 +1,187 @@
+"""Does a batch still add up? Re-checked at approval, export and marking paid.
+
+Why: a batch's lines and total are ordinary rows. Code never changes them once built (and since migration
+0003 database triggers refuse it too), but someone with direct database access could: an inflated line
+would then be approved, written into the bank file and posted as paid. So each step that moves a batch
+towards money leaving re-derives its figures from the ledger itself, with two aggregate queries whatever
+the batch size:
+
+* every line's fees and expenses equal the sums of the payable postings locked to it (``batch_items``),
+  and its amount equals fees plus expenses;
+* the batch total equals the sum of its lines.
+
+A mismatch refuses the step with :class:`BatchIntegrityError` (a 409; the CLI prints it and exits 1) and
+leaves an audit event ``batch.integrity_refused``. The refusal rolls the request's transaction back, so
+the event is written in its own transaction straight after (see :func:`audit_after_transaction`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, case, event, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.audit import record_event
+from ledger.db.models import Batch, BatchItem, BatchLine, Category, Posting
+from ledger.errors import Conflict
+from ledger.money import Money
+from ledger.security.actor import Actor
+
+logger = logging.getLogger(__name__)
+
+#: How many mismatched lines an error message and audit event name (the rest are counted).
+SHOWN = 5
+
+
+@dataclass
+class BatchIntegrityError(Conflict):
+    """The batch's lines or total no longer match the ledger: nothing is approved, exported or paid."""
+
+    title: str = "Batch does not add up"
+
+
+@dataclass(frozen=True, slots=True)
+class LineMismatch:
+    """One line whose stored money differs from what its locked postings say (minor units)."""
+
+    line_id: int
+    amount: int
+    fees: int
+    expenses: int
+    posted_fees: int
+    posted_expenses: int
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityReport:
+    """What the re-check found. ``ok`` when there is nothing to report."""
+
+    lines: tuple[LineMismatch, ...]
+    lines_wrong: int
+    total: int
+    lines_total: int
+    line_count: int
+
+    @property
+    def ok(self) -> bool:
+        return self.lines_wrong == 0 and self.total == self.lines_total
+
+
+def check_batch(session: Session, batch_id: int) -> IntegrityReport:
+    """Re-derive the batch's figures from its locked postings (two queries, no per-line work)."""
+    fee_sum = func.sum(case((Posting.category == Category.FEE.value, -Posting.amount_minor), else_=0))
+    expense_sum = func.sum(case((Posting.category == Category.EXPENSE.value, -Posting.amount_minor), else_=0))
+    sums = (
+        select(BatchItem.batch_line_id.label("line_id"), fee_sum.label("fees"), expense_sum.label("expenses"))
+        .join(Posting, Posting.id == BatchItem.posting_id)
+        .join(BatchLine, BatchLine.id == BatchItem.batch_line_id)
+        .where(BatchLine.batch_id == batch_id)
+        .group_by(BatchItem.batch_line_id)
+        .subquery()
+    )
+    wrong = or_(
+        sums.c.line_id.is_(None),
+        sums.c.fees != BatchLine.fees_minor,
+        sums.c.expenses != BatchLine.expenses_minor,
+        BatchLine.amount_minor != BatchLine.fees_minor + BatchLine.expenses_minor,
+    )
+    mismatched = (
+        select(BatchLine.id, BatchLine.amount_minor, BatchLine.fees_minor, BatchLine.expenses_minor,
+               func.coalesce(sums.c.fees, 0), func.coalesce(sums.c.expenses, 0), func.count().over())
+        .outerjoin(sums, sums.c.line_id == BatchLine.id)
+        .where(BatchLine.batch_id == batch_id, wrong)
+        .order_by(BatchLine.id)
+        .limit(SHOWN)
+    )
+    rows = session.execute(mismatched).all()
+    lines = tuple(LineMismatch(*(int(v) for v in row[:6])) for row in rows)
+    lines_wrong = int(rows[0][6]) if rows else 0
+    total = session.scalar(select(Batch.total_minor).where(Batch.id == batch_id))
+    count, lines_total = session.execute(
+        select(func.count(), func.coalesce(func.sum(BatchLine.amount_minor), 0)).where(BatchLine.batch_id == batch_id)
+    ).one()
+    return IntegrityReport(lines, lines_wrong, int(total or 0), int(lines_total), int(count))
+
+
+def _describe(batch: Batch, report: IntegrityReport, action: str) -> str:
+    def money(minor: int) -> str:
+        return Money.from_minor(minor, batch.currency).text()
+
+    parts: list[str] = []
+    for line in report.lines:
+        parts.append(
+            f"line {line.line_id} says {money(line.amount)} (fees {money(line.fees)}, expenses "
+            f"{money(line.expenses)}) but its approved records add up to "
+            f"{money(line.posted_fees + line.posted_expenses)} (fees {money(line.posted_fees)}, expenses "
+            f"{money(line.posted_expenses)})"
+        )
+    if report.lines_wrong > len(report.lines):
+        parts.append(f"and {report.lines_wrong - len(report.lines)} more lines")
+    if report.total != report.lines_total:
+        parts.append(f"the batch total is {money(report.total)} but its lines add up to {money(report.lines_total)}")
+    return (
+        f"Batch {batch.reference} was not {action}: its figures no longer match the ledger ({'; '.join(parts)}). "
+        "Someone or something changed the batch outside the ledger. Nothing has been changed; do not pay "
+        "from any earlier file of this batch. Report it to whoever looks after the database, and see "
+        "'When a re-check refuses' in docs/payments.md."
+    )
+
+
+def audit_after_transaction(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | str,
+    after: dict[str, Any],
+) -> None:
+    """Append an audit event in its own transaction once the session's current transaction has ended.
+
+    A refusal rolls the caller's transaction back, which would take an event written inside it along;
+    waiting for the end also means the new transaction never waits for the caller's locks (SQLite has one
+    writer at a time). Written once, whether the caller rolls back or (unusually) commits.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    written = False
+
+    def write(_session: Session) -> None:
+        nonlocal written
+        if written:
+            return
+        written = True
+        try:
+            with sessionmaker(engine)() as audit_session, audit_session.begin():
+                record_event(audit_session, actor, action, entity, entity_id, None, after)
+        except Exception:  # the refusal itself must still reach the user
+            logger.exception("could not write the audit event %s for %s %s", action, entity, entity_id)
+
+    event.listen(session, "after_rollback", write, once=True)
+    event.listen(session, "after_commit", write, once=True)
+
+
+def ensure_batch_adds_up(session: Session, actor: Actor, batch: Batch, action: str) -> None:
+    """Refuse ``action`` ("approved", "exported", "marked paid") unless the batch still adds up."""
+    report = check_batch(session, batch.id)
+    if report.ok:
+        return
+    audit_after_transaction(
+        session, actor, "batch.integrity_refused", "batch", batch.id,
+        {
+            "reference": batch.reference,
+            "refused": action,
+            "status": batch.status,
+            "total": Money.from_minor(report.total, batch.currency).text(),
+            "lines_total": Money.from_minor(report.lines_total, batch.currency).text(),
+            "lines_wrong": report.lines_wrong,
+            "lines": [
+                {"line": m.line_id, "amount": Money.from_minor(m.amount, batch.currency).text(),
+                 "posted": Money.from_minor(m.posted_fees + m.posted_expenses, batch.currency).text()}
+                for m in report.lines
+            ],
+        },
+    )
+    raise BatchIntegrityError(_describe(batch, report, action))

@@ -1,0 +1,75 @@
+"""What a finance officer checks before approving a batch: per line, who, where the money goes, how much.
+
+Why masked: the approver must be able to tell that a line pays the right person into the account they
+expect ("**-**-99 ****4958"), which is how a changed account is noticed, but the full numbers belong only
+in the bank file (``ledger.security.masking``). The values come from the batch line's copy of the
+payee's details taken when the batch was built, which is exactly what the export will write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.db.models import Batch, BatchLine, BatchMethod, Participant
+from ledger.money import Money
+from ledger.security.masking import mask_account_number, mask_sort_code
+
+_CHUNK = 1000
+
+
+def masked_destination(
+    method: str,
+    sort_code: str | None,
+    account_number: str | None,
+    organisation_name: str | None = None,
+) -> str:
+    """Where a line's money goes, safe to show: ``"**-**-99 ****4958"``, the organisation, or voucher."""
+    if method == BatchMethod.BANK_TRANSFER:
+        return f"{mask_sort_code(sort_code) or '**-**-**'} {mask_account_number(account_number) or '********'}"
+    if method == BatchMethod.ORGANISATION:
+        return f"organisation: {organisation_name or '(none named)'}"
+    return "voucher"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """One line as the approver sees it."""
+
+    line_id: int
+    participant_reference: str
+    payee_name: str
+    paid_to: str
+    amount: Decimal
+    status: str
+
+
+def review_lines(session: Session, batch: Batch) -> Iterator[ReviewLine]:
+    """The batch's lines in order, read in chunks (a batch can have 100,000 lines)."""
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(BatchLine.id, Participant.reference, BatchLine.payee_name, BatchLine.bank_sort_code,
+                   BatchLine.bank_account_number, BatchLine.organisation_name, BatchLine.amount_minor,
+                   BatchLine.status)
+            .join(Participant, Participant.id == BatchLine.participant_id)
+            .where(BatchLine.batch_id == batch.id, BatchLine.id > last_id)
+            .order_by(BatchLine.id)
+            .limit(_CHUNK)
+        ).all()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        for line_id, reference, payee, sort_code, account, organisation, amount, status in rows:
+            yield ReviewLine(
+                line_id=line_id,
+                participant_reference=reference,
+                payee_name=payee,
+                paid_to=masked_destination(batch.method, sort_code, account, organisation),
+                amount=Money.from_minor(amount, batch.currency).amount,
+                status=status,
+            )
