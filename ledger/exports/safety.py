@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ledger.banknames import fold_latin
+
 #: Characters that make a spreadsheet treat a cell as a formula when they come first.
 FORMULA_TRIGGERS: frozenset[str] = frozenset("=+-@\t\r＝＋－＠")
 
@@ -65,24 +67,14 @@ def strip_control(text: str) -> str:
     return _SPACES_RE.sub(" ", cleaned).strip(" ")
 
 
-# Letters that Unicode does not split into "base letter + accent", folded by hand for systems that
-# only take plain Latin letters (bank files, Sage's Windows-1252).
-_LETTER_FOLDS = str.maketrans(
-    {"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i",
-     "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Þ": "Th", "þ": "th", "Ð": "D", "ð": "d"}
-)
-
-
 def fold_accents(text: str) -> str:
     """Latin letters without their accents (``"Siân Łukasz"`` -> ``"Sian Lukasz"``); other text kept.
 
-    For systems that only take plain letters. Letters from other scripts are left as they are; the
-    caller decides what to do with them.
+    For systems that only take plain letters (bank files, Sage's Windows-1252). The rule, with its table of
+    letters that do not decompose (Ł, Ø, Æ, ß...), is ``ledger.banknames.fold_latin``: the same one that
+    checks account names when they are entered.
     """
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTER_FOLDS))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return fold_latin(text)
 
 
 def cell(text: str | None) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from ledger.audit import record_event
+from ledger.banknames import check_account_name
 from ledger.db.models import Participant, PaymentPreference, Role, WatchLimit
 from ledger.errors import FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role
@@ -110,6 +111,8 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str,
             problems.append(FieldProblem("bank.account_name", "the name on the account is needed"))
         elif len(want.bank.account_name) > 200:
             problems.append(FieldProblem("bank.account_name", "must be at most 200 characters"))
+        elif (name_check := check_account_name(want.bank.account_name)).problem:  # the bank file's letters (P3)
+            problems.append(FieldProblem("bank.account_name", name_check.problem))
         if sort_code is None:
             problems.append(FieldProblem("bank.sort_code", "must be 6 digits, such as 12-34-56"))
         if account is None:

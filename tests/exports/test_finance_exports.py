@@ -28,6 +28,7 @@ from ledger.exports.finance import (
     get_exporter,
 )
 from ledger.exports.finance.base import CHUNK_BYTES
+from ledger.exports.finance.sage import SageAuditTrailExporter, SageSettings
 from ledger.exports.finance.sample import sample_batch
 from ledger.exports.safety import is_neutral
 from ledger.reports.batch_data import BatchExport, BatchExportLine
@@ -290,7 +291,7 @@ def test_xero_parts_must_be_read_in_order_and_check_totals() -> None:
 
 
 def test_sage_bank_payments_per_fee_and_expense() -> None:
-    table = rows(export("sage", make_batch(LINES)), "cp1252")
+    table = rows(export("sage", make_batch(LINES)), "utf-8-sig")
     header, body = table[0], table[1:]
     assert header == ["Type", "Account Ref", "Nominal Code", "Department", "Date", "Reference", "Details",
                       "Net", "Tax Code", "VAT", "Exchange Rate", "Extra Reference", "User Name", "Project",
@@ -310,14 +311,35 @@ def test_sage_bank_payments_per_fee_and_expense() -> None:
     assert by_reference == {line.payment_reference: line.amount for line in LINES}
 
 
-def test_sage_writes_windows_1252_and_drops_accents_it_cannot_hold() -> None:
-    table = rows(export("sage", make_batch([make_line(1, payee_name="Zoë Łukasz 李")])), "cp1252")
-    assert table[1][6].startswith("Zoë Lukasz ?")
+def test_sage_writes_utf8_with_a_byte_order_mark_and_keeps_every_name() -> None:
+    names = ["Zoë Łukasz 李", "Nguyễn Văn An", "محمد علي"]
+    data = export("sage", make_batch([make_line(i, payee_name=n) for i, n in enumerate(names, start=1)]))
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = rows(data, "utf-8-sig")
+    details = [row[6] for row in table[1:]]
+    for name in names:
+        assert any(d.startswith(name) for d in details), (name, details)
+    assert not any("?" in d for d in details)
+    assert SageAuditTrailExporter().media_type == "text/csv; charset=utf-8"
+
+
+def test_sage_for_windows_1252_drops_accents_it_cannot_hold() -> None:
+    exporter = SageAuditTrailExporter(SageSettings(encoding="cp1252"))
+    data = b"".join(exporter.iter_chunks(make_batch([make_line(1, payee_name="Zoë Łukasz 李")])))
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert rows(data, "cp1252")[1][6].startswith("Zoë Lukasz ?")
+    assert exporter.media_type == "text/csv; charset=windows-1252"
+
+
+def test_xero_is_utf8_and_keeps_every_name() -> None:
+    data = export("xero", make_batch([make_line(1, payee_name="محمد علي"), make_line(2, payee_name="Łukasiewicz")]))
+    text_seen = data.decode("utf-8")
+    assert "محمد علي" in text_seen and "Łukasiewicz" in text_seen
 
 
 def test_multi_project_line_is_left_untracked() -> None:
     line = make_line(1, project_codes=("A", "B"), cost_codes=("X", "Y"))
-    sage = rows(export("sage", make_batch([line])), "cp1252")[1]
+    sage = rows(export("sage", make_batch([line])), "utf-8-sig")[1]
     assert sage[13:] == ["", ""]
     xero = rows(export("xero", make_batch([line])))[1]
     assert xero[10:12] == ["", ""]
@@ -357,7 +379,7 @@ def test_json_of_an_empty_batch_is_valid() -> None:
 # ---------------------------------------------------------------------------------------------- all formats
 
 TEXT_FORMATS = ["csv", "bank-csv", "xero", "sage", "json"]
-CSV_FORMATS = {"csv": "utf-8-sig", "bank-csv": "ascii", "xero": "utf-8", "sage": "cp1252"}
+CSV_FORMATS = {"csv": "utf-8-sig", "bank-csv": "ascii", "xero": "utf-8", "sage": "utf-8-sig"}
 INJECTIONS = ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(1+1)", "\t=1+1", "\r=2+2"]
 
 

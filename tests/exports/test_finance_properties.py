@@ -15,7 +15,7 @@ from ledger.exports.finance import get_exporter
 from ledger.exports.safety import is_neutral
 from ledger.reports.batch_data import BatchExport, BatchExportLine
 
-ENCODINGS = {"csv": "utf-8-sig", "bank-csv": "ascii", "xero": "utf-8", "sage": "cp1252"}
+ENCODINGS = {"csv": "utf-8-sig", "bank-csv": "ascii", "xero": "utf-8", "sage": "utf-8-sig"}
 
 pence = st.integers(min_value=0, max_value=5_000_000).map(lambda p: Decimal(p).scaleb(-2))
 # Text that often starts with a formula character or contains control characters.

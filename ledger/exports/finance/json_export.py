@@ -7,6 +7,10 @@ computed from, and are only written once they match the batch's own figures.
 
 Text is not neutralised here: JSON is not opened by spreadsheets, and the values must be exactly what
 the ledger holds. Control characters are escaped by the JSON encoder.
+
+Bank details are masked (``"**-**-56"``, ``"****5678"``), as everywhere except the bank file: this file
+goes to other systems and into records, where a full account number is a risk and never a need. Only the
+bank file (``bank-csv``), which exists to move the money, carries them in full.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterator
 from ledger.exports.finance.base import CHUNK_BYTES, ControlTotals, StreamingExporter, check_line
 from ledger.money import format_amount
 from ledger.reports.batch_data import BatchExport, BatchExportLine
+from ledger.security.masking import mask_account_number, mask_sort_code
 
 
 def _dumps(value: object) -> str:
@@ -33,8 +38,8 @@ def line_document(line: BatchExportLine, currency: str) -> dict[str, object]:
         "fees": format_amount(line.fees, currency),
         "expenses": format_amount(line.expenses, currency),
         "payment_reference": line.payment_reference,
-        "sort_code": line.sort_code,
-        "account_number": line.account_number,
+        "sort_code": mask_sort_code(line.sort_code),
+        "account_number": mask_account_number(line.account_number),
         "account_name": line.account_name,
         "organisation_reference": line.organisation_reference,
         "project_codes": list(line.project_codes),

@@ -13,9 +13,13 @@ the paid date when known, otherwise the day the batch was made.
 
 Columns follow Sage's audit-trail import order. Exchange Rate, Extra Reference and User Name sit between
 VAT and Project there, so they are included (Extra Reference carries the batch reference) and the
-Project and Cost Code columns land where Sage expects them. Sage 50 reads Windows-1252 text: the file
-is written in that encoding, and a character it cannot hold is written without its accent (ő -> o) or
-as ``?``.
+Project and Cost Code columns land where Sage expects them.
+
+The file is UTF-8 with a byte-order mark, which current Sage 50 Accounts reads (the mark is how it tells
+UTF-8 from the Windows "ANSI" code page), so every name arrives as written: Łukasiewicz, Nguyễn and
+names in Arabic script included (a Windows-1252 file showed those as ``????``). For an old Sage that
+reads only Windows-1252, set ``SageSettings(encoding="cp1252")``: then a character it cannot hold is
+written without its accent (ő -> o) or as ``?``.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class SageSettings:
     details_length: int = 60
     extra_reference_length: int = 30
     date_format: str = "%d/%m/%Y"
-    encoding: str = "cp1252"
+    encoding: str = "utf-8"  # "cp1252" for a Sage that reads only Windows-1252 (see the module notes)
 
 
 def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
@@ -95,20 +99,26 @@ def encode_legacy(text: str, encoding: str) -> bytes:
 
 class SageAuditTrailExporter(StreamingExporter):
     name = "sage"
-    media_type = "text/csv; charset=windows-1252"
+    media_type = "text/csv; charset=utf-8"
     file_extension = "csv"
     description = "Sage 50 audit-trail import: one bank payment (BP) row each for fees and for expenses."
     filename_suffix = "sage"
 
     def __init__(self, settings: SageSettings | None = None) -> None:
         self.settings = settings or SageSettings()
+        if self.settings.encoding.replace("_", "-").lower() in ("cp1252", "windows-1252"):
+            self.media_type = "text/csv; charset=windows-1252"
 
     def iter_chunks(self, batch: BatchExport) -> Iterator[bytes]:
         settings = self.settings
         currency = batch.currency
         date_text = batch.value_date.strftime(settings.date_format)
         extra = batch.reference[: settings.extra_reference_length]
-        out = CsvChunker(lambda text: encode_legacy(text, settings.encoding))
+        utf8_file = codecs.lookup(settings.encoding).name == "utf-8"
+        out = CsvChunker(
+            lambda text: encode_legacy(text, settings.encoding),
+            prefix=codecs.BOM_UTF8 if utf8_file else b"",
+        )
         out.add(SAGE_COLUMNS)
         totals = ControlTotals(batch)
         for line in batch.lines:
