@@ -18,6 +18,7 @@ from ledger.api import routes
 from ledger.api.auth import AUTH_DEPENDENCIES, BearerAuthMiddleware
 from ledger.api.database import STATE_KEY, build_database
 from ledger.api.errors import exception_handlers
+from ledger.api.limits import BodyLimitsMiddleware, ServiceLimits, rate_limit_middleware
 from ledger.api.transaction import UnitOfWorkMiddleware
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade as upgrade_database
@@ -61,20 +62,30 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_app(database_url: str | None = None, *, upgrade: bool = True) -> Litestar:
+def create_app(
+    database_url: str | None = None, *, upgrade: bool = True, limits: ServiceLimits | None = None
+) -> Litestar:
     """Build the app. The URL comes from the argument, else ``LEDGER_DATABASE_URL``, else a SQLite file.
 
     With ``upgrade`` (the default) the database is migrated to the latest schema when the app starts, so
-    an empty database just works.
+    an empty database just works. ``limits`` (rate limits, body size) default to the environment's
+    (``ServiceLimits.from_env``).
     """
+    limits = limits or ServiceLimits.from_env()
     url = resolve_database_url(database_url)
     engine = make_engine(url)
     database, plugin = build_database(url, engine)
     api = Router(
         path=API_PREFIX,
         route_handlers=list(routes.ROUTE_HANDLERS),
-        # Authentication first (it names the caller), then the unit of work (it keys idempotency by caller).
-        middleware=[BearerAuthMiddleware(), UnitOfWorkMiddleware()],
+        # Rate limits first (they must refuse before any work), then authentication (it names the caller),
+        # then the body caps (only for callers let in), then the unit of work (it keys idempotency by caller).
+        middleware=[
+            *rate_limit_middleware(limits),
+            BearerAuthMiddleware(),
+            BodyLimitsMiddleware(limits.max_body_bytes),
+            UnitOfWorkMiddleware(),
+        ],
         dependencies=AUTH_DEPENDENCIES,
     )
 
@@ -88,5 +99,6 @@ def create_app(database_url: str | None = None, *, upgrade: bool = True) -> Lite
         state=State({STATE_KEY: database}),
         exception_handlers=exception_handlers(),
         openapi_config=openapi_config(),
+        request_max_body_size=limits.max_body_bytes,
         debug=False,
     )

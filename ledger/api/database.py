@@ -7,7 +7,7 @@ constraint, a lost connection) becomes an error response instead of a success th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
@@ -16,6 +16,7 @@ from litestar.types import Scope
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.api.idempotency import LiveKeys
 from ledger.db.engine import make_session_factory
 
 STATE_KEY = "ledger_db"
@@ -30,6 +31,7 @@ class LedgerDatabase:
     engine: Engine
     session_factory: sessionmaker[Session]
     alchemy: SQLAlchemySyncConfig
+    live_keys: LiveKeys = field(default_factory=LiveKeys)
 
     def request_session(self, scope: Scope) -> Session | None:
         """The session the plugin opened for this request, if the handler asked for one."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from advanced_alchemy import exceptions as aa_exceptions
@@ -18,6 +19,7 @@ from litestar.exceptions import ClientException, HTTPException, SerializationExc
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy import exc as sa_exc
 
+from ledger.api.limits import NestedTooDeep
 from ledger.api.problems import FieldError, problem_response
 from ledger.errors import (
     Conflict,
@@ -128,7 +130,21 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         )
     slug: str | None = None
     detail = exc.detail
-    if status == 401:
+    if status == 429:
+        # Litestar's limiter sends the seconds left in RateLimit-Reset; clients and proxies read Retry-After.
+        wait = headers.get("RateLimit-Reset") or "60"
+        headers["Retry-After"] = str(max(1, int(wait))) if wait.isdigit() else "60"
+        slug = "rate-limited"
+        if detail == HTTPStatus.TOO_MANY_REQUESTS.phrase:
+            detail = (f"Too many requests from this client or with this token. Wait {headers['Retry-After']} "
+                      "seconds (Retry-After), then try again.")
+    elif status == 413:
+        slug = "too-large"
+        if detail == HTTPStatus.REQUEST_ENTITY_TOO_LARGE.phrase:
+            detail = "The request body is larger than this server accepts. Send less at once."
+    elif isinstance(exc, NestedTooDeep):
+        slug = "too-deep"
+    elif status == 401:
         headers.update(BEARER_CHALLENGE)
         slug = "unauthorized"
     elif status == 404:
@@ -144,7 +160,7 @@ def handle_repository_error(request: Request[Any, Any, Any], exc: aa_exceptions.
     # so a value the database refuses stays a 422 and a lost database stays a 503.
     if isinstance(exc.__cause__, sa_exc.DataError):
         return handle_data_error(request, exc.__cause__)
-    if isinstance(exc.__cause__, sa_exc.OperationalError):
+    if isinstance(exc.__cause__, sa_exc.OperationalError | sa_exc.InternalError):
         return handle_database_unavailable(request, exc.__cause__)
     if isinstance(exc, aa_exceptions.NotFoundError):
         return problem_response(
@@ -186,14 +202,46 @@ def handle_data_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+READ_ONLY_DETAIL = (
+    "The database is read-only, so nothing can be saved (reading still works). This will not pass by "
+    "itself: an administrator must make the database writable (for SQLite, the server's user must be able "
+    "to write the database file and its folder; for PostgreSQL, connect to the primary, not a replica)."
+)
+FULL_DETAIL = (
+    "The disk holding the database is full, so nothing was saved. This will not pass by itself: an "
+    "administrator must free space on the database's disk (or raise its quota), then try again."
+)
+BUSY_DETAIL = "The database is busy or unavailable. Nothing was saved; please try again shortly."
+_READ_ONLY_SIGNS = ("readonly database", "read-only transaction", "read only transaction", "read-only file system")
+_FULL_SIGNS = ("database or disk is full", "no space left on device", "disk full", "could not extend file")
+
+
+def storage_fault(exc: BaseException) -> tuple[str, str, dict[str, str]] | None:
+    """(slug, detail, headers) for a database that cannot be written or reached; ``None`` if it is neither.
+
+    A read-only or full store is named as such (an administrator must act; retrying will not help), unlike
+    a busy or lost database (``Retry-After``). Used by every path that maps database errors to a 503.
+    """
+    if not isinstance(exc, sa_exc.OperationalError | sa_exc.InternalError):
+        return None
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code == "25006" or any(sign in text for sign in _READ_ONLY_SIGNS):
+        return "storage-read-only", READ_ONLY_DETAIL, {}
+    if code == "53100" or any(sign in text for sign in _FULL_SIGNS):
+        return "storage-full", FULL_DETAIL, {}
+    if isinstance(exc, sa_exc.OperationalError):
+        return "database-unavailable", BUSY_DETAIL, {"Retry-After": "5"}
+    return None
+
+
 def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.error("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(
-        503,
-        "The database is busy or unavailable. Nothing was saved; please try again shortly.",
-        instance=_instance(request),
-        headers={"Retry-After": "5"},
-    )
+    fault = storage_fault(exc)
+    if fault is None:
+        return handle_unexpected(request, exc)
+    slug, detail, headers = fault
+    logger.error("database fault (%s) on %s %s", slug, request.method, request.url.path, exc_info=exc)
+    return problem_response(503, detail, slug=slug, instance=_instance(request), headers=headers)
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -211,5 +259,6 @@ def exception_handlers() -> ExceptionHandlersMap:
         sa_exc.IntegrityError: handle_integrity_error,
         sa_exc.DataError: handle_data_error,
         sa_exc.OperationalError: handle_database_unavailable,
+        sa_exc.InternalError: handle_database_unavailable,
         Exception: handle_unexpected,
     }

@@ -3,38 +3,36 @@
 Keys belong to a token (token 0 for anonymous calls to public routes), so two clients cannot collide.
 The request is fingerprinted by method, path, query and body. The life of a key:
 
-1. ``claim`` inserts a *pending* row (``status_code`` 0) and commits it at once. The unique constraint on
-   (token, key) means only one request can hold a key; a concurrent duplicate sees the pending row and
-   gets 409 "in progress" instead of running twice.
-2. The handler runs in its own transaction. On success ``complete`` writes the response into the pending
-   row in that same transaction, so the work and the stored response commit together (never one
-   without the other).
-3. A client error (4xx) is stored too (rolled back work, stored answer): retrying the same request would
-   fail the same way. A server error (5xx) ``release``-s the key, so the client can simply retry.
+1. While a request runs, the key is held only by things that die with the request: an entry in this
+   server process's ``LiveKeys`` and, on PostgreSQL, a transaction-level advisory lock taken in the
+   request's own transaction. A concurrent duplicate finds one of them and gets 409 "in progress"
+   instead of running twice. Nothing is written for a request in progress, so a request that dies (an
+   error, a lost client, a killed server) leaves the key free at once.
+2. A success (2xx) stores its response in the request's own transaction, with its work: both commit
+   together or neither does. A retry replays it (``Idempotent-Replayed: true``).
+3. A refusal (4xx) or a failure (5xx) stores nothing: the key stays free, so a corrected request can be
+   sent with the same key.
 
-A pending row older than ``STALE_AFTER`` belongs to a request that died mid-way (a crash between claim
-and commit); it may be taken over.
+Rows with ``status_code`` 0 were written by earlier versions for requests in progress; they are treated
+as free.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import threading
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
 
-from ledger.db.base import utcnow
 from ledger.db.models import IdempotencyRecord
 from ledger.errors import Conflict, invalid_field
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
-STALE_AFTER = timedelta(minutes=15)
-PENDING = 0
+PENDING = 0  # only in rows left by earlier versions
 
 
 @dataclass(frozen=True)
@@ -44,12 +42,23 @@ class StoredResponse:
     body: bytes
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Either the key is now ours (``record_id``) or there is a stored response to replay."""
+@dataclass
+class LiveKeys:
+    """The (token, key) pairs held by requests running in this server process."""
 
-    record_id: int | None
-    replay: StoredResponse | None = None
+    _held: set[tuple[int, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, token_id: int, key: str) -> bool:
+        with self._lock:
+            if (token_id, key) in self._held:
+                return False
+            self._held.add((token_id, key))
+            return True
+
+    def release(self, token_id: int, key: str) -> None:
+        with self._lock:
+            self._held.discard((token_id, key))
 
 
 def validate_key(raw: str) -> str:
@@ -71,96 +80,69 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _existing(session: Session, token_id: int, key: str) -> IdempotencyRecord | None:
-    return session.scalar(
-        select(IdempotencyRecord).where(IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key)
+def in_progress(key: str) -> Conflict:
+    return Conflict(
+        f"A request with the Idempotency-Key {key!r} is still being processed. "
+        "Wait a moment, then retry to get its result.",
+        title="Request already in progress",
     )
 
 
-def _decide(session: Session, record: IdempotencyRecord, request_hash: str) -> Claim:
+def _advisory_lock_id(token_id: int, key: str) -> int:
+    digest = hashlib.sha256(f"idempotency:{token_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def hold_in_transaction(session: Session, token_id: int, key: str) -> None:
+    """On PostgreSQL, hold the key with an advisory lock that ends with this transaction (or connection).
+
+    This covers several server processes sharing one database; within a process ``LiveKeys`` does it.
+    SQLite has no such lock (a SQLite ledger is served by one process).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    got = session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _advisory_lock_id(token_id, key)})
+    if not got:
+        raise in_progress(key)
+
+
+def stored_response(session: Session, *, token_id: int, key: str, request_hash: str) -> StoredResponse | None:
+    """The response stored for this key, if any (a different request under the same key is a 409)."""
+    record = session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key)
+    )
+    if record is None or record.status_code == PENDING:
+        return None
     if record.request_hash != request_hash:
         raise Conflict(
             f"The Idempotency-Key {record.key!r} was already used for a different request "
             f"({record.method} {record.path}). Use a new key for a new request.",
             title="Idempotency key reused",
         )
-    if record.status_code != PENDING:
-        return Claim(None, StoredResponse(record.status_code, record.content_type, bytes(record.response_body)))
-    if utcnow() - _aware(record.created_at) < STALE_AFTER:
-        raise Conflict(
-            f"A request with the Idempotency-Key {record.key!r} is still being processed. "
-            "Wait a moment, then retry to get its result.",
-            title="Request already in progress",
-        )
-    taken = session.execute(
-        update(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.id == record.id,
-            IdempotencyRecord.created_at == record.created_at,
+    return StoredResponse(record.status_code, record.content_type, bytes(record.response_body))
+
+
+def store(
+    session: Session, *, token_id: int, key: str, method: str, path: str, request_hash: str, response: StoredResponse
+) -> None:
+    """Store a successful response in ``session`` (the caller commits it with the request's own work)."""
+    session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.token_id == token_id,
+            IdempotencyRecord.key == key,
             IdempotencyRecord.status_code == PENDING,
         )
-        .values(created_at=utcnow())
     )
-    if getattr(taken, "rowcount", 0) != 1:
-        raise Conflict(
-            f"A request with the Idempotency-Key {record.key!r} is still being processed.",
-            title="Request already in progress",
+    session.add(
+        IdempotencyRecord(
+            token_id=token_id,
+            key=key,
+            method=method,
+            path=path[:500],
+            request_hash=request_hash,
+            status_code=response.status,
+            content_type=response.content_type,
+            response_body=response.body,
         )
-    return Claim(record.id)
-
-
-def claim(
-    factory: sessionmaker[Session], *, token_id: int, key: str, method: str, path: str, request_hash: str
-) -> Claim:
-    """Take the key for this request (committed before the handler runs), or say what to do instead."""
-    for _attempt in range(2):
-        try:
-            with factory() as session, session.begin():
-                record = _existing(session, token_id, key)
-                if record is not None:
-                    return _decide(session, record, request_hash)
-                record = IdempotencyRecord(
-                    token_id=token_id,
-                    key=key,
-                    method=method,
-                    path=path[:500],
-                    request_hash=request_hash,
-                    status_code=PENDING,
-                    content_type="",
-                    response_body=b"",
-                )
-                session.add(record)
-                session.flush()
-                return Claim(record.id)
-        except IntegrityError:
-            continue  # another request inserted the same key between our read and insert: read it now
-    raise Conflict(
-        f"A request with the Idempotency-Key {key!r} is still being processed.",
-        title="Request already in progress",
     )
-
-
-def complete(session: Session, record_id: int, response: StoredResponse) -> None:
-    """Store the response in ``session`` (the caller commits it, with the request's own work)."""
-    session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(status_code=response.status, content_type=response.content_type, response_body=response.body)
-    )
-
-
-def complete_separately(factory: sessionmaker[Session], record_id: int, response: StoredResponse) -> None:
-    with factory() as session, session.begin():
-        complete(session, record_id, response)
-
-
-def release(factory: sessionmaker[Session], record_id: int) -> None:
-    """Forget a pending key so the request can be retried (its work was rolled back)."""
-    with factory() as session, session.begin():
-        session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.status_code == PENDING)
-        )
+    session.flush()

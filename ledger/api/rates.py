@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ledger.api.auth import PUBLIC_ROUTE
 from ledger.involvement.amounts import ensure_expense_amounts
+from ledger.involvement.dates import ensure_activity_date
 from ledger.involvement.quotes import quote_with_warnings
 from ledger.rates.contract import QuoteRequest, QuoteResponse, decode_request, run_quote
 from ledger.rates.loader import card_to_document
@@ -78,9 +79,15 @@ class QuoteController(Controller):
         self, data: QuoteRequest, request: Request[Any, Any, Any], db_session: Session, optional_actor: Actor | None
     ) -> QuoteResponse:
         """Anyone may quote; naming a ``participant`` (token needed) adds their watch-limit warnings."""
-        parsed = decode_request(await request.body())
-        ensure_expense_amounts(parsed.expenses)  # before the engine parses them (a huge amount was a 500)
-        if parsed.participant is None:
-            return run_quote(parsed)
-        return await anyio.to_thread.run_sync(functools.partial(
-            quote_with_warnings, db_session, optional_actor, parsed))
+        raw = await request.body()
+        # Decoding and the engine run in a worker thread: a big quote never holds up other requests.
+        return await anyio.to_thread.run_sync(functools.partial(_quote, raw, db_session, optional_actor))
+
+
+def _quote(raw: bytes, db_session: Session, actor: Actor | None) -> QuoteResponse:
+    parsed = decode_request(raw)
+    ensure_expense_amounts(parsed.expenses)  # before the engine parses them (a huge amount was a 500)
+    ensure_activity_date(parsed.date)  # the same window as recording an activity
+    if parsed.participant is None:
+        return run_quote(parsed)
+    return quote_with_warnings(db_session, actor, parsed)

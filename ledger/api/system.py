@@ -1,20 +1,42 @@
-"""Small routes about the service itself: is it up, and who am I."""
+"""Small routes about the service itself: is it up (and its database writable), and who am I."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import Controller, get
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from litestar import Controller, Request, get
+from sqlalchemy import column, table, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import __version__
 from ledger.api.auth import PUBLIC_ROUTE
+from ledger.api.database import database_of
 from ledger.security.actor import Actor
 
 
 class Health(msgspec.Struct):
+    """The service answers and its database can be written."""
+
     status: str
     version: str
+    database: str
+
+
+def check_database_writable(factory: sessionmaker[Session]) -> None:
+    """Raise the database's own error unless a write would succeed (the write is rolled back).
+
+    A no-op UPDATE of the migrations table needs the same rights as any real write, so a read-only
+    file, a read-only PostgreSQL replica or a lost connection is found here, not at the next payment.
+    """
+    with factory() as session:
+        try:
+            session.execute(update(alembic_version).values(version_num=alembic_version.c.version_num))
+        finally:
+            session.rollback()
+
+
+alembic_version = table("alembic_version", column("version_num"))
 
 
 class Me(msgspec.Struct):
@@ -33,13 +55,15 @@ class SystemController(Controller):
     @get(
         "/health",
         operation_id="health",
-        summary="Is the service up and its database reachable?",
+        summary="Is the service up and its database writable?",
+        description="200 when the database can be written; 503 (problem+json) saying what is wrong when it "
+        "cannot: read-only, full, or unreachable.",
         sync_to_thread=True,
         **PUBLIC_ROUTE,
     )
-    def health(self, db_session: Session) -> Health:
-        db_session.execute(text("SELECT 1"))
-        return Health(status="ok", version=__version__)
+    def health(self, request: Request[Any, Any, Any]) -> Health:
+        check_database_writable(database_of(request.scope).session_factory)
+        return Health(status="ok", version=__version__, database="writable")
 
     @get("/me", operation_id="whoAmI", summary="The token's name, role and scope", sync_to_thread=False)
     def me(self, actor: Actor) -> Me:

@@ -1,7 +1,8 @@
 """One transaction per request, committed BEFORE the response leaves, plus idempotent POSTs.
 
 The response is held back until the request's transaction is settled: committed when the status is
-2xx, rolled back otherwise. If the commit itself fails (a deferred constraint, a lost connection), the
+2xx, rolled back otherwise (a 4xx keeps nothing, not even its ``Idempotency-Key``).
+If the commit itself fails (a deferred constraint, a lost connection), the
 client gets an error instead of a success for work that was never saved. Holding the response also lets
 us store it for ``Idempotency-Key`` replays in the same transaction as the work (see ``idempotency``).
 """
@@ -15,15 +16,12 @@ import anyio
 import anyio.to_thread
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import (
     ASGIApp,
-    HTTPRequestEvent,
     HTTPResponseStartEvent,
     Message,
     Receive,
-    ReceiveMessage,
     Scope,
     Send,
 )
@@ -33,7 +31,8 @@ from sqlalchemy.orm import Session
 from ledger.api import idempotency
 from ledger.api.auth import actor_of
 from ledger.api.database import LedgerDatabase, database_of
-from ledger.api.errors import INTERNAL_DETAIL
+from ledger.api.errors import INTERNAL_DETAIL, storage_fault
+from ledger.api.limits import read_body, replaying
 from ledger.api.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 logger = logging.getLogger("ledger.api")
@@ -83,43 +82,26 @@ class BufferedResponse:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = bytes(message.get("body", b""))
-        size += len(chunk)
-        if size > MAX_IDEMPOTENT_BODY:
-            raise HTTPException(status_code=413, detail="The request body is too large.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> ReceiveMessage:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            event: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
-            return event
-        return await receive()
-
-    return replay
-
-
 def _rollback(session: Session | None) -> None:
     if session is not None:
         try:
             session.rollback()
         except Exception:
             logger.warning("rollback failed", exc_info=True)
+
+
+def _end(session: Session | None, *, commit: bool) -> None:
+    """Commit (errors propagate) or roll back the request's transaction, then give the connection back."""
+    if session is None:
+        return
+    try:
+        if commit:
+            session.commit()
+        else:
+            _rollback(session)
+    finally:
+        if not commit or not session.in_transaction():
+            session.close()
 
 
 def _commit_failure(exc: Exception, path: str) -> tuple[int, bytes, dict[str, str]]:
@@ -131,12 +113,23 @@ def _commit_failure(exc: Exception, path: str) -> tuple[int, bytes, dict[str, st
         logger.warning("commit refused a value on %s: %s", path, exc)
         detail = "A value in the request cannot be stored as given. Nothing was saved; check the values."
         return 422, problem_body(422, detail, title="Invalid input", slug="invalid", instance=path), {}
-    if isinstance(exc, sa_exc.OperationalError):
-        logger.error("database unavailable at commit on %s", path, exc_info=exc)
-        detail = "The database is busy or unavailable. Nothing was saved; please try again shortly."
-        return 503, problem_body(503, detail, instance=path), {"Retry-After": "5"}
+    fault = storage_fault(exc)
+    if fault is not None:
+        slug, detail, headers = fault
+        logger.error("database fault (%s) at commit on %s", slug, path, exc_info=exc)
+        return 503, problem_body(503, detail, slug=slug, instance=path), headers
     logger.error("commit failed on %s", path, exc_info=exc)
     return 500, problem_body(500, INTERNAL_DETAIL, instance=path), {}
+
+
+@dataclass(frozen=True)
+class HeldKey:
+    """The ``Idempotency-Key`` this request holds, and what it is about."""
+
+    token_id: int
+    key: str
+    path: str
+    request_hash: str
 
 
 class UnitOfWorkMiddleware(ASGIMiddleware):
@@ -146,76 +139,87 @@ class UnitOfWorkMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         db = database_of(scope)
-        record_id: int | None = None
+        held: HeldKey | None = None
         raw_key = Headers.from_scope(scope).get(idempotency.IDEMPOTENCY_HEADER)
         if scope.get("method") == "POST" and raw_key is not None:
             key = idempotency.validate_key(raw_key)
-            body = await _read_body(receive)
-            receive = _replaying(body, receive)
+            body = await read_body(receive, MAX_IDEMPOTENT_BODY)  # already capped by BodyLimitsMiddleware
+            receive = replaying(body, receive)
             actor = actor_of(scope)
-            outcome = await anyio.to_thread.run_sync(
-                lambda: idempotency.claim(
-                    db.session_factory,
-                    token_id=actor.token_id if actor is not None and actor.token_id is not None else 0,
-                    key=key,
-                    method="POST",
-                    path=scope["path"],
-                    request_hash=idempotency.fingerprint("POST", scope["path"], scope["query_string"], body),
-                )
+            held = HeldKey(
+                token_id=actor.token_id if actor is not None and actor.token_id is not None else 0,
+                key=key,
+                path=scope["path"],
+                request_hash=idempotency.fingerprint("POST", scope["path"], scope["query_string"], body),
             )
-            if outcome.replay is not None:
+            if not db.live_keys.take(held.token_id, held.key):
+                raise idempotency.in_progress(key)
+            try:
+                stored = await anyio.to_thread.run_sync(self._claim, db, scope, held)
+            except BaseException:
+                db.live_keys.release(held.token_id, held.key)
+                raise
+            if stored is not None:
+                db.live_keys.release(held.token_id, held.key)
                 replayed = BufferedResponse()
-                replayed.replace(
-                    outcome.replay.status,
-                    outcome.replay.content_type,
-                    outcome.replay.body,
-                    {idempotency.REPLAY_HEADER: "true"},
-                )
+                replayed.replace(stored.status, stored.content_type, stored.body, {idempotency.REPLAY_HEADER: "true"})
                 await replayed.deliver(send)
                 return
-            record_id = outcome.record_id
 
         response = BufferedResponse()
         try:
-            await next_app(scope, receive, response.send)
-        except BaseException:
-            with anyio.CancelScope(shield=True):  # clean up even when the client went away
-                await anyio.to_thread.run_sync(self._abandon, db, scope, record_id)
-            raise
-        await anyio.to_thread.run_sync(self._settle, db, scope, record_id, response)
+            try:
+                await next_app(scope, receive, response.send)
+            except BaseException:
+                with anyio.CancelScope(shield=True):  # clean up even when the client went away
+                    await anyio.to_thread.run_sync(self._abandon, db, scope)
+                raise
+            await anyio.to_thread.run_sync(self._settle, db, scope, held, response)
+        finally:
+            if held is not None:
+                db.live_keys.release(held.token_id, held.key)
         await response.deliver(send)
 
     @staticmethod
-    def _abandon(db: LedgerDatabase, scope: Scope, record_id: int | None) -> None:
-        _rollback(db.request_session(scope))
-        if record_id is not None:
-            idempotency.release(db.session_factory, record_id)
+    def _claim(db: LedgerDatabase, scope: Scope, held: HeldKey) -> idempotency.StoredResponse | None:
+        """Hold the key in the request's own transaction; return the stored response to replay, if any."""
+        session = db.ensure_request_session(scope)
+        try:
+            idempotency.hold_in_transaction(session, held.token_id, held.key)
+            stored = idempotency.stored_response(
+                session, token_id=held.token_id, key=held.key, request_hash=held.request_hash
+            )
+        except BaseException:
+            _end(session, commit=False)
+            raise
+        if stored is not None:
+            _end(session, commit=False)
+        return stored
 
     @staticmethod
-    def _settle(db: LedgerDatabase, scope: Scope, record_id: int | None, response: BufferedResponse) -> None:
+    def _abandon(db: LedgerDatabase, scope: Scope) -> None:
+        _end(db.request_session(scope), commit=False)
+
+    @staticmethod
+    def _settle(db: LedgerDatabase, scope: Scope, held: HeldKey | None, response: BufferedResponse) -> None:
         session = db.request_session(scope)
-        if 200 <= response.status < 300:
-            try:
-                if record_id is not None:
-                    session = session or db.ensure_request_session(scope)
-                    stored = idempotency.StoredResponse(response.status, response.content_type, response.body)
-                    idempotency.complete(session, record_id, stored)
-                if session is not None:
-                    session.commit()
-                return
-            except Exception as exc:
-                _rollback(session)
-                status, body, headers = _commit_failure(exc, scope["path"])
-                response.replace(status, PROBLEM_MEDIA_TYPE, body, headers)
-                if record_id is not None:  # nothing was saved: let the client retry with the same key
-                    idempotency.release(db.session_factory, record_id)
-                return
-        else:
-            _rollback(session)
-        if record_id is None:
+        if not 200 <= response.status < 300:
+            _end(session, commit=False)  # a refusal or failure keeps nothing, not even its key
             return
-        if response.status >= 500:
-            idempotency.release(db.session_factory, record_id)
-        else:
-            stored = idempotency.StoredResponse(response.status, response.content_type, response.body)
-            idempotency.complete_separately(db.session_factory, record_id, stored)
+        try:
+            if held is not None:
+                session = session or db.ensure_request_session(scope)
+                idempotency.store(
+                    session,
+                    token_id=held.token_id,
+                    key=held.key,
+                    method="POST",
+                    path=held.path,
+                    request_hash=held.request_hash,
+                    response=idempotency.StoredResponse(response.status, response.content_type, response.body),
+                )
+            _end(session, commit=True)
+        except Exception as exc:
+            _end(session, commit=False)
+            status, body, headers = _commit_failure(exc, scope["path"])
+            response.replace(status, PROBLEM_MEDIA_TYPE, body, headers)

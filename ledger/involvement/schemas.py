@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ledger.rates.contract import ExpenseRequest, QuoteResponse, WatchWarning
+from ledger.rates.contract import ExpenseList, QuoteResponse, WatchWarning
 
 PaymentPreferenceName = Literal["bank_transfer", "voucher", "organisation", "expenses_only", "decline"]
 StatementStyleName = Literal["standard", "large_print", "easy_read"]
@@ -156,7 +156,7 @@ class AttendeeIn(msgspec.Struct, forbid_unknown_fields=True):
     follow_up_minutes: int = 0
     travel_minutes: int = 0
     mileage: MileageIn | None = None
-    expenses: list[ExpenseRequest] = msgspec.field(default_factory=list)
+    expenses: ExpenseList = msgspec.field(default_factory=list)
 
 
 class ActivityCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -177,7 +177,7 @@ class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True):
     follow_up_minutes: int = 0
     travel_minutes: int = 0
     mileage: MileageIn | None = None
-    expenses: list[ExpenseRequest] = msgspec.field(default_factory=list)
+    expenses: ExpenseList = msgspec.field(default_factory=list)
 
 
 class RecordCreated(msgspec.Struct, kw_only=True):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -30,6 +30,13 @@ class ExpenseRequest(msgspec.Struct, forbid_unknown_fields=True):
     receipt: str | None = None
 
 
+MAX_EXPENSES = 100
+# A quote, an attendee or a correction holds at most this many expenses (100,000 froze the server).
+ExpenseList = Annotated[
+    list[ExpenseRequest], msgspec.Meta(max_length=MAX_EXPENSES, description="At most 100 expenses.")
+]
+
+
 class QuoteRequest(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /api/v1/quotes`` body. Minutes are whole numbers from 0 to 1440."""
 
@@ -43,7 +50,7 @@ class QuoteRequest(msgspec.Struct, forbid_unknown_fields=True):
     follow_up_minutes: int = 0
     travel_minutes: int = 0
     mileage: MileageRequest | None = None
-    expenses: list[ExpenseRequest] = msgspec.field(default_factory=list)
+    expenses: ExpenseList = msgspec.field(default_factory=list)
     participant: int | None = None  # with a participant, watch-limit warnings are reported
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -15,11 +14,12 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.api import idempotency
 from ledger.api.auth import PUBLIC_ROUTE, require_roles
 from ledger.db.base import utcnow
-from ledger.db.engine import transaction
+from ledger.db.engine import READ_ONLY, transaction
 from ledger.db.models import IdempotencyRecord, Project, Role
-from ledger.errors import invalid_field
+from ledger.errors import Conflict, invalid_field
 
 Auth = Callable[[str], dict[str, str]]
 
@@ -133,22 +133,37 @@ def test_keys_belong_to_a_token(
     assert projects(session_factory) == 2
 
 
-def test_client_errors_are_replayed_and_server_errors_free_the_key(
+def test_a_refused_request_does_not_use_up_its_key(
     client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
 ) -> None:
-    headers = {**auth(make_token("lead")), "Idempotency-Key": "bad-then-same"}
+    """Fix a rejected request and send it again with the same key: it is done (issue 8.7)."""
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "bad-then-fixed"}
     first = client.post("/api/v1/probe/projects", json={"code": ""}, headers=headers)
-    again = client.post("/api/v1/probe/projects", json={"code": ""}, headers=headers)
-    assert first.status_code == again.status_code == 422
-    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+    assert first.status_code == 422
+    fixed = client.post("/api/v1/probe/projects", json={"code": "FIXED"}, headers=headers)
+    assert fixed.status_code == 201 and "idempotent-replayed" not in fixed.headers
+    again = client.post("/api/v1/probe/projects", json={"code": "FIXED"}, headers=headers)
+    assert again.status_code == 201 and again.content == fixed.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert projects(session_factory) == 1
 
+
+def test_a_server_error_frees_the_key(
+    client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
     FLAKY["failures_left"] = 1
-    retry_headers = {**headers, "Idempotency-Key": "crash-then-retry"}
-    crashed = client.post("/api/v1/probe/projects", json={"code": "R"}, headers=retry_headers)
+    headers = {**auth(make_token("lead")), "Idempotency-Key": "crash-then-retry"}
+    crashed = client.post("/api/v1/probe/projects", json={"code": "R"}, headers=headers)
     assert crashed.status_code == 500
-    retried = client.post("/api/v1/probe/projects", json={"code": "R"}, headers=retry_headers)
+    retried = client.post("/api/v1/probe/projects", json={"code": "R"}, headers=headers)
     assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
     assert projects(session_factory) == 1
+
+
+def keys_stored(factory: sessionmaker[Session]) -> int:
+    with factory() as session:  # read-only: on SQLite it must not queue behind a writer
+        session.connection(execution_options={READ_ONLY: True})
+        return session.scalar(select(func.count()).select_from(IdempotencyRecord)) or 0
 
 
 def test_concurrent_duplicate_gets_409_in_progress(
@@ -164,6 +179,8 @@ def test_concurrent_duplicate_gets_409_in_progress(
     worker.start()
     assert GATE.entered.wait(timeout=60)
     duplicate = client.post("/api/v1/probe/slow", json={"code": "S"}, headers=headers)
+    # Nothing is written while the key is held, so a server killed now would leave the key free.
+    assert keys_stored(session_factory) == 0
     GATE.release.set()
     worker.join(timeout=60)
     assert not worker.is_alive()
@@ -176,18 +193,39 @@ def test_concurrent_duplicate_gets_409_in_progress(
     assert projects(session_factory) == 1
 
 
-def test_abandoned_pending_key_is_taken_over(
+def test_a_pending_key_left_by_an_earlier_version_is_free_at_once(
     client: TestClient[Litestar], make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
 ) -> None:
     headers = {**auth(make_token("lead")), "Idempotency-Key": "orphan"}
     GATE.release.set()
     assert client.post("/api/v1/probe/slow", json={"code": "O"}, headers=headers).status_code == 201
-    with transaction(session_factory) as session:  # make it look like a request that died mid-way, long ago
-        session.execute(update(IdempotencyRecord).values(status_code=0, created_at=utcnow() - timedelta(hours=1)))
+    with transaction(session_factory) as session:  # a "pending" row written a second ago by a request that died
+        session.execute(update(IdempotencyRecord).values(status_code=0, created_at=utcnow()))
         session.execute(Project.__table__.delete())
     response = client.post("/api/v1/probe/slow", json={"code": "O"}, headers=headers)
     assert response.status_code == 201 and "idempotent-replayed" not in response.headers
-    assert projects(session_factory) == 1
+    assert projects(session_factory) == 1 and keys_stored(session_factory) == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_hold_ends_with_the_transaction_that_took_it(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    """Across server processes the key is an advisory lock of the request's own transaction: it is
+    refused to a second transaction while the first lives, and free the moment the first ends."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("advisory locks are PostgreSQL's")
+    with session_factory() as holder, session_factory() as other:
+        idempotency.hold_in_transaction(holder, 7, "k")
+        with pytest.raises(Conflict, match="still being processed"):
+            idempotency.hold_in_transaction(other, 7, "k")
+        other.rollback()
+        idempotency.hold_in_transaction(other, 7, "another key")  # other keys are not held up
+        other.rollback()
+        holder.connection().invalidate()  # the request's connection dies (as with a killed server)
+        holder.rollback()
+        idempotency.hold_in_transaction(other, 7, "k")
+        other.rollback()
 
 
 def test_anonymous_keys_work_on_public_routes(client: TestClient[Litestar]) -> None:
