@@ -76,15 +76,32 @@ def test_a_value_altered_in_the_database_is_refused_not_read(session: Session) -
         session.get(Participant, person.id)
 
 
-def _migrate_with_plain_rows(engine: Engine) -> None:
-    upgrade(engine, "0003")
+def _migrate_with_plain_rows(engine: Engine, *, with_batch_line: bool = True) -> None:
+    """A database from before encryption: a participant (and a bank batch line) with plain bank details."""
+    upgrade(engine, "0001")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO participants (reference, name, payment_preference, bank_account_name, bank_sort_code, "
             "bank_account_number, statement_style, updated_at, created_at) VALUES ('P-0001', 'Jo', "
             "'bank_transfer', 'J SMITH', '401162', '31926819', 'standard', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         ))
-    upgrade(engine)
+        if with_batch_line:
+            conn.execute(text(
+                "INSERT INTO batches (reference, method, status, currency, total_minor, created_at) "
+                "VALUES ('B-0001', 'bank_transfer', 'approved', 'GBP', 1000, CURRENT_TIMESTAMP)"
+            ))
+            conn.execute(text(
+                "INSERT INTO batch_lines (batch_id, participant_id, payee_name, payment_reference, amount_minor, "
+                "fees_minor, expenses_minor, status) SELECT b.id, p.id, 'Jo', 'B-0001-1', 1000, 1000, 0, "
+                "'pending' FROM batches b, participants p"
+            ))
+    upgrade(engine)  # 0003 copies the plain details into the line; 0004 encrypts both
+
+
+def _raw_line_bank(engine: Engine) -> tuple[str, str, str]:
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT bank_account_name, bank_sort_code, bank_account_number FROM batch_lines")).one()
+    return (row[0], row[1], row[2])
 
 
 def _raw_bank(engine: Engine) -> tuple[str, str, str]:
@@ -117,20 +134,27 @@ def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> object:
         drop_private_postgres(url)
 
 
-def test_migration_encrypts_existing_plain_rows_and_downgrade_restores_them(blank_engine: Engine) -> None:
+def test_migration_encrypts_existing_participants_and_batch_lines(blank_engine: Engine) -> None:
     _migrate_with_plain_rows(blank_engine)
     raw = _raw_bank(blank_engine)
     assert all(is_encrypted(v) for v in raw)
     assert not any(d in "".join(raw) for d in DIGITS)
     assert [decrypt(v) for v in raw] == ["J SMITH", "401162", "31926819"]
+    line = _raw_line_bank(blank_engine)
+    assert all(is_encrypted(v) for v in line)
+    assert [decrypt(v) for v in line] == ["J SMITH", "401162", "31926819"]
 
     upgrade(blank_engine)  # running it again changes nothing (already encrypted values are left alone)
-    assert _raw_bank(blank_engine) == raw
+    assert _raw_bank(blank_engine) == raw and _raw_line_bank(blank_engine) == line
 
+
+def test_downgrade_restores_plain_values(blank_engine: Engine) -> None:
     from alembic import command
 
     from ledger.db.migrate import alembic_config
 
+    _migrate_with_plain_rows(blank_engine, with_batch_line=False)
+    assert all(is_encrypted(v) for v in _raw_bank(blank_engine))
     with blank_engine.begin() as conn:
         config = alembic_config(blank_engine)
         config.attributes["connection"] = conn
