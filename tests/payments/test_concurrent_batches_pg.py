@@ -8,51 +8,22 @@ finished or blocked on the UNIQUE lock, so the race really happens. The loser mu
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db.engine import make_engine, make_session_factory, transaction
-from ledger.db.migrate import upgrade
+from ledger.db.engine import transaction
 from ledger.db.models import AccountKind, BatchItem, Posting
 from ledger.errors import Conflict, Invalid
 from ledger.payments.batches import build_batch
 from ledger.security.actor import Actor
-from payments.factory import approve, participant, project, set_organisation
+from payments.factory import approve, participant, project
 
 PG_ENV = "LEDGER_TEST_DATABASE_URL"
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_factory() -> Iterator[sessionmaker[Session]]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set")
-    import psycopg
-
-    name = f"ledger_payments_{uuid.uuid4().hex[:12]}"
-    admin = make_url(base).set(drivername="postgresql")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(admin.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        set_organisation(factory)
-        yield factory
-    finally:
-        engine.dispose()
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _someone_waits_on_a_lock(factory: sessionmaker[Session]) -> bool:

@@ -1,0 +1,224 @@
+"""The money goes where two people agreed: lines keep the details they were approved with, and a batch
+that no longer adds up is refused at approval, export and payment (with an audit event)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.cli import main
+from ledger.db.engine import transaction
+from ledger.db.models import AuditEvent, BatchLine, EntryKind, JournalEntry, Participant
+from ledger.payments.batches import approve_batch, build_batch, mark_paid
+from ledger.payments.integrity import BatchIntegrityError
+from ledger.reports.batch_review import review_lines
+from ledger.security.actor import Actor
+from payments.factory import GOOD_ACCOUNT, GOOD_SORT, approve, export_file, participant, project
+
+BUILDER = Actor.system("finance one")
+CHECKER = Actor.system("finance two")
+MAY = date(2025, 5, 1)
+# Another pair that passes the modulus check (Vocalink's published test cases).
+NEW_SORT, NEW_ACCOUNT = "089999", "66374958"
+OTHER_SORT, OTHER_ACCOUNT = "107999", "88837491"
+INFLATED = 1007325  # £10,073.25
+
+
+def _bank_rows(content: bytes) -> list[list[str]]:
+    return [row for row in csv.reader(io.StringIO(content.decode("ascii"))) if row[0] == "D"]
+
+
+def _drop_money_guard(session: Session) -> None:
+    """What an owner of the database can do: take the trigger away. The re-check must still hold."""
+    session.execute(text("DROP TRIGGER batch_lines_money_fixed"))
+    session.execute(text("DROP TRIGGER batches_money_fixed"))
+
+
+def _refusals(session: Session, batch_id: int) -> list[dict[str, object]]:
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "batch.integrity_refused", AuditEvent.entity_id == str(batch_id))
+        .order_by(AuditEvent.id)).all()
+    return [e.after or {} for e in events]
+
+
+def _one_batch(factory: sessionmaker[Session], amounts: tuple[int, ...] = (3438, 2000)) -> tuple[int, list[int]]:
+    with transaction(factory) as s:
+        proj = project(s)
+        people = [participant(s, f"Person {i}") for i in range(len(amounts))]
+        for person, amount in zip(people, amounts, strict=True):
+            approve(s, person, proj, MAY, amount, 100)
+        batch = build_batch(s, BUILDER, "bank_transfer").batch
+        return batch.id, [p.id for p in people]
+
+
+def test_export_writes_the_details_approved_whatever_changed_since(factory: sessionmaker[Session]) -> None:
+    batch_id, (ann_id, _bob_id) = _one_batch(factory)
+    with transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    with transaction(factory) as s:  # a confirmed change after approval (or a direct write) moves nothing
+        ann = s.get_one(Participant, ann_id)
+        ann.bank_sort_code, ann.bank_account_number, ann.bank_account_name = OTHER_SORT, OTHER_ACCOUNT, "Mallory"
+    with transaction(factory) as s:
+        rows = _bank_rows(export_file(s, CHECKER, batch_id, "bank-csv"))
+        document = json.loads(export_file(s, CHECKER, batch_id, "json"))
+    assert {(r[1], r[2]) for r in rows} == {(GOOD_SORT, GOOD_ACCOUNT)}
+    assert all("MALLORY" not in r[3] for r in rows)
+    assert OTHER_ACCOUNT not in json.dumps(document)
+
+
+def test_snapshot_columns_hold_ciphertext(factory: sessionmaker[Session]) -> None:
+    batch_id, _ = _one_batch(factory)
+    with transaction(factory) as s:
+        raw = s.execute(text("SELECT bank_sort_code, bank_account_number, bank_account_name FROM batch_lines "
+                             "WHERE batch_id = :b"), {"b": batch_id}).all()
+        lines = s.scalars(select(BatchLine).where(BatchLine.batch_id == batch_id)).all()
+    assert raw and all(value.startswith("enc1:") for row in raw for value in row)
+    assert all(GOOD_ACCOUNT not in value for row in raw for value in row)
+    assert {(line.bank_sort_code, line.bank_account_number) for line in lines} == {(GOOD_SORT, GOOD_ACCOUNT)}
+
+
+def test_payee_without_confirmed_bank_details_is_left_out_with_a_reason(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as s:
+        proj = project(s)
+        ready = participant(s, "Ready Payee")
+        waiting = participant(s, "Waiting Payee", sort_code=None, account=None)
+        waiting.bank_account_name = None  # nothing confirmed yet (a change waits for a second person)
+        approve(s, ready, proj, MAY, 2000)
+        approve(s, waiting, proj, MAY, 1500)
+        outcome = build_batch(s, BUILDER, "bank_transfer")
+        assert [line.participant_id for line in outcome.batch.lines] == [ready.id]
+        [skipped] = outcome.skipped
+        assert skipped.participant_id == waiting.id and "no confirmed bank details" in skipped.reason
+
+
+def test_approval_view_shows_payee_masked_account_and_amount(factory: sessionmaker[Session]) -> None:
+    batch_id, _ = _one_batch(factory, (3438,))
+    with transaction(factory) as s:
+        batch = approve_batch(s, CHECKER, batch_id)
+        [line] = list(review_lines(s, batch))
+    assert line.payee_name == "Person 0" and line.amount == Decimal("35.38")
+    assert line.paid_to == "**-**-99 ****4958"
+    assert GOOD_ACCOUNT not in line.paid_to
+
+
+def test_direct_update_of_a_line_amount_is_refused_by_the_database(factory: sessionmaker[Session]) -> None:
+    batch_id, _ = _one_batch(factory)
+    with pytest.raises(IntegrityError, match="fixed when the batch is built"), transaction(factory) as s:
+        s.execute(text("UPDATE batch_lines SET amount_minor = :a WHERE batch_id = :b"), {"a": INFLATED, "b": batch_id})
+    with pytest.raises(IntegrityError, match="fixed when the batch is built"), transaction(factory) as s:
+        s.execute(text("UPDATE batches SET total_minor = :a WHERE id = :b"), {"a": INFLATED, "b": batch_id})
+
+
+def _inflate_first_line(factory: sessionmaker[Session], batch_id: int) -> None:
+    with transaction(factory) as s:
+        _drop_money_guard(s)
+        line_id = s.scalar(select(func.min(BatchLine.id)).where(BatchLine.batch_id == batch_id))
+        s.execute(text("UPDATE batch_lines SET amount_minor = :a, fees_minor = :f WHERE id = :l"),
+                  {"a": INFLATED, "f": INFLATED - 100, "l": line_id})
+        s.execute(text("UPDATE batches SET total_minor = total_minor - 3538 + :a WHERE id = :b"),
+                  {"a": INFLATED, "b": batch_id})
+
+
+def test_inflated_line_is_refused_at_export_and_paid_and_never_reaches_the_bank_file(
+    factory: sessionmaker[Session],
+) -> None:
+    batch_id, _ = _one_batch(factory)
+    with transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    _inflate_first_line(factory, batch_id)
+    content = b""
+    with pytest.raises(BatchIntegrityError, match="was not exported") as refused, transaction(factory) as s:
+        content = export_file(s, CHECKER, batch_id, "bank-csv")
+    assert content == b""
+    assert "10073.25" in refused.value.detail and "35.38" in refused.value.detail
+    with pytest.raises(BatchIntegrityError, match="was not marked paid"), transaction(factory) as s:
+        mark_paid(s, CHECKER, batch_id, date.today())
+    with transaction(factory) as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry).where(
+            JournalEntry.kind == EntryKind.PAYMENT)) == 0
+        assert {line.status for line in s.scalars(select(BatchLine).where(BatchLine.batch_id == batch_id))} == {
+            "pending"}
+        assert s.scalar(text("SELECT status FROM batches WHERE id = :b"), {"b": batch_id}) == "approved"
+        refusals = _refusals(s, batch_id)
+    assert [r["refused"] for r in refusals] == ["exported", "marked paid"]
+    assert refusals[0]["lines_wrong"] == 1 and refusals[0]["lines"][0]["amount"] == "10073.25"  # type: ignore[index]
+
+
+def test_inflated_line_is_refused_at_approval(factory: sessionmaker[Session]) -> None:
+    batch_id, _ = _one_batch(factory)
+    _inflate_first_line(factory, batch_id)
+    with pytest.raises(BatchIntegrityError, match="was not approved"), transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    with transaction(factory) as s:
+        assert s.scalar(text("SELECT status FROM batches WHERE id = :b"), {"b": batch_id}) == "draft"
+        assert [r["refused"] for r in _refusals(s, batch_id)] == ["approved"]
+
+
+def test_batch_total_not_matching_its_lines_is_refused(factory: sessionmaker[Session]) -> None:
+    batch_id, _ = _one_batch(factory)
+    with transaction(factory) as s:
+        _drop_money_guard(s)
+        s.execute(text("UPDATE batches SET total_minor = total_minor + 1 WHERE id = :b"), {"b": batch_id})
+    with pytest.raises(BatchIntegrityError, match="batch total is") as refused, transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    assert "its lines add up to" in refused.value.detail
+
+
+def test_amount_not_fees_plus_expenses_is_refused(factory: sessionmaker[Session]) -> None:
+    batch_id, _ = _one_batch(factory)
+    with transaction(factory) as s:
+        _drop_money_guard(s)
+        s.execute(text("UPDATE batch_lines SET amount_minor = amount_minor + 5000 WHERE batch_id = :b"),
+                  {"b": batch_id})
+        s.execute(text("UPDATE batches SET total_minor = total_minor + 10000 WHERE id = :b"), {"b": batch_id})
+    with pytest.raises(BatchIntegrityError, match="was not approved"), transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+
+
+def test_cli_refuses_an_inflated_batch_with_a_message_and_exit_1(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    batch_id, _ = _one_batch(factory)
+    url = str(factory.kw["bind"].url)
+    run = CliRunner().invoke
+    shown = run(main, ["batch", "show", str(batch_id), "--database", url])
+    assert shown.exit_code == 0, shown.output
+    assert "**-**-99 ****4958" in shown.output and "£35.38" in shown.output and GOOD_ACCOUNT not in shown.output
+    approved = run(main, ["batch", "approve", str(batch_id), "--database", url])
+    assert approved.exit_code == 0, approved.output
+    assert "Person 0" in approved.output and "****4958" in approved.output and "£21.00" in approved.output
+    _inflate_first_line(factory, batch_id)
+    out = tmp_path / "bank.csv"
+    exported = run(main, ["batch", "export", str(batch_id), "--format", "bank-csv", "--out", str(out),
+                          "--database", url])
+    assert exported.exit_code == 1 and "was not exported" in exported.output and "Traceback" not in exported.output
+    assert not out.exists()
+    paid = run(main, ["batch", "paid", str(batch_id), "--on", date.today().isoformat(), "--database", url])
+    assert paid.exit_code == 1 and "was not marked paid" in paid.output
+
+
+def test_database_allows_one_approval_entry_per_record(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as s:
+        proj = project(s)
+        first = approve(s, participant(s), proj, MAY, 2000)
+        record_id = first.record.id
+    with pytest.raises(IntegrityError), transaction(factory) as s:
+        s.execute(text("INSERT INTO journal_entries (kind, booked_on, record_id, memo, created_at) "
+                       "VALUES ('approval', '2025-05-02', :r, 'second approval', CURRENT_TIMESTAMP)"),
+                  {"r": record_id})
+    with transaction(factory) as s:  # other kinds for the same record (a reversal) are still fine
+        s.execute(text("INSERT INTO journal_entries (kind, booked_on, record_id, memo, created_at) "
+                       "VALUES ('reversal', '2025-05-02', :r, 'reversed', CURRENT_TIMESTAMP)"),
+                  {"r": record_id})
+        assert s.scalar(select(func.count()).select_from(JournalEntry).where(
+            JournalEntry.record_id == record_id)) == 2
