@@ -219,3 +219,21 @@ def test_unknown_scheme_is_refused(engine: Engine, factory: sessionmaker[Session
     with transaction(factory) as session:
         result = verify_chain(session)
     assert not result.ok and result.first_bad_id == ids[1]
+
+
+def test_db_upgrade_seals_an_old_trail_once(audit_database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    engine = _legacy_database(audit_database_url, 2)
+    engine.dispose()
+    runner = CliRunner()
+    before = runner.invoke(main, ["audit", "verify", "--database", audit_database_url])
+    assert before.exit_code == 1 and "none of the 2 events is keyed" in before.output
+    first = runner.invoke(main, ["db", "upgrade", "--database", audit_database_url])
+    assert first.exit_code == 0 and "Sealed the 2 audit events" in first.output, first.output
+    again = runner.invoke(main, ["db", "upgrade", "--database", audit_database_url])
+    assert again.exit_code == 0 and "Sealed" not in again.output
+    after = runner.invoke(main, ["audit", "verify", "--database", audit_database_url])
+    assert after.exit_code == 0 and "audit chain intact: 3 events (2 written before keyed hashing" in after.output

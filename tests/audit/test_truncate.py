@@ -30,7 +30,7 @@ def test_truncate_is_refused(engine: Engine, table: str) -> None:
     for statement in (f"TRUNCATE TABLE {table} CASCADE", f"TRUNCATE {table} RESTART IDENTITY CASCADE"):
         with pytest.raises(DBAPIError, match="append-only: TRUNCATE is refused"), engine.begin() as conn:
             conn.execute(text(statement))
-    with pytest.raises(DBAPIError, match="TRUNCATE is refused|referenced in a foreign key"), engine.begin() as conn:
+    with pytest.raises(DBAPIError, match=r"TRUNCATE is refused|referenced in a foreign key"), engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {table}"))
 
 
