@@ -87,3 +87,27 @@ def test_refused_participant_writes_leak_no_bank_digits(
     assert changed.status_code >= 400, changed.text
     assert_no_secrets(changed.text, caplog.text,
                       "\n".join(logging.Formatter().format(r) for r in caplog.records))
+
+
+def test_api_responses_show_bank_details_masked_only(
+    client: TestClient[Litestar],
+    make_token: Callable[..., str],
+    auth: Callable[[str], dict[str, str]],
+    session_factory: sessionmaker[Session],
+) -> None:
+    from ledger.db.models import Participant, PaymentPreference
+
+    with session_factory() as db, db.begin():
+        person = Participant(reference="P-0900", name="Jo Smith", payment_preference=PaymentPreference.BANK_TRANSFER,
+                             bank_account_name="J SMITH", bank_sort_code="401162", bank_account_number=ACCOUNT)
+        db.add(person)
+        db.flush()
+        person_id = person.id
+    admin = make_token(Role.ADMIN)
+    bodies = []
+    for path in ("/api/v1/participants", f"/api/v1/participants/{person_id}", "/api/v1/audit"):
+        answer = client.get(path, headers=auth(admin))
+        assert answer.status_code == 200, (path, answer.text)
+        bodies.append(answer.text)
+    assert "****6819" in bodies[1] and "**-**-62" in bodies[1]
+    assert_no_secrets(*bodies)
