@@ -15,6 +15,7 @@ from ledger.db.models import Activity, Participant, Project, Record, RecordExpen
 from ledger.errors import FieldProblem, Invalid, invalid_field
 from ledger.involvement.access import ensure_role
 from ledger.involvement.calc import prefixed, quote_part
+from ledger.involvement.dates import activity_date_problem
 from ledger.involvement.schemas import ActivityCreate, ActivityCreated, AttendeeIn, CorrectionIn, RecordCreated
 from ledger.involvement.watch import warnings_for
 from ledger.money import Money, parse_amount
@@ -51,6 +52,9 @@ def record_activity(
     actor.ensure_project(project.id)
     card = project_card(project, registry)
     problems: list[FieldProblem] = []
+    date_problem = activity_date_problem(data.date)
+    if date_problem is not None:
+        problems.append(date_problem)
     if not data.activity.strip():
         problems.append(FieldProblem("activity", "must not be empty"))
     if data.description is not None and len(data.description) > MAX_DESCRIPTION:
