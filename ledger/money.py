@@ -8,6 +8,7 @@ rounding function (:func:`round_money`, half-up) so every line is rounded the sa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -36,6 +37,11 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 SYMBOLS: dict[str, str] = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
+
+
+# A plain decimal as people write money: ASCII digits, an optional minus sign and an optional point followed
+# by at least one digit ("12", "12.5", "-3.75"). Decimal places are checked against the currency separately.
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class MoneyError(ValueError):
@@ -69,11 +75,12 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        try:
-            result = Decimal(text)
-        except InvalidOperation:
-            raise MoneyError(f"{what} {value!r} is not a number such as \"12.50\"") from None
+        # Plain decimals only: Decimal() would also take " 5.00", "+5", "5.", "1e3", "1_000", "NaN" and
+        # digits of other scripts, none of which a person means as an amount of money.
+        if not PLAIN_DECIMAL.fullmatch(value):
+            raise MoneyError(f"{what} {value!r} is not a plain number such as \"12.50\" (digits and at most one "
+                             "point; no spaces, plus sign, exponent or trailing point)")
+        result = Decimal(value)
     else:
         raise MoneyError(f"{what} must be a string such as \"12.50\", got {type(value).__name__}")
     if not result.is_finite():

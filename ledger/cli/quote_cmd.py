@@ -8,6 +8,7 @@ from typing import IO
 import click
 
 from ledger.cli.common import friendly_errors
+from ledger.involvement.dates import ensure_activity_date
 from ledger.rates.contract import decode_request, encode_response, run_quote
 
 
@@ -19,7 +20,9 @@ def quote(file: IO[bytes] | None) -> None:
     raw = (file or sys.stdin.buffer).read()
     if isinstance(raw, str):
         raw = raw.encode()
-    click.echo(encode_response(run_quote(decode_request(raw))).decode())
+    request = decode_request(raw)
+    ensure_activity_date(request.date)  # the same window as POST /quotes and recording an activity
+    click.echo(encode_response(run_quote(request)).decode())
 
 
 def register(group: click.Group) -> None:

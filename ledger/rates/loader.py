@@ -140,6 +140,11 @@ class _Reader:
         if amount < 0:
             self.problem(path, f"must not be negative, got {value}")
             return None
+        most = money_ceiling(key, self.currency)
+        if amount > most:
+            self.problem(path, f"{value} is far more than any card pays; {MONEY_CEILING_WHAT.get(key, 'an amount')} "
+                               f"must be at most {most:,} {self.currency} (check for a slipped digit)")
+            return None
         return amount
 
     def factor(self, data: dict[str, Any], key: str, where: str) -> Decimal | None:
@@ -163,7 +168,52 @@ class _Reader:
         if result < 0:
             self.problem(path, f"must not be negative, got {value}")
             return None
+        if result > FACTOR_CEILING:
+            self.problem(path, f"{value} is far larger than any multiplier or cap; it must be at most "
+                               f"{FACTOR_CEILING} (check for a slipped digit)")
+            return None
         return result
+
+
+# The most a card may say, per money key, in whole units of a currency with pence (scaled up for
+# currencies without minor units, such as JPY). Far above any real rate, so only slips are refused:
+# 1e400, or £100,000 an hour, would otherwise pass the check and reach a payment.
+MONEY_CEILINGS = {
+    "hourly_rate": 1_000,
+    "fixed_fee": 10_000,
+    "fee": 10_000,
+    "daily_fee_cap": 10_000,
+    "online_allowance": 1_000,
+    "rate_per_mile": 10,
+    "rate_beyond_threshold": 10,
+    "passenger_rate_per_mile": 10,
+    "receipt_required_above": 10_000,
+    "daily_cap": 10_000,
+}
+MONEY_CEILING_WHAT = {
+    "hourly_rate": "an hourly rate",
+    "fixed_fee": "a fixed fee",
+    "fee": "a fee",
+    "daily_fee_cap": "a daily fee cap",
+    "online_allowance": "an allowance",
+    "rate_per_mile": "a rate per mile",
+    "rate_beyond_threshold": "a rate per mile",
+    "passenger_rate_per_mile": "a rate per passenger mile",
+    "receipt_required_above": "a receipt threshold",
+    "daily_cap": "a daily cap",
+}
+DEFAULT_MONEY_CEILING = 10_000
+FACTOR_CEILING = Decimal(10)
+
+
+def money_ceiling(key: str, currency: str) -> Decimal:
+    """The largest value ``key`` may have on a card in ``currency`` (see ``MONEY_CEILINGS``)."""
+    try:
+        places = minor_units(currency)
+    except MoneyError:
+        places = 2
+    scale = Decimal(10) ** max(0, 2 - places)
+    return Decimal(MONEY_CEILINGS.get(key, DEFAULT_MONEY_CEILING)) * scale
 
 
 def _join(where: str, key: str) -> str:
