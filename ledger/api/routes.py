@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.api.audit import AuditController
+from ledger.api.erasure_api import ErasureController
 from ledger.api.participants_api import ParticipantController
 from ledger.api.payments_api import BatchController
 from ledger.api.projects_api import ProjectController
@@ -18,6 +19,7 @@ from ledger.api.reports_api import ReportsController
 from ledger.api.system import SystemController
 
 ROUTE_HANDLERS: list[Any] = [
+    ErasureController,  # before ParticipantController: /participants/retention is not an id
     ParticipantController,
     ProjectController,
     ActivityController,

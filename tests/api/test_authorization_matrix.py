@@ -80,6 +80,10 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
     ("GET", f"{API}/participants/{{participant_id:int}}/statement"): (
         "/participants/{jo}/statement?format=json", None,
         frozenset({"admin", "lead", "finance", "auditor", "participant"})),
+    # retention and erasure (UK GDPR): administrators only (docs/administrators.md). Jo's retention period
+    # has not ended, so the administrator's erasure is a 409 that changes nothing.
+    ("GET", f"{API}/participants/retention"): ("/participants/retention", None, ADMIN),
+    ("POST", f"{API}/participants/{{participant_id:int}}/erasure"): ("/participants/{jo}/erasure", None, ADMIN),
     # projects: created by admin; read by leads (their own), finance (reports) and auditors
     ("POST", f"{API}/projects"): ("/projects", {"code": "NEW", "name": "New", "rate_card": "nihr-style"}, ADMIN),
     ("GET", f"{API}/projects"): ("/projects", None, ADMIN | LEADS | {"finance", "auditor"}),
