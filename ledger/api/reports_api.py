@@ -15,13 +15,13 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import Parameter
 from litestar.response import Response
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import require_roles
-from ledger.db.models import Activity, Participant, Record, Role
-from ledger.errors import Forbidden, NotFound, invalid_field
+from ledger.db.models import Participant, Role
+from ledger.errors import NotFound, invalid_field
 from ledger.exports.pdf import render_spend_report, render_statement
+from ledger.involvement.membership import ensure_participant_visible
 from ledger.involvement.schemas import MAX_ID
 from ledger.reports.spend import project_spend, spend_csv, spend_report
 from ledger.reports.spend_data import SpendReport
@@ -43,14 +43,7 @@ def ensure_may_read_participant(session: Session, actor: Actor, participant_id: 
     actor.ensure_participant(participant_id)
     if session.get(Participant, participant_id) is None:
         raise NotFound(f"there is no participant with id {participant_id}")
-    if actor.role == Role.LEAD and actor.project_ids is not None:
-        shared = session.scalar(select(exists().where(
-            Record.participant_id == participant_id,
-            Record.activity_id == Activity.id,
-            Activity.project_id.in_(actor.project_ids),
-        )))
-        if not shared:
-            raise Forbidden("this lead token may only read statements of people involved in its projects")
+    ensure_participant_visible(session, actor, participant_id, doing="read statements of")
 
 
 def _format(value: str, allowed: tuple[str, ...]) -> str:

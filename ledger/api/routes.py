@@ -11,6 +11,7 @@ from typing import Any
 from ledger.api.audit import AuditController
 from ledger.api.erasure_api import ErasureController
 from ledger.api.participants_api import ParticipantController
+from ledger.api.payee_changes_api import PayeeChangeController
 from ledger.api.payments_api import BatchController
 from ledger.api.projects_api import ProjectController
 from ledger.api.rates import QuoteController, RateCardController
@@ -21,6 +22,7 @@ from ledger.api.system import SystemController
 ROUTE_HANDLERS: list[Any] = [
     ErasureController,  # before ParticipantController: /participants/retention is not an id
     ParticipantController,
+    PayeeChangeController,
     ProjectController,
     ActivityController,
     RecordController,

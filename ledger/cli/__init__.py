@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "ledger.cli.rates_cmd",
     "ledger.cli.quote_cmd",
     "ledger.cli.batch_cmd",
+    "ledger.cli.payees_cmd",
     "ledger.cli.participants_cmd",
     "ledger.cli.statements_cmd",
     "ledger.cli.report_cmd",

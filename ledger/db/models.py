@@ -22,7 +22,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.db.base import Base, BigId, CreatedMixin, IdMixin, MinorUnits, utcnow
@@ -131,6 +131,62 @@ class Participant(IdMixin, CreatedMixin, Base):
     watch_limits: Mapped[list[WatchLimit]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="WatchLimit.id"
     )
+
+
+class PayeeChangeStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for a second person (finance or admin) to confirm or refuse it
+    CONFIRMED = "confirmed"  # copied onto the participant: batches pay with it from now on
+    REFUSED = "refused"  # never took effect
+    SUPERSEDED = "superseded"  # replaced by a newer proposal before anyone decided it
+
+
+class PayeeChange(IdMixin, CreatedMixin, Base):
+    """A proposed change of how a participant is paid (bank details, organisation, payment choice).
+
+    Four eyes: it takes effect only when a second person (finance or admin, not the proposer) confirms
+    it (``ledger.involvement.payee_changes``). Until then the participant row keeps the last confirmed
+    details, which is all batches ever read. At most one change per participant is pending (a partial
+    unique index), so a newer proposal supersedes the older one. ``created_at`` is when it was proposed.
+    """
+
+    __tablename__ = "payee_changes"
+    __table_args__ = (
+        Index("uq_payee_changes_one_pending", "participant_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(_enum(PayeeChangeStatus), default=PayeeChangeStatus.PENDING, index=True)
+    # The complete payee details proposed (not a difference): what the participant row becomes on confirmation.
+    payment_preference: Mapped[str] = mapped_column(_enum(PaymentPreference))
+    bank_account_name: Mapped[str | None] = mapped_column(EncryptedString(200))
+    bank_sort_code: Mapped[str | None] = mapped_column(EncryptedString(6))
+    bank_account_number: Mapped[str | None] = mapped_column(EncryptedString(8))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_reference: Mapped[str | None] = mapped_column(String(100))
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    proposed_by_token_id: Mapped[int | None] = mapped_column(BigId)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_by_token_id: Mapped[int | None] = mapped_column(BigId)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was refused or superseded
+
+    participant: Mapped[Participant] = relationship()
+
+
+class ParticipantProject(CreatedMixin, Base):
+    """A participant belongs to a project: a lead scoped to that project may read and change them.
+
+    Someone with a record in a project belongs to it too (``ledger.involvement.membership``); this row
+    is how a person belongs before their first record (named when they are added).
+    """
+
+    __tablename__ = "participant_projects"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True, index=True)
+    added_by: Mapped[str] = mapped_column(String(200))
 
 
 class WatchLimit(IdMixin, Base):

@@ -31,6 +31,7 @@ from ledger.exports.pdf import render_remittance, render_remittance_zip, render_
 from ledger.involvement.activities import record_activity
 from ledger.involvement.approval import approve_record, correct_record, reject_record, reverse_record
 from ledger.involvement.participants import create_participant, update_participant
+from ledger.involvement.payee_changes import confirm, pending_for
 from ledger.involvement.projects import create_project
 from ledger.involvement.schemas import (
     ActivityCreate,
@@ -161,7 +162,18 @@ class Demo:
             )
             created = self.call(create_participant, lead, data)
             self.participant_ids.append(created.id)
+            self.confirm_payee_change(created.id)
         self.summary.participants = len(self.participant_ids)
+
+    def confirm_payee_change(self, participant_id: int) -> None:
+        """Four eyes: the lead entered the bank details; a finance manager (a second person) confirms them."""
+
+        def decide(session: Session) -> None:
+            change = pending_for(session, participant_id)
+            if change is not None:
+                confirm(session, self.staff["finance_b"], change.id)
+
+        self.run(decide)
 
     # -------------------------------------------------------------------------------- involvement
 
@@ -339,6 +351,7 @@ class Demo:
                                    ParticipantUpdate(bank=BankIn(person.name, *NEW_ACCOUNT)))
 
             self.run(new_account)
+            self.confirm_payee_change(returned_to)
 
     def _export(self, actor: Actor, batch_id: int, fmt: str) -> None:
         folder = self.out / "finance"

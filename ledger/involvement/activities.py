@@ -16,6 +16,7 @@ from ledger.errors import FieldProblem, Invalid, invalid_field
 from ledger.involvement.access import ensure_role
 from ledger.involvement.calc import prefixed, quote_part
 from ledger.involvement.dates import activity_date_problem
+from ledger.involvement.membership import ensure_participant_visible
 from ledger.involvement.schemas import ActivityCreate, ActivityCreated, AttendeeIn, CorrectionIn, RecordCreated
 from ledger.involvement.watch import warnings_for
 from ledger.money import Money, parse_amount
@@ -82,6 +83,9 @@ def record_activity(
                 FieldProblem(f"{place}participant", f"there is no participant with id {attendee.participant}")
             )
             continue
+        # A lead limited to some projects records only people who belong to them: recording someone
+        # would otherwise be a way to make a project-B person "belong" to project A.
+        ensure_participant_visible(session, actor, participant.id, doing="record activities for")
         participants[participant.id] = participant
         try:
             quotes[index] = _quote_attendee(session, card, data, attendee)

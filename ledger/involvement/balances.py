@@ -21,17 +21,16 @@ from sqlalchemy.orm import Session
 
 from ledger.db.models import (
     AccountKind,
-    Activity,
     Category,
     EntryKind,
     JournalEntry,
     Participant,
     Posting,
-    Record,
     Role,
 )
-from ledger.errors import Forbidden, NotFound
-from ledger.involvement.access import ensure_role, visible_project_ids
+from ledger.errors import NotFound
+from ledger.involvement.access import ensure_role
+from ledger.involvement.membership import ensure_participant_visible
 from ledger.involvement.schemas import BalanceOut, CurrencyBalance, Declined, FeesExpenses
 from ledger.money import Money
 from ledger.security.actor import Actor
@@ -97,21 +96,14 @@ def participant_balance(session: Session, actor: Actor, participant_id: int) -> 
     """Owed, paid and declined for one participant.
 
     Finance, auditors and administrators read any balance; a participant token only its own; a lead
-    limited to some projects reads the balance of people with a record in one of those projects.
+    limited to some projects reads the balance of people who belong to one of them (``membership``).
     """
     ensure_role(actor, Role.LEAD, Role.FINANCE, Role.AUDITOR, Role.PARTICIPANT, doing="read balances")
     actor.ensure_participant(participant_id)
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.")
-    scope = visible_project_ids(actor)
-    if scope is not None:
-        involved = session.scalar(
-            select(Record.id).join(Activity, Activity.id == Record.activity_id)
-            .where(Record.participant_id == participant_id, Activity.project_id.in_(scope)).limit(1)
-        ) if scope else None
-        if involved is None:
-            raise Forbidden("This token may read balances only of people involved in its projects.")
+    ensure_participant_visible(session, actor, participant_id, doing="read balances of")
     sums = _sums(session, participant.id)
     currencies = sorted(sums, key=lambda c: (c != HOME_CURRENCY, c)) or [HOME_CURRENCY]
     balances = [_in_currency(c, sums.get(c, {})) for c in currencies]

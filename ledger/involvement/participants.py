@@ -3,6 +3,14 @@
 Bank details are kept only because the bank file needs them. Everything that leaves this module for a
 person (responses, audit events) carries them masked (``mask_bank``), so an account number can never be
 read back through the API, the audit trail or a log line.
+
+How a person is paid (payment choice, bank details, organisation) never changes here directly: a create
+or a change that touches it records a pending change (``ledger.involvement.payee_changes``) that a
+second person must confirm. The participant row always holds the last confirmed details. Other fields
+(name, contact, watch limits, statement style) change at once.
+
+A lead limited to some projects reads and changes only people who belong to those projects
+(``ledger.involvement.membership``).
 """
 
 from __future__ import annotations
@@ -20,10 +28,16 @@ from sqlalchemy.orm import Session
 
 from ledger.audit import record_event
 from ledger.banknames import check_account_name
-from ledger.db.models import Participant, PaymentPreference, Role, WatchLimit
+from ledger.db.models import Participant, ParticipantProject, PayeeChange, PaymentPreference, Role, WatchLimit
 from ledger.errors import FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role
 from ledger.involvement.amounts import TOO_LARGE, too_large
+from ledger.involvement.membership import (
+    ensure_participant_visible,
+    ensure_projects_for_new_participant,
+    visible_participants,
+)
+from ledger.involvement.payee_changes import PayeeDetails, pending_for, propose, same_person
 from ledger.involvement.schemas import (
     BankIn,
     BankOut,
@@ -32,6 +46,7 @@ from ledger.involvement.schemas import (
     ParticipantCreate,
     ParticipantOut,
     ParticipantUpdate,
+    PendingPayeeChangeOut,
     WatchLimitIn,
     WatchLimitOut,
 )
@@ -70,6 +85,9 @@ class _Desired:
     organisation: OrganisationIn | None
     watch_limits: list[WatchLimitIn] | None  # None: keep the stored ones
     statement_style: str
+    # False when a change leaves the payee details alone: a person whose bank details await confirmation
+    # must still be able to have their name corrected.
+    check_payee: bool = True
 
 
 # ----------------------------------------------------------------------------------------- checks
@@ -100,7 +118,7 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str,
     preference = PaymentPreference(want.payment_preference)
     bank: tuple[str, str, str] | None = None
     if want.bank is None:
-        if preference in NEEDS_BANK:
+        if preference in NEEDS_BANK and want.check_payee:
             why = "to pay by bank transfer" if preference == PaymentPreference.BANK_TRANSFER else (
                 "because expenses are paid back by bank transfer")
             problems.append(FieldProblem("bank", f"bank details are needed {why}"))
@@ -119,7 +137,7 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str,
             problems.append(FieldProblem("bank.account_number", "must be 8 digits"))
         if sort_code and account:
             bank = (want.bank.account_name.strip(), sort_code, account)
-    if preference == PaymentPreference.ORGANISATION:
+    if preference == PaymentPreference.ORGANISATION and want.check_payee:
         if want.organisation is None:
             problems.append(FieldProblem("organisation", "say which organisation should be paid (its name)"))
         elif not want.organisation.name.strip():
@@ -156,25 +174,32 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str,
     return bank, limits
 
 
-def _apply(session: Session, participant: Participant, want: _Desired) -> None:
+def _apply(session: Session, participant: Participant, want: _Desired) -> PayeeDetails:
+    """Check everything, write the fields that change at once, and return the payee details wanted.
+
+    The payee details (payment choice, bank, organisation) are not written: the caller proposes them.
+    """
     bank, limits = _check(want)
     participant.name = want.name.strip()
     participant.preferred_name = _blank_to_none(want.preferred_name)
     participant.email = _blank_to_none(want.email)
     participant.phone = _blank_to_none(want.phone)
-    participant.payment_preference = want.payment_preference
     participant.statement_style = want.statement_style
-    participant.bank_account_name, participant.bank_sort_code, participant.bank_account_number = (
-        bank if bank is not None else (None, None, None)
-    )
+    bank_name, sort_code, account = bank if bank is not None else (None, None, None)
     org = want.organisation
-    participant.organisation_name = org.name.strip() if org is not None else None
-    participant.organisation_reference = _blank_to_none(org.reference) if org is not None else None
     if limits is not None:
         participant.watch_limits = [
             WatchLimit(period=period, amount_minor=minor, currency=WATCH_CURRENCY, label=label)
             for period, minor, label in limits
         ]
+    return PayeeDetails(
+        payment_preference=want.payment_preference,
+        bank_account_name=bank_name,
+        bank_sort_code=sort_code,
+        bank_account_number=account,
+        organisation_name=org.name.strip() if org is not None else None,
+        organisation_reference=_blank_to_none(org.reference) if org is not None else None,
+    )
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -188,19 +213,32 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def create_participant(session: Session, actor: Actor, data: ParticipantCreate) -> Participant:
-    """Add a participant with a generated reference (P-0001) and audit it (bank details masked)."""
+    """Add a participant with a generated reference (P-0001) and audit it (bank details masked).
+
+    The payment choice is set at once (there is no earlier one to protect), but bank details and a payee
+    organisation are a pending change like any other: a made-up person with someone else's account is
+    exactly what a second person must catch. Until it is confirmed the person is owed money but left out
+    of bank and organisation batches. A lead limited to some projects must name one of them
+    (``projects``), so the new person belongs to it.
+    """
     ensure_role(actor, Role.LEAD, doing="add participants")
+    projects = ensure_projects_for_new_participant(session, actor, list(data.projects))
     participant = Participant(reference=f"new-{secrets.token_hex(6)}", watch_limits=[])
-    _apply(session, participant, _Desired(
+    wanted = _apply(session, participant, _Desired(
         name=data.name, preferred_name=data.preferred_name, email=data.email, phone=data.phone,
         payment_preference=data.payment_preference, bank=data.bank, organisation=data.organisation,
         watch_limits=data.watch_limits, statement_style=data.statement_style,
     ))
+    PayeeDetails(payment_preference=wanted.payment_preference).write_to(participant)
     session.add(participant)
     session.flush()
     participant.reference = f"P-{participant.id:04d}"
+    for project_id in projects:
+        session.add(ParticipantProject(participant_id=participant.id, project_id=project_id, added_by=actor.name))
     session.flush()
-    record_event(session, actor, "participant.create", "participant", participant.id, None, snapshot(participant))
+    record_event(session, actor, "participant.create", "participant", participant.id, None,
+                 {**snapshot(participant), "projects": projects})
+    propose(session, actor, participant, wanted)
     return participant
 
 
@@ -211,6 +249,7 @@ def get_participant(session: Session, actor: Actor, participant_id: int) -> Part
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.")
+    ensure_participant_visible(session, actor, participant_id, doing="read")
     return participant
 
 
@@ -223,11 +262,15 @@ def list_participants(
     payment_preference: str | None = None,
     search: str | None = None,
 ) -> ParticipantPage:
-    """Participants by id, filtered by payment preference and by a name or reference search."""
+    """Participants by id, filtered by payment preference and by a name or reference search.
+
+    A lead limited to some projects sees only the people who belong to them; a participant only itself.
+    """
     ensure_role(actor, Role.LEAD, Role.AUDITOR, Role.PARTICIPANT, doing="read participants")
     filters: list[ColumnElement[bool]] = []
-    if actor.role == Role.PARTICIPANT:
-        filters.append(Participant.id == actor.participant_id)
+    visible = visible_participants(actor)
+    if visible is not None:
+        filters.append(visible)
     if payment_preference is not None:
         filters.append(Participant.payment_preference == payment_preference)
     if search is not None and search.strip():
@@ -245,37 +288,52 @@ def list_participants(
 
 
 def update_participant(session: Session, actor: Actor, participant_id: int, data: ParticipantUpdate) -> Participant:
-    """Change only the fields sent; the result must still satisfy every rule. Audited before and after."""
+    """Change only the fields sent; the result must still satisfy every rule. Audited before and after.
+
+    A change of payment choice, bank details or organisation does not take effect: it becomes the
+    pending payee change (see ``pending_for``), checked against the confirmed details, for a second
+    person to confirm. Everything else changes at once.
+    """
     ensure_role(actor, Role.LEAD, doing="change participants")
     participant = session.get(Participant, participant_id)
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.")
+    ensure_participant_visible(session, actor, participant_id, doing="change")
     before = snapshot(participant)
+    # The fields not sent keep their confirmed values, or the values of the caller's own pending change
+    # (two edits by one person add up). Never someone else's pending values: confirming them would then
+    # look like a second person's check of details they had proposed themselves.
+    pending = pending_for(session, participant.id)
+    base = (PayeeDetails.proposed(pending) if pending is not None and same_person(pending, actor)
+            else PayeeDetails.confirmed(participant))
     stored_bank = (
-        BankIn(participant.bank_account_name or "", participant.bank_sort_code or "",
-               participant.bank_account_number or "")
-        if participant.bank_account_number is not None else None
+        BankIn(base.bank_account_name or "", base.bank_sort_code or "", base.bank_account_number or "")
+        if base.bank_account_number is not None else None
     )
     stored_org = (
-        OrganisationIn(participant.organisation_name, participant.organisation_reference)
-        if participant.organisation_name is not None else None
+        OrganisationIn(base.organisation_name, base.organisation_reference)
+        if base.organisation_name is not None else None
     )
-    _apply(session, participant, _Desired(
+    payee_sent = data.payment_preference is not UNSET or data.bank is not UNSET or data.organisation is not UNSET
+    wanted = _apply(session, participant, _Desired(
         name=participant.name if data.name is UNSET else data.name,
         preferred_name=participant.preferred_name if data.preferred_name is UNSET else data.preferred_name,
         email=participant.email if data.email is UNSET else data.email,
         phone=participant.phone if data.phone is UNSET else data.phone,
-        payment_preference=(participant.payment_preference if data.payment_preference is UNSET
+        payment_preference=(base.payment_preference if data.payment_preference is UNSET
                             else data.payment_preference),
         bank=stored_bank if data.bank is UNSET else data.bank,
         organisation=stored_org if data.organisation is UNSET else data.organisation,
         watch_limits=None if data.watch_limits is UNSET else data.watch_limits,
         statement_style=participant.statement_style if data.statement_style is UNSET else data.statement_style,
+        check_payee=payee_sent,
     ))
     session.flush()
     after = snapshot(participant)
     if after != before:
         record_event(session, actor, "participant.update", "participant", participant.id, before, after)
+    if payee_sent:
+        propose(session, actor, participant, wanted)
     return participant
 
 
@@ -286,7 +344,27 @@ def _escape_like(text: str) -> str:
 # ---------------------------------------------------------------------------------------- output
 
 
-def participant_out(participant: Participant) -> ParticipantOut:
+def pending_out(change: PayeeChange) -> PendingPayeeChangeOut:
+    """What a lead sees of a change they made: masked, and plainly not in effect yet."""
+    proposed = PayeeDetails.proposed(change)
+    return PendingPayeeChangeOut(
+        id=change.id,
+        status=change.status,
+        changed=proposed.changed_fields(PayeeDetails.confirmed(change.participant)),
+        proposed=proposed.out(),
+        proposed_by=change.proposed_by,
+        proposed_at=change.created_at,
+        message=("Not in effect yet: payments use the confirmed details until a second person (finance or an "
+                 f"administrator, not {change.proposed_by}) confirms this change."),
+    )
+
+
+def participant_with_pending(session: Session, participant: Participant) -> ParticipantOut:
+    """``participant_out`` plus the pending payee change, if there is one."""
+    return participant_out(participant, pending_for(session, participant.id))
+
+
+def participant_out(participant: Participant, pending: PayeeChange | None = None) -> ParticipantOut:
     """The participant as the API shows it: bank details masked, always."""
     bank = None
     if participant.bank_account_number is not None:
@@ -318,6 +396,7 @@ def participant_out(participant: Participant) -> ParticipantOut:
         statement_style=participant.statement_style,
         created_at=participant.created_at,
         updated_at=participant.updated_at,
+        pending_payee_change=pending_out(pending) if pending is not None else None,
     )
 
 

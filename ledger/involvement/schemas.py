@@ -61,6 +61,8 @@ class ParticipantCreate(msgspec.Struct, forbid_unknown_fields=True):
     organisation: OrganisationIn | None = None
     watch_limits: list[WatchLimitIn] = msgspec.field(default_factory=list)
     statement_style: StatementStyleName = "standard"
+    # The projects the person belongs to; a lead limited to some projects must name one of theirs.
+    projects: Annotated[list[Id], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
 
 
 class ParticipantUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,6 +113,60 @@ class ParticipantOut(msgspec.Struct, kw_only=True):
     statement_style: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    # ``payment_preference``, ``bank`` and ``organisation`` above are the CONFIRMED details (what payments
+    # use). A change of them waits here until a second person (finance or admin) confirms it.
+    pending_payee_change: PendingPayeeChangeOut | None = None
+
+
+class PayeeDetailsOut(msgspec.Struct, kw_only=True):
+    """How a person is paid: payment choice, bank details (masked) and organisation."""
+
+    payment_preference: str
+    bank: BankOut | None
+    organisation: OrganisationOut | None
+
+
+class PendingPayeeChangeOut(msgspec.Struct, kw_only=True):
+    """A change of payee details that has NOT taken effect: a second person must confirm it first."""
+
+    id: int
+    status: str
+    changed: list[str]
+    proposed: PayeeDetailsOut
+    proposed_by: str
+    proposed_at: dt.datetime
+    message: str
+
+
+class PayeeChangeOut(msgspec.Struct, kw_only=True):
+    """One proposed change: the confirmed details now and the proposed ones side by side (masked)."""
+
+    id: int
+    participant: int
+    participant_reference: str
+    participant_name: str
+    status: str
+    changed: list[str]
+    current: PayeeDetailsOut
+    proposed: PayeeDetailsOut
+    proposed_by: str
+    proposed_by_token_id: int | None
+    proposed_at: dt.datetime
+    decided_by: str | None
+    decided_by_token_id: int | None
+    decided_at: dt.datetime | None
+    reason: str | None
+
+
+class ProjectMembershipIn(msgspec.Struct, forbid_unknown_fields=True):
+    project: Id
+
+
+class ParticipantProjectsOut(msgspec.Struct, kw_only=True):
+    """The projects a person belongs to: added to, or with a record in."""
+
+    participant: int
+    projects: list[int]
 
 
 # ---------------------------------------------------------------------------------------- projects

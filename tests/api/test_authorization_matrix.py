@@ -110,6 +110,7 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
                                                                frozenset({"admin", "lead"})),
     # the audit trail: administrators and auditors
     ("GET", f"{API}/audit"): ("/audit", None, frozenset({"admin", "auditor"})),
+    ("GET", f"{API}/audit/verify"): ("/audit/verify", None, frozenset({"admin", "auditor"})),
     # payments: finance; auditors read (an export changes the batch's status, so it is a write)
     ("POST", f"{API}/batches"): ("/batches", {"method": "bank_transfer"}, FINANCE),
     ("GET", f"{API}/batches"): ("/batches", None, FINANCE_READ),

@@ -96,6 +96,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                                 {"name": "Jo", "payment_preference": "bank_transfer", "bank": BANK})["id"]
         sam = w.ids["sam"] = w.ok("POST", "/participants", "lead",
                                   {"name": "Sam", "payment_preference": "voucher"})["id"]
+        # Jo's bank details take effect once a second person confirms them; Sam's change stays pending.
+        jo_change = w.ok("GET", f"/payee-changes?participant={jo}", "finance2")["items"][0]["id"]
+        w.ok("POST", f"/payee-changes/{jo_change}/confirm", "finance2")
+        w.ids["change"] = w.ok("PATCH", f"/participants/{sam}", "lead", {"bank": BANK})["pending_payee_change"]["id"]
         paid_record, w.ids["submitted"] = _meeting(w, "2026-01-07", jo, sam)
         w.ok("POST", f"/records/{paid_record}/approve", "approver")
         batch = w.ok("POST", "/batches", "finance", {"method": "bank_transfer"})
@@ -165,6 +169,27 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
         ("negative watch limit", {"watch_limits": _limit("-1.00")}, 422, "watch_limits[0].amount"),
         ("three decimal places", {"watch_limits": _limit("12.345")}, 422, "watch_limits[0].amount"),
         ("money as a JSON number", {"watch_limits": _limit(12.5)}, 422, "watch_limits[0].amount"),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
+    ("POST", f"{API}/participants/{{participant_id:int}}/projects"): ("/participants/{jo}/projects", "lead", [
+        ("missing project", {}, 422, "project"),
+        ("project of wrong type", {"project": "BAD"}, 422, "project"),
+        ("project id zero", {"project": 0}, 422, "project"),
+        ("no such project", {"project": 999_999}, 422, "project"),
+        ("unknown field", {"project": 1, "role": "chair"}, 422, "role"),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
+    ("POST", f"{API}/payee-changes/{{change_id:int}}/confirm"): ("/payee-changes/{id}/confirm", "finance", [
+        ("id zero", 0, 422, "change_id"),
+        ("id beyond BIGINT", 2**64, 422, "change_id"),
+    ]),
+    ("POST", f"{API}/payee-changes/{{change_id:int}}/refuse"): ("/payee-changes/{change}/refuse", "finance", [
+        ("missing reason", {}, 422, "reason"),
+        ("empty reason", {"reason": ""}, 422, "reason"),
+        ("blank reason", {"reason": "   "}, 422, "reason"),
+        ("reason of wrong type", {"reason": 3}, 422, "reason"),
+        ("reason too long", {"reason": "x" * 1001}, 422, "reason"),
+        ("unknown field", {"reason": "not asked for", "by": "me"}, 422, "by"),
         ("malformed JSON", MALFORMED, 400, None),
     ]),
     ("POST", f"{API}/projects"): ("/projects", "admin", [

@@ -68,7 +68,15 @@ def world(client: Client, make_token: Callable[..., str], auth: Callable[[str], 
 
 def test_participants_are_created_with_a_reference_and_masked_everywhere(world: World) -> None:
     assert world.jo["reference"] == f"P-{world.jo['id']:04d}"
-    assert world.jo["bank"] == {"account_name": "J SMITH", "sort_code": "**-**-56", "account_number": "****5678"}
+    # Bank details given at creation wait for a second person; the response says so, masked.
+    assert world.jo["bank"] is None
+    pending = world.jo["pending_payee_change"]
+    assert pending["proposed"]["bank"] == {"account_name": "J SMITH", "sort_code": "**-**-56",
+                                           "account_number": "****5678"}
+    world.ok("post", f"/payee-changes/{pending['id']}/confirm", world.finance)
+    confirmed = world.ok("get", f"/participants/{world.jo['id']}", world.lead)
+    assert confirmed["bank"] == {"account_name": "J SMITH", "sort_code": "**-**-56", "account_number": "****5678"}
+    assert confirmed["pending_payee_change"] is None
     for path in ("/participants", f"/participants/{world.jo['id']}"):
         response = world.call("get", path, world.auditor)
         assert response.status_code == 200 and "12345678" not in response.text and "123456" not in response.text

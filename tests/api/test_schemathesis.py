@@ -85,8 +85,10 @@ def seed(client: TestClient[Litestar], tokens: dict[str, str]) -> dict[str, Any]
     """Participants, a project, an activity with records, an approved record and a batch."""
     project = _ok(client, "POST", "/projects", tokens["admin"],
                   {"code": "FUZZ", "name": "Fuzzing", "rate_card": "nihr-style", "budget": "500.00"})["id"]
-    jo = _ok(client, "POST", "/participants", tokens["lead"],
-             {"name": "Jo", "payment_preference": "bank_transfer", "bank": BANK})["id"]
+    jo_made = _ok(client, "POST", "/participants", tokens["lead"],
+                  {"name": "Jo", "payment_preference": "bank_transfer", "bank": BANK})
+    jo = jo_made["id"]  # bank details wait for a second person (four eyes): finance confirms them
+    _ok(client, "POST", f"/payee-changes/{jo_made['pending_payee_change']['id']}/confirm", tokens["finance"])
     sam = _ok(client, "POST", "/participants", tokens["lead"],
               {"name": "Sam", "payment_preference": "voucher",
                "watch_limits": [{"period": "week", "amount": "30.00", "label": "ESA permitted work"}]})["id"]
@@ -97,8 +99,9 @@ def seed(client: TestClient[Litestar], tokens: dict[str, str]) -> dict[str, Any]
                        "expenses": [{"category": "parking", "amount": "4.50", "receipt": "R1"}]}]})["records"]
     _ok(client, "POST", f"/records/{records[0]['id']}/approve", tokens["approver"])
     batch = _ok(client, "POST", "/batches", tokens["finance"], {"method": "bank_transfer"})
+    change = _ok(client, "PATCH", f"/participants/{sam}", tokens["lead"], {"bank": BANK})["pending_payee_change"]
     return {"participant_id": jo, "project_id": project, "record_id": records[1]["id"], "batch_id": batch["id"],
-            "line_id": batch["lines"][0]["id"], "key": "nihr-style"}
+            "line_id": batch["lines"][0]["id"], "key": "nihr-style", "change_id": change["id"]}
 
 
 @pytest.fixture(scope="module")

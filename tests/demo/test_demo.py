@@ -90,3 +90,18 @@ def test_ledger_demo_command_runs_from_a_fresh_folder(tmp_path: Path) -> None:
     assert "Demo ledger built" in result.stdout
     assert "What each user sees" in result.stdout
     assert (tmp_path / "out" / "demo.db").exists()
+
+
+def test_every_payee_change_in_the_demo_was_confirmed_by_a_second_person(demo: DemoSummary) -> None:
+    from ledger.db.models import AuditEvent, PayeeChange
+
+    factory = make_session_factory(make_engine(f"sqlite:///{demo.database}"))
+    with factory() as session:
+        changes = session.scalars(select(PayeeChange)).all()
+        assert changes and {c.status for c in changes} == {"confirmed"}
+        assert all(c.decided_by and c.decided_by != c.proposed_by for c in changes)
+        with_bank = session.scalar(select(func.count()).select_from(Participant).where(
+            Participant.bank_account_number.is_not(None))) or 0
+        assert with_bank >= 3
+        confirmations = session.scalars(select(AuditEvent).where(AuditEvent.action == "payee_change.confirm")).all()
+        assert len(confirmations) == len(changes)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ledger.db.models import AccountKind, Category, Participant, Posting, Project, Role
 from ledger.involvement.activities import record_activity
 from ledger.involvement.participants import create_participant
+from ledger.involvement.payee_changes import confirm, pending_for
 from ledger.involvement.projects import create_project
 from ledger.involvement.schemas import (
     ActivityCreate,
@@ -40,13 +41,20 @@ def participant(
     name: str = "Jo Smith",
     watch: list[WatchLimitIn] | None = None,
     actor: Actor = LEAD,
+    confirmed: bool = True,
+    projects: list[int] | None = None,
 ) -> Participant:
+    """A new participant; with ``confirmed`` (the default) finance has also confirmed their bank details."""
     bank = BANK if preference in ("bank_transfer", "expenses_only", "voucher") else None
     org = OrganisationIn(name="Mind in Leeds", reference="DON-1") if preference == "organisation" else None
-    return create_participant(session, actor, ParticipantCreate(
+    person = create_participant(session, actor, ParticipantCreate(
         name=name, payment_preference=preference, bank=bank, organisation=org,  # type: ignore[arg-type]
-        watch_limits=watch or [],
+        watch_limits=watch or [], projects=projects or [],
     ))
+    pending = pending_for(session, person.id)
+    if confirmed and pending is not None:
+        confirm(session, FINANCE, pending.id)
+    return person
 
 
 def project(

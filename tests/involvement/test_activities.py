@@ -98,7 +98,10 @@ def test_unknown_project_is_named(session: Session) -> None:
 def test_a_lead_records_only_for_their_projects(session: Session) -> None:
     mine, theirs = project(session, "MINE"), project(session, "THEIRS")
     lead = Actor(token_id=7, name="scoped", role=Role.LEAD, project_ids=(mine.id,))
-    person = participant(session)
+    stranger = participant(session, name="Not in MINE")
+    with pytest.raises(Forbidden, match="belong to its projects"):
+        meeting(session, mine.id, [attendee(stranger.id)], actor=lead)  # recording would make them "belong"
+    person = participant(session, projects=[mine.id])
     assert meeting(session, mine.id, [attendee(person.id)], actor=lead).records
     with pytest.raises(Forbidden):
         meeting(session, theirs.id, [attendee(person.id)], actor=lead)

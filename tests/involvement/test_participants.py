@@ -16,8 +16,10 @@ from ledger.involvement.participants import (
     get_participant,
     list_participants,
     participant_out,
+    participant_with_pending,
     update_participant,
 )
+from ledger.involvement.payee_changes import confirm, pending_for
 from ledger.involvement.schemas import BankIn, OrganisationIn, ParticipantCreate, ParticipantUpdate, WatchLimitIn
 from ledger.security.actor import Actor
 
@@ -34,6 +36,15 @@ def test_create_gives_a_reference_from_the_id_and_masks_bank_details(session: Se
         bank=BankIn(account_name="J SMITH", sort_code="12 34-56", account_number="8765 4321"),
     ))
     assert person.reference == f"P-{person.id:04d}"
+    # Bank details given at creation wait for a second person: the row holds none yet.
+    assert person.bank_sort_code is None and person.bank_account_number is None
+    change = pending_for(session, person.id)
+    assert change is not None and (change.bank_sort_code, change.bank_account_number) == ("123456", "87654321")
+    out = participant_out(person, change)
+    assert out.bank is None and out.pending_payee_change is not None
+    pending_bank = out.pending_payee_change.proposed.bank
+    assert pending_bank is not None and (pending_bank.sort_code, pending_bank.account_number) == ("**-**-56", "****4321")
+    confirm(session, FINANCE, change.id)
     assert person.bank_sort_code == "123456" and person.bank_account_number == "87654321"
     out = participant_out(person)
     assert out.bank is not None
@@ -46,13 +57,14 @@ def test_audit_events_never_hold_the_full_account_number(session: Session) -> No
     person = participant(session)
     update_participant(session, LEAD, person.id, ParticipantUpdate(
         bank=BankIn(account_name="J SMITH", sort_code="65-43-21", account_number="11112222")))
-    events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "participant",
-                                                      AuditEvent.entity_id == str(person.id))).all()
-    assert [e.action for e in events] == ["participant.create", "participant.update"]
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events if e.entity in ("participant", "payee_change")] == [
+        "participant.create", "payee_change.propose", "payee_change.confirm", "payee_change.propose"]
     text = json.dumps([[e.before, e.after] for e in events])
     for secret in ("12345678", "11112222", "123456", "654321"):
         assert secret not in text
-    assert events[1].after is not None and events[1].after["bank_account_number"] == "****2222"
+    assert events[-1].after is not None and events[-1].after["bank_account_number"] == "****2222"
+    assert events[-1].before is not None and events[-1].before["bank_account_number"] == "****5678"
 
 
 @pytest.mark.parametrize("preference", ["bank_transfer", "expenses_only"])
@@ -77,6 +89,12 @@ def test_organisation_preference_needs_an_organisation(session: Session) -> None
     assert fields(exc) == {"organisation"}
     made = create_participant(session, LEAD, ParticipantCreate(
         name="Sam", payment_preference="organisation", organisation=OrganisationIn(name="Carers Leeds")))
+    out = participant_with_pending(session, made)
+    assert out.organisation is None and out.bank is None, "not in effect before a second person confirms it"
+    assert out.pending_payee_change is not None
+    proposed = out.pending_payee_change.proposed
+    assert proposed.organisation is not None and proposed.organisation.name == "Carers Leeds"
+    confirm(session, FINANCE, out.pending_payee_change.id)
     out = participant_out(made)
     assert out.organisation is not None and out.organisation.name == "Carers Leeds" and out.bank is None
 
