@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from ledger.errors import invalid_field
 from ledger.money import MoneyError, minor_units
+from ledger.organisation import Organisation
 from ledger.reports.statement_data import check_money, check_text
 
 
@@ -59,6 +60,10 @@ class Remittance:
     items: tuple[RemittanceItem, ...]
     paid_on: date | None = None
     expected_on: date | None = None
+    # Who sent it and whom to ask (``ledger setup``); every rendered advice names the contact person.
+    contact: Organisation | None = None
+    # When the money went to an organisation at the person's request: the person whose time it pays for.
+    for_person: str | None = None
 
     def __post_init__(self) -> None:
         for name in (

@@ -30,18 +30,19 @@ from ledger.db.models import (
 )
 from ledger.errors import Conflict, NotFound
 from ledger.money import Money
+from ledger.organisation import get_organisation
 from ledger.payments.batches import get_batch
 from ledger.reports.remittance_data import Remittance, RemittanceItem
 from ledger.reports.statements import METHOD_LABELS, activity_label
 from ledger.security.masking import mask_account_number
-from ledger.settings import organisation_name
 
 
 def _paid_to(method: str, participant: Participant, payee_name: str) -> str:
     if method == BatchMethod.BANK_TRANSFER:
         return f"Your bank account ending {mask_account_number(participant.bank_account_number) or '****'}"
     if method == BatchMethod.ORGANISATION:
-        return f"{payee_name}, the organisation you asked us to pay"
+        person = participant.preferred_name or participant.name
+        return f"{payee_name}, the organisation {person} asked us to pay"
     return "A voucher sent to you"
 
 
@@ -50,6 +51,7 @@ def build_remittances(
 ) -> list[Remittance]:
     """Advice for every payee in the batch (or only ``participant_id``), ordered by participant reference."""
     batch = get_batch(session, batch_id)
+    organisation = get_organisation(session)  # the advice names whom to ask: stop early if not set
     if batch.status == BatchStatus.DRAFT:
         raise Conflict(f"batch {batch.reference} is still a draft; advice can be sent once it is approved")
     query = (
@@ -68,7 +70,7 @@ def build_remittances(
     expected = None if paid_on is not None else (expected_on or clock.today())
     return [
         Remittance(
-            organisation_name=organisation_name(),
+            organisation_name=organisation.name,
             batch_reference=batch.reference,
             payee_name=line.payee_name,
             payee_reference=participant.reference,
@@ -82,6 +84,9 @@ def build_remittances(
             items=items.get(line.id, ()),
             paid_on=paid_on,
             expected_on=expected,
+            contact=organisation,
+            for_person=(participant.preferred_name or participant.name)
+            if batch.method == BatchMethod.ORGANISATION else None,
         )
         for line, participant in rows
     ]

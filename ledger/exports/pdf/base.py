@@ -27,7 +27,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from ledger.exports.pdf.text import markup
 from ledger.exports.pdf.typefaces import MAIN, MAIN_BOLD, fit_markup, fits_main, normalise, register_fonts, string_font
@@ -156,16 +156,20 @@ class PdfRenderer:
         body, table = self.body_size, self.table_size
         lead = self.leading_ratio
         specs: dict[str, dict[str, Any]] = {
-            "title": {"fontName": self.bold_font, "fontSize": self.title_size, "spaceAfter": self.heading_space},
+            "title": {"fontName": self.bold_font, "fontSize": self.title_size, "spaceAfter": self.heading_space,
+                      "keepWithNext": 1},
             "heading": {
                 "fontName": self.bold_font,
                 "fontSize": self.heading_size,
                 "spaceBefore": self.heading_space,
                 "spaceAfter": self.paragraph_space * 1.5,
+                "keepWithNext": 1,  # a heading never sits alone at the bottom of a page
             },
             "body": {"fontName": self.font, "fontSize": body, "spaceAfter": self.paragraph_space},
             "bold": {"fontName": self.bold_font, "fontSize": body, "spaceAfter": self.paragraph_space},
+            "tight": {"fontName": self.font, "fontSize": body},
             "cell": {"fontName": self.font, "fontSize": table},
+            "cell_small": {"fontName": self.font, "fontSize": table * 0.9, "spaceBefore": 2},
             "cell_bold": {"fontName": self.bold_font, "fontSize": table},
             "cell_right": {"fontName": self.font, "fontSize": table, "alignment": TA_RIGHT},
             "cell_right_bold": {"fontName": self.bold_font, "fontSize": table, "alignment": TA_RIGHT},
@@ -174,6 +178,22 @@ class PdfRenderer:
         spec.setdefault("alignment", TA_LEFT)
         spec["leading"] = spec["fontSize"] * lead
         return ParagraphStyle(name, **spec)
+
+    def starts_together(self, head: Sequence[Flowable], table: Table, rows: int = 1) -> list[Flowable]:
+        """``head`` (a heading and its notes) then ``table``, never split before the table's first ``rows``.
+
+        A conditional page break sized from the real heights: the heading, its notes, the header row
+        and the first rows must fit, or all of them start on the next page. So a heading never sits
+        alone at the bottom of a page, yet a long table still starts on the page it belongs to.
+        """
+        width = self.frame_width
+        need = 0.0
+        for flowable in head:
+            need += flowable.wrap(width, self.pagesize[1])[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        table.wrap(width, self.pagesize[1])
+        heights = getattr(table, "_rowHeights", None) or []
+        need += sum(heights[: rows + 1])
+        return [CondPageBreak(need + self.cell_padding * 2), *head, table]
 
     def para(self, text: str, style: str = "body") -> Paragraph:
         """A paragraph of already-escaped markup (see :func:`ledger.exports.pdf.text.markup`); words the
@@ -196,7 +216,8 @@ class PdfRenderer:
         each ``(first, last)`` row range in ``unbroken`` stays on one page (an activity with its reasons).
         """
         widths = [self.frame_width * f for f in fractions]
-        table = Table(list(rows), colWidths=widths, repeatRows=1, hAlign="LEFT")
+        # splitInRow: a row taller than a page (an activity with eighty receipts) splits instead of failing.
+        table = Table(list(rows), colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
         commands: list[tuple[Any, ...]] = [
             ("FONT", (0, 0), (-1, -1), self.font, self.table_size, self.table_size * self.leading_ratio),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),

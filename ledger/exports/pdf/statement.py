@@ -14,18 +14,20 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, TableStyle
 
+from ledger.errors import FieldProblem
 from ledger.exports.pdf.base import PdfRenderer
 from ledger.exports.pdf.statement_text import (
-    CHECK_NOTE,
     DECLINED_NOTE,
     EXPENSES_NOTE,
     WATCH_NOTE,
+    short_reason,
     status_text,
     summary_sentences,
 )
 from ledger.exports.pdf.text import duration, long_date, markup, mode_words, money, plain_date, short_date
+from ledger.organisation import SETUP_HINT, Organisation, OrganisationNotSet
 from ledger.reports.statement_data import PeriodTotal, Statement, StatementActivity
 
 TIME_HEADING = "For your time"
@@ -33,14 +35,25 @@ COSTS_HEADING = "Costs paid back"
 
 
 class StatementRenderer(PdfRenderer):
-    """The standard style: 11 point body, clear headings, a date column in the activity table."""
+    """The standard style: 10.5 point body, 9.5 point tables, a date column in the activity table.
 
+    One table row per activity, its reasons in smaller type in the same cell, so a busy year of fifteen
+    to twenty activities fits in two or three pages.
+    """
+
+    left_margin = 16 * mm
+    right_margin = 16 * mm
+    top_margin = 15 * mm
+    body_size = 10.5
+    table_size = 9.5
+    heading_size = 14
+    title_size = 18
+    leading_ratio = 1.25
+    heading_space = 10
+    cell_padding = 3
     date_column: ClassVar[bool] = True
     combine_payment_cells: ClassVar[bool] = False
     totals_fractions: ClassVar[tuple[float, ...]] = (0.4, 0.2, 0.2, 0.2)
-    # An activity with up to this many rows stays on one page; a longer one keeps at least its first
-    # reason with it (a whole block taller than a page could not be placed at all).
-    unbroken_rows: ClassVar[int] = 8
 
     def __init__(self, statement: Statement) -> None:
         self.statement = statement
@@ -65,6 +78,15 @@ class StatementRenderer(PdfRenderer):
     def money(self, amount: Any) -> str:
         return money(amount, self.currency)
 
+    def require_contact(self) -> Organisation:
+        """The organisation's contact details; a statement is never sent without someone to ask."""
+        if self.statement.contact is None:
+            raise OrganisationNotSet(
+                f"the statement has no contact person to name; {SETUP_HINT}",
+                [FieldProblem("contact", f"missing; {SETUP_HINT}")],
+            )
+        return self.statement.contact
+
     # ---- the story -------------------------------------------------------------------------------
     def story(self) -> list[Flowable]:
         flow: list[Flowable] = []
@@ -82,15 +104,21 @@ class StatementRenderer(PdfRenderer):
 
     def title_block(self) -> list[Flowable]:
         s = self.statement
+        contact = self.require_contact()
         return [
             self.para("Your payment statement", "title"),
-            self.para(f"From <b>{markup(s.organisation_name)}</b>"),
+            self.para(f"From <b>{markup(s.organisation_name)}</b>, {markup(', '.join(contact.address_lines))}"),
             self.para(f"For <b>{markup(s.participant_name)}</b> (reference {markup(s.participant_reference)})"),
             self.para(
                 f"Covers {plain_date(s.period_from)} to {plain_date(s.period_to)}. "
                 f"Made on {plain_date(s.generated_on)}."
             ),
+            self.para(f"Questions? {self.contact_words(contact)}"),
         ]
+
+    def contact_words(self, contact: Organisation) -> str:
+        return (f"Ask <b>{markup(contact.contact_name)}</b> on <b>{markup(contact.contact_phone)}</b> "
+                f"or email <b>{markup(contact.contact_email)}</b>.")
 
     def summary_block(self) -> list[Flowable]:
         sentences = summary_sentences(self.statement.summary, self.currency)
@@ -100,6 +128,7 @@ class StatementRenderer(PdfRenderer):
             self.summary_table(),
             Spacer(1, self.paragraph_space),
             self.para(markup(EXPENSES_NOTE)),
+            *([self.para(markup(DECLINED_NOTE))] if self.statement.summary.declined_count else []),
         ]
 
     def summary_table(self) -> Flowable:
@@ -128,34 +157,17 @@ class StatementRenderer(PdfRenderer):
 
     # ---- activities ------------------------------------------------------------------------------
     def activities_block(self) -> list[Flowable]:
-        flow: list[Flowable] = [self.para("Your activities and how we worked out the money", "heading")]
+        heading = self.para("Your activities and how we worked out the money", "heading")
         if not self.statement.activities:
-            return [*flow, self.para("There are no activities in this period.")]
-        flow.append(self.para("Each activity is in bold, with the reasons for each amount underneath it."))
+            return [heading, self.para("There are no activities in this period.")]
+        intro = self.para("Each activity is in bold, with how we worked out each amount underneath it.")
         labels = ["What happened and how we worked it out", TIME_HEADING, COSTS_HEADING]
         if self.date_column:
             labels.insert(0, "Date")
         rows: list[list[Any]] = [self.header_cells(labels, money_from=len(labels) - 2)]
-        bold_rows: list[int] = []
-        unbroken: list[tuple[int, int]] = []
-        for activity in self.statement.activities:
-            bold_rows.append(len(rows))
-            rows.append(self.activity_row(activity))
-            rows.extend(self.line_rows(activity))
-            first, last = bold_rows[-1], len(rows) - 1
-            unbroken.append((first, last if last - first < self.unbroken_rows else first + 1))
-        fractions = self.activity_fractions
-        return [
-            *flow,
-            self.table(
-                rows,
-                fractions,
-                money_from=len(labels) - 2,
-                bold_rows=bold_rows,
-                shaded_rows=bold_rows,
-                unbroken=unbroken,
-            ),
-        ]
+        rows.extend(self.activity_row(activity) for activity in self.statement.activities)
+        table = self.table(rows, self.activity_fractions, money_from=len(labels) - 2)
+        return self.starts_together([heading, intro], table)
 
     def activity_description(self, activity: StatementActivity) -> str:
         role = "" if activity.role in ("", "member") else f", as {markup(activity.role)}"
@@ -168,9 +180,14 @@ class StatementRenderer(PdfRenderer):
             text = f"<b>{long_date(activity.date)}</b><br/>{text}"
         return text
 
-    def activity_row(self, activity: StatementActivity) -> list[Paragraph]:
-        cells = [
-            self.para(self.activity_description(activity), "cell"),
+    def activity_row(self, activity: StatementActivity) -> list[Any]:
+        """One row per activity: what happened, then each amount's reason in smaller type in the same cell."""
+        reasons = [markup(short_reason(line.explanation, activity.activity_label)) for line in activity.lines]
+        cell: list[Flowable] = [self.para(self.activity_description(activity), "cell")]
+        if reasons:
+            cell.append(self.para("<br/>".join(f"&bull; {reason}" for reason in reasons), "cell_small"))
+        cells: list[Any] = [
+            cell,
             self.amount_cell(self._amount_text(activity, activity.fees, is_fee=True), bold=True),
             self.amount_cell(self._amount_text(activity, activity.expenses, is_fee=False), bold=True),
         ]
@@ -180,22 +197,7 @@ class StatementRenderer(PdfRenderer):
 
     @property
     def activity_fractions(self) -> tuple[float, ...]:
-        return (0.15, 0.55, 0.15, 0.15) if self.date_column else (0.56, 0.22, 0.22)
-
-    def line_rows(self, activity: StatementActivity) -> list[list[Any]]:
-        rows = []
-        width = self.frame_width * self.activity_fractions[1 if self.date_column else 0] - 2 * self.cell_padding
-        for line in activity.lines:
-            amount = self.amount_cell(self._amount_text(activity, line.amount, is_fee=line.is_fee))
-            blank = ""
-            cells = [
-                self.text_cell(line.explanation, width),
-                *((amount, blank) if line.is_fee else (blank, amount)),
-            ]
-            if self.date_column:
-                cells.insert(0, "")
-            rows.append(cells)
-        return rows
+        return (0.11, 0.63, 0.13, 0.13) if self.date_column else (0.56, 0.22, 0.22)
 
     def _amount_text(self, activity: StatementActivity, amount: Any, *, is_fee: bool) -> str:
         text = self.money(amount)
@@ -242,85 +244,89 @@ class StatementRenderer(PdfRenderer):
 
     # ---- declined time ---------------------------------------------------------------------------
     def declined_block(self) -> list[Flowable]:
-        declined = [a for a in self.statement.activities if a.declined and a.counted]
-        if not declined:
-            return []
-        rows: list[list[Any]] = [self.header_cells(["Activity", "Time", "Value of your time"], money_from=2)]
-        for a in declined:
-            rows.append(
-                [
-                    self.para(f"{plain_date(a.date)}: {markup(a.activity_label)}, {markup(a.project_name)}", "cell"),
-                    self.para(duration(a.minutes), "cell"),
-                    self.money(a.fees),
-                ]
-            )
-        s = self.statement.summary
-        rows.append(
-            [
-                self.para("Total", "cell_bold"),
-                self.para(duration(s.declined_minutes), "cell_bold"),
-                self.money(s.declined_value),
-            ]
-        )
-        return [
-            self.para("Time you chose not to be paid for", "heading"),
-            self.para(markup(DECLINED_NOTE)),
-            self.table(rows, (0.5, 0.25, 0.25), money_from=2, bold_rows=[len(rows) - 1]),
-        ]
+        """Declined time is in the summary table, its note under it, and "worth £X" on each activity."""
+        return []
 
     # ---- totals per period -----------------------------------------------------------------------
     def period_totals_block(self) -> list[Flowable]:
         s = self.statement
         flow: list[Flowable] = []
+        if s.tax_years:
+            flow.extend(self.starts_together(
+                [self.para("Totals for each tax year", "heading"),
+                 self.para("A tax year runs from 6 April to 5 April the next year.")],
+                self.totals_table("Tax year", s.tax_years),
+            ))
         if s.watch_limits:
-            flow.append(self.para("Limits you asked us to watch", "heading"))
-            flow.append(self.para(markup(WATCH_NOTE)))
+            head: list[Flowable] = [self.para("Limits you asked us to watch", "heading"), self.para(markup(WATCH_NOTE))]
             for limit in s.watch_limits:
                 per = "a week" if limit.period == "week" else "in a tax year"
-                flow.append(self.para(f"&bull; {markup(limit.label)}: {self.money(limit.amount)} {per}"))
-        if s.tax_years:
-            flow.append(self.para("Totals for each tax year", "heading"))
-            flow.append(self.para("A tax year runs from 6 April to 5 April the next year."))
-            flow.append(self.totals_table("Tax year", s.tax_years))
-        if s.weeks:
-            flow.append(self.para("Totals for each week", "heading"))
-            flow.append(
-                self.para(
-                    "Weeks start on a Monday. Only money for your time counts towards a weekly "
-                    "limit; costs paid back do not."
-                )
-            )
-            flow.append(self.totals_table("Week", s.weeks))
+                head.append(self.para(f"&bull; {markup(limit.label)}: {self.money(limit.amount)} {per}"))
+            if s.weeks:
+                head.append(self.para(
+                    "Your totals for each week you took part are below. Weeks start on a Monday. Only money "
+                    "for your time counts towards a weekly limit; costs paid back do not."
+                ))
+                flow.extend(self.starts_together(head, self.weeks_table(s.weeks)))
+            else:
+                flow.append(KeepTogether(head))
         return flow
 
     def totals_table(self, first: str, totals: tuple[PeriodTotal, ...]) -> Flowable:
+        """Totals per tax year; a limit column (named, with "Over the limit") when a yearly limit is watched."""
+        limits = any(total.limit is not None for total in totals)
         labels = [first, TIME_HEADING, COSTS_HEADING, "Chose not to be paid"]
+        if limits:
+            labels.append("Limit")
         rows: list[list[Any]] = [self.header_cells(labels, money_from=1)]
         for total in totals:
-            rows.append(
-                [
-                    self.para(self.period_label(total), "cell"),
-                    *self._amounts(total.fees, total.expenses, total.declined),
-                ]
-            )
-        return self.table(rows, self.totals_fractions, money_from=1)
+            row = [self.para(markup(total.label), "cell"), self.money(total.fees), self.money(total.expenses),
+                   self.money(total.declined)]
+            if limits:
+                row.append(self.limit_cell(total))
+            rows.append(row)
+        fractions = (0.28, 0.18, 0.18, 0.18, 0.18) if limits else self.totals_fractions
+        return self.table(rows, fractions, money_from=1)
 
-    def period_label(self, total: PeriodTotal) -> str:
-        text = f"<b>{markup(total.label)}</b>"
-        if total.limit is not None:
-            text += f"<br/>{markup(total.limit_label or 'Limit')}: {self.money(total.limit)}"
-            if total.over_limit:
-                text += "<br/><b>Money for your time is more than this limit.</b>"
-        return text
+    def weeks_table(self, weeks: tuple[PeriodTotal, ...]) -> Flowable:
+        """Money for time per week, two weeks to a row (one limit applies to all of them, shown above)."""
+        labels = ["Week", TIME_HEADING, "Week", TIME_HEADING]
+        rows: list[list[Any]] = [self.header_cells(labels)]
+        half = -(-len(weeks) // 2)
+        for left, right in zip(weeks[:half], (*weeks[half:], None), strict=False):
+            row: list[Any] = []
+            for total in (left, right):
+                if total is None:
+                    row += ["", ""]
+                    continue
+                over = "<br/><b>Over the limit</b>" if total.over_limit else ""
+                row += [self.para(markup(total.label), "cell"),
+                        self.para(f"{self.money(total.fees)}{over}", "cell_right")]
+            rows.append(row)
+        table = self.table(rows, (0.32, 0.18, 0.32, 0.18))
+        table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("ALIGN", (3, 0), (3, -1), "RIGHT"),
+                                   ("LINEBEFORE", (2, 0), (2, -1), 1, self.rule_colour)]))
+        return table
 
-    # ---- sources ---------------------------------------------------------------------------------
+    def limit_cell(self, total: PeriodTotal) -> Any:
+        if total.limit is None:
+            return ""
+        name = markup(total.limit_label or "Limit")
+        over = "<br/><b>Over the limit</b>" if total.over_limit else ""
+        return self.para(f"{name}: {self.money(total.limit)}{over}", "cell_right")
+
+    # ---- sources and contact ---------------------------------------------------------------------
     def sources_block(self) -> list[Flowable]:
         flow: list[Flowable] = []
         if self.statement.rate_card_sources:
-            flow.append(self.para("Where our rates come from", "heading"))
-            flow.extend(self.para(f"&bull; {markup(source)}") for source in self.statement.rate_card_sources)
-        flow.append(Spacer(1, self.paragraph_space * 2))
-        flow.append(self.para(markup(CHECK_NOTE)))
+            sources = [self.para("Where our rates come from", "heading")]
+            sources.extend(self.para(f"&bull; {markup(source)}", "cell") for source in self.statement.rate_card_sources)
+            flow.append(KeepTogether(sources))
+        contact = self.require_contact()
+        flow.append(KeepTogether([
+            self.para("Something wrong?", "heading"),
+            self.para(f"If anything here looks wrong, please tell us. {self.contact_words(contact)}"),
+        ]))
         return flow
 
 
@@ -342,4 +348,3 @@ class LargePrintStatementRenderer(StatementRenderer):
     date_column = False
     combine_payment_cells = True
     totals_fractions = (0.34, 0.22, 0.22, 0.22)
-    unbroken_rows = 5

@@ -1,198 +1,236 @@
-"""The Easy Read statement: short sentences, one idea per line, large type, lots of white space.
+"""The Easy Read statement: short sentences, a picture beside each main idea, one block per activity.
 
-Rules we follow (from common UK Easy Read practice): 16 point or bigger, left aligned, no words split
-across lines, no capitals for whole words, no italics, one idea per line, short everyday words, numbers
-written as digits, the important number in bold. No tables for the activities: each one is a short
-block of lines that reads top to bottom. Jargon is kept out (see
-:data:`ledger.exports.pdf.statement_text.JARGON`); the explanations from the rate card are split into
-one idea per line.
+Rules we follow (common UK Easy Read practice): 16 point or bigger, left aligned, short everyday words,
+one idea per sentence, numbers as digits with the important one in bold, a simple picture on the left of
+each main idea (``ledger.exports.pdf.pictures``), no tables of figures, no "=", "x", abbreviations, ISO
+dates, rate-card versions or sources. How money was worked out is said in plain words
+(``ledger.exports.pdf.plain_words``) from the same lines the standard statement itemises.
+
+Length: a year of about fifteen activities fits in a few pages (the test allows 8): each activity is
+one short block of up to four picture rows kept together on a page, weekly totals are one line a week,
+and the notes that the standard statement writes out in full are two short lines here. Headings are
+kept with what follows them, so none sits alone at the bottom of a page.
 """
 
 from __future__ import annotations
 
-from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
+from typing import Any
 
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
+
+from ledger.exports.pdf.pictures import picture
+from ledger.exports.pdf.plain_words import activity_words, cost_items, fee_reasons, spell_out, time_sentence
 from ledger.exports.pdf.statement import StatementRenderer
-from ledger.exports.pdf.statement_text import easy_read_status, easy_read_summary, explanation_lines
-from ledger.exports.pdf.text import duration, long_date, markup, mode_words, plain_date
+from ledger.exports.pdf.text import duration, markup, plain_date
 from ledger.reports.statement_data import PeriodTotal, StatementActivity
 
 
-class EasyReadStatementRenderer(StatementRenderer):
-    """Easy Read: 18 point body, 26 point headings, generous gaps between ideas."""
+def _times(count: int) -> str:
+    return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
 
-    left_margin = 22 * mm
-    right_margin = 22 * mm
-    body_size = 18
-    table_size = 18
-    heading_size = 26
-    title_size = 30
+
+class EasyReadStatementRenderer(StatementRenderer):
+    """Easy Read: 16 point body, 22 point headings, a picture column beside the words."""
+
+    left_margin = 18 * mm
+    right_margin = 18 * mm
+    top_margin = 16 * mm
+    bottom_margin = 22 * mm
+    body_size = 16
+    table_size = 16
+    heading_size = 22
+    title_size = 26
     footer_size = 14
-    leading_ratio = 1.5
-    paragraph_space = 5
-    heading_space = 24
-    bottom_margin = 26 * mm
-    block_gap: float = 8 * mm
+    leading_ratio = 1.3
+    paragraph_space = 3
+    heading_space = 14
+    picture_size: float = 11 * mm
+    picture_column: float = 15 * mm
+    block_gap: float = 4 * mm
 
     def subject(self) -> str:
         return "The money you got for taking part, and how we worked it out"
 
+    # ---- building blocks -----------------------------------------------------------------------
     def lines(self, texts: list[str]) -> list[Flowable]:
         return [self.para(markup(text)) for text in texts]
 
     def heading(self, text: str) -> list[Flowable]:
-        return [CondPageBreak(self.heading_size * 5), self.para(markup(text), "heading")]
+        return [CondPageBreak(self.heading_size * 6), self.para(markup(text), "heading")]
 
+    def section(self, title: str, first: Flowable, *rest: Flowable) -> list[Flowable]:
+        """A heading kept on the same page as the first thing under it (never alone at a page foot)."""
+        return [CondPageBreak(self.heading_size * 6),
+                KeepTogether([self.para(markup(title), "heading"), first]), *rest]
+
+    def with_picture(self, rows: list[tuple[str | None, list[str]]]) -> Table:
+        """Rows of (picture name or None, sentences of markup): the picture on the left, words beside it."""
+        text_width = self.frame_width - self.picture_column
+        data: list[list[Any]] = []
+        for name, sentences in rows:
+            cell = [self.para(sentence, "tight") for sentence in sentences]
+            data.append([picture(name, self.picture_size) if name else "", cell])
+        table = Table(data, colWidths=[self.picture_column, text_width], hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ]))
+        return table
+
+    def bold_money(self, amount: Any) -> str:
+        return f"<b>{self.money(amount)}</b>"
+
+    # ---- the story -----------------------------------------------------------------------------
     def title_block(self) -> list[Flowable]:
         s = self.statement
+        contact = self.require_contact()
         return [
             self.para("Your money for taking part", "title"),
-            *self.lines(
-                [
-                    f"This letter is from {s.organisation_name}.",
-                    f"It is for {s.participant_name}.",
-                    f"It is about {plain_date(s.period_from)} to {plain_date(s.period_to)}.",
-                    f"We made it on {plain_date(s.generated_on)}.",
-                ]
-            ),
+            *self.lines([
+                f"This letter is from {s.organisation_name}.",
+                f"It is for {s.participant_name}.",
+                f"It is about the time from {plain_date(s.period_from)} to {plain_date(s.period_to)}.",
+            ]),
+            Spacer(1, self.paragraph_space),
+            self.with_picture([("phone", [
+                f"Questions? Ask {markup(contact.contact_name)}.",
+                f"Phone: <b>{markup(contact.contact_phone)}</b>",
+                f"Email: <b>{markup(contact.contact_email)}</b>",
+            ])]),
         ]
 
     def summary_block(self) -> list[Flowable]:
-        return [
-            *self.heading("What happened"),
-            *self.lines(easy_read_summary(self.statement.summary, self.currency)),
-            Spacer(1, self.block_gap),
-            *self.heading("Money back for costs"),
-            *self.lines(
-                [
-                    "Sometimes you pay for things so you can take part.",
-                    "For example, a bus ticket.",
-                    "We pay this money back to you.",
-                    "This money is not pay for your time.",
-                    "It does not count as earnings for benefits or tax.",
-                ]
-            ),
-        ]
+        s = self.statement.summary
+        rows: list[tuple[str | None, list[str]]] = []
+        if s.activity_count == 0:
+            rows.append(("calendar", ["You did not take part in anything in this time."]))
+        else:
+            rows.append(("calendar", [f"You took part {_times(s.activity_count)}."]))
+            rows.append(("clock", [f"You gave {duration(s.total_minutes)} of your time."]))
+        money_lines = []
+        if s.fees_paid:
+            money_lines.append(f"We paid you {self.bold_money(s.fees_paid)} for your time.")
+        if s.fees_owed:
+            money_lines.append(f"We still owe you {self.bold_money(s.fees_owed)} for your time.")
+            money_lines.append("We will pay you this later.")
+        if money_lines:
+            rows.append(("coin", money_lines))
+        cost_lines = []
+        if s.expenses_paid:
+            cost_lines.append(f"We paid you back {self.bold_money(s.expenses_paid)} for travel and other costs.")
+        if s.expenses_owed:
+            cost_lines.append(f"We still owe you {self.bold_money(s.expenses_owed)} for travel and other costs.")
+        if cost_lines:
+            cost_lines += ["This money is not pay.", "It does not count for benefits or tax."]
+            rows.append(("bus", cost_lines))
+        if s.declined_count:
+            rows.append(("hand", [
+                f"You chose not to be paid for {duration(s.declined_minutes)}.",
+                f"That time was worth {self.bold_money(s.declined_value)}. Thank you.",
+            ]))
+        if s.reversed_count:
+            mistakes = "a mistake" if s.reversed_count == 1 else f"{s.reversed_count} mistakes"
+            rows.append(("question", [f"We made {mistakes} and took {'it' if s.reversed_count == 1 else 'them'} off.",
+                                      "Mistakes are not counted."]))
+        return self.section("What happened", self.with_picture(rows))
 
     def activities_block(self) -> list[Flowable]:
-        flow = self.heading("Each time you took part")
+        title = "Each time you took part"
         if not self.statement.activities:
-            return [*flow, *self.lines(["You did not take part in anything in this time."])]
-        flow.extend(self.lines(["Here is how we worked out your money each time."]))
-        for activity in self.statement.activities:
-            flow.append(KeepTogether(self.activity_lines(activity)))
-        return flow
+            return self.section(title, self.para("You did not take part in anything in this time."))
+        blocks = [self.activity_block(activity) for activity in self.statement.activities]
+        return self.section(title, blocks[0], *(KeepTogether([Spacer(1, self.block_gap), b]) for b in blocks[1:]))
 
-    def activity_lines(self, activity: StatementActivity) -> list[Flowable]:
-        role = [] if activity.role in ("", "member") else [f"You were the {activity.role}."]
-        flow: list[Flowable] = [
-            Spacer(1, self.block_gap),
-            self.para(long_date(activity.date), "bold"),
-            *self.lines(
-                [
-                    f"{activity.activity_label}.",
-                    f"Project: {activity.project_name}.",
-                    f"You took part {mode_words(activity.mode)}.",
-                    *role,
-                    f"Time: {duration(activity.minutes)}.",
-                ]
-            ),
-        ]
-        for line in activity.lines:
-            flow.extend(self.lines(explanation_lines(line.explanation)))
-        if activity.fees and not activity.declined:
-            flow.append(self.para(f"Money for your time: <b>{self.money(activity.fees)}</b>"))
+    def activity_block(self, activity: StatementActivity) -> Table:
+        what = f"{activity_words(activity.activity_label)} for {activity.project_name}."
+        first = [f"<b>{plain_date(activity.date)}</b>", markup(what)]
+        if activity.mode == "online":
+            first.append("You took part online.")
+        elif activity.mode == "phone":
+            first.append("You took part by phone.")
+        rows: list[tuple[str | None, list[str]]] = [("calendar", first)]
+        if activity.status == "reversed":
+            rows.append(("question", ["This was a mistake. We took it off. It is not counted."]))
+            return self.with_picture(rows)
+        if activity.minutes:
+            rows.append(("clock", [time_sentence(activity)]))
+        if activity.declined:
+            rows.append(("hand", ["You chose not to be paid for this time.",
+                                  f"It was worth {self.bold_money(activity.fees)}."]))
+        elif activity.fees:
+            paid = "We have paid you." if activity.status == "paid" else "We will pay you later."
+            rows.append(("coin", [f"Money for your time: {self.bold_money(activity.fees)}. {paid}",
+                                  *fee_reasons(activity, self.currency)]))
         if activity.expenses:
-            flow.append(self.para(f"Money back for costs: <b>{self.money(activity.expenses)}</b>"))
-        flow.extend(self.lines(easy_read_status(activity, self.currency)))
-        return flow
+            items = cost_items(activity)
+            sentence = f"Money back for costs: {self.bold_money(activity.expenses)}."
+            if items:
+                sentence += f" This was for {markup(items)}."
+            if activity.declined:
+                sentence += " We have paid this." if activity.status == "paid" else " We will pay this later."
+            rows.append(("bus", [sentence]))
+        return self.with_picture(rows)
 
     def payments_block(self) -> list[Flowable]:
-        flow = self.heading("Money we sent you")
+        title = "Money we sent you"
         if not self.statement.payments:
-            return [*flow, *self.lines(["We did not send you any money in this time."])]
+            return self.section(title, self.para("We did not send you any money in this time."))
+        rows: list[tuple[str | None, list[str]]] = []
         for p in self.statement.payments:
-            block: list[Flowable] = [
-                Spacer(1, self.block_gap),
-                self.para(long_date(p.date), "bold"),
-                *self.lines([f"How: {p.method_label}.", f"Look for this reference: {p.reference}."]),
-            ]
-            if p.fees:
-                block.append(self.para(f"For your time: <b>{self.money(p.fees)}</b>"))
-            if p.expenses:
-                block.append(self.para(f"Back for costs: <b>{self.money(p.expenses)}</b>"))
-            block.append(self.para(f"All together: <b>{self.money(p.total)}</b>"))
-            flow.append(KeepTogether(block))
-        return flow
+            rows.append(("bank", [
+                f"<b>{plain_date(p.date)}</b>: we sent {self.bold_money(p.total)}. How: {markup(p.method_label)}.",
+                f"Look for this name on your bank statement: {markup(p.reference)}",
+            ]))
+        return self.section(title, self.with_picture(rows))
 
     def declined_block(self) -> list[Flowable]:
-        s = self.statement.summary
-        if not s.declined_count:
-            return []
-        return [
-            *self.heading("Time you chose not to be paid for"),
-            *self.lines(
-                [
-                    f"You chose not to be paid for {duration(s.declined_minutes)}.",
-                    f"That time was worth {self.money(s.declined_value)}.",
-                    "We did not pay this money.",
-                    "We do not owe you this money.",
-                    "We show it because your time matters.",
-                ]
-            ),
-        ]
+        return []  # said in "What happened" and beside each activity
 
     def period_totals_block(self) -> list[Flowable]:
         s = self.statement
         flow: list[Flowable] = []
+        if s.tax_years:
+            rows: list[tuple[str | None, list[str]]] = [("coin", self.total_sentences(t)) for t in s.tax_years]
+            flow.extend(self.section("Totals for the year", self.with_picture(rows)))
         if s.watch_limits:
-            flow.extend(self.heading("Limits we watch for you"))
-            flow.extend(
-                self.lines(
-                    [
-                        "You asked us to watch these limits.",
-                        "This can help with your benefits.",
-                        "You decide what to do.",
-                    ]
-                )
-            )
+            limit_lines = ["You asked us to watch these limits. You decide what to do."]
             for limit in s.watch_limits:
                 per = "each week" if limit.period == "week" else "each tax year"
-                flow.append(self.para(f"{markup(limit.label)}: <b>{self.money(limit.amount)}</b> {per}."))
-        if s.tax_years:
-            flow.extend(self.heading("Totals for each tax year"))
-            flow.extend(self.lines(["A tax year starts on 6 April.", "It ends on 5 April the next year."]))
-            flow.extend(self.total_blocks(s.tax_years))
+                limit_lines.append(f"{markup(spell_out(limit.label))}: {self.bold_money(limit.amount)} {per}.")
+            limit_lines.append("Only money for your time counts. Money back for costs does not.")
+            flow.extend(self.section("Limits we watch for you", self.with_picture([("scales", limit_lines)])))
         if s.weeks:
-            flow.extend(self.heading("Totals for each week"))
-            flow.extend(self.lines(["A week starts on a Monday.", "Only money for your time counts for the limit."]))
-            flow.extend(self.total_blocks(s.weeks))
+            flow.extend(self.lines(["Here is each week you took part. A week starts on a Monday."]))
+            flow.extend(self.week_line(total) for total in s.weeks)
         return flow
 
-    def total_blocks(self, totals: tuple[PeriodTotal, ...]) -> list[Flowable]:
-        flow: list[Flowable] = []
-        for total in totals:
-            block: list[Flowable] = [
-                Spacer(1, self.block_gap),
-                self.para(markup(total.label), "bold"),
-                self.para(f"Money for your time: <b>{self.money(total.fees)}</b>"),
-                self.para(f"Money back for costs: <b>{self.money(total.expenses)}</b>"),
-            ]
-            if total.declined:
-                block.append(self.para(f"Time you chose not to be paid for was worth {self.money(total.declined)}."))
-            if total.limit is not None:
-                block.append(self.para(f"{markup(total.limit_label or 'Limit')}: {self.money(total.limit)}."))
-                if total.over_limit:
-                    block.append(self.para("<b>This is more than the limit.</b>"))
-            flow.append(KeepTogether(block))
-        return flow
+    def total_sentences(self, total: PeriodTotal) -> list[str]:
+        out = [f"<b>{markup(total.label)}</b>",
+               f"Money for your time: {self.bold_money(total.fees)}.",
+               f"Money back for costs: {self.bold_money(total.expenses)}."]
+        if total.limit is not None and total.over_limit:
+            out.append("<b>This is more than the limit.</b>")
+        return out
+
+    def week_line(self, total: PeriodTotal) -> Flowable:
+        text = f"{markup(total.label)}: {self.bold_money(total.fees)}."
+        if total.limit is not None:
+            text += " <b>More than the limit.</b>" if total.over_limit else " Under the limit."
+        return self.para(text)
 
     def sources_block(self) -> list[Flowable]:
-        flow: list[Flowable] = []
-        if self.statement.rate_card_sources:
-            flow.extend(self.heading("Where our rates come from"))
-            flow.extend(self.lines([f"{source}" for source in self.statement.rate_card_sources]))
-        flow.extend(self.heading("Something wrong?"))
-        flow.extend(self.lines(["If something looks wrong, tell us.", "Please tell the person who sent you this."]))
-        return flow
+        contact = self.require_contact()
+        address = ", ".join(contact.address_lines)
+        return self.section(
+            "Something wrong?",
+            self.with_picture([("question", [
+                "If something looks wrong, please tell us.",
+                f"Ask {markup(contact.contact_name)}. Phone <b>{markup(contact.contact_phone)}</b>.",
+                f"Email <b>{markup(contact.contact_email)}</b>.",
+                f"Or write to us at {markup(address)}.",
+            ])]),
+        )

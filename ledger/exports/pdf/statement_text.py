@@ -9,6 +9,7 @@ credit.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from ledger.exports.pdf.text import duration, money, plural
@@ -144,3 +145,24 @@ def explanation_lines(explanation: str) -> list[str]:
         part = part[0].upper() + part[1:]
         out.append(part if part.endswith((".", "!", "?")) else f"{part}.")
     return out
+
+
+_RESTATED = re.compile(r"^You (were there|prepared|spent|travelled) for [^.;,]*\.$")
+_SENTENCES = re.compile(r"(?<=\.)\s+(?=[A-Z(])")
+
+
+def short_reason(explanation: str, activity_label: str = "") -> str:
+    """A rate-engine explanation without the sentence that only repeats the time already shown.
+
+    "Preparation: 2 h at £25.00 an hour = £50.00. You prepared for 2 h." -> the first sentence; a
+    sentence that adds a reason (a cap, a minimum, rounding, shared pennies) is kept.
+    """
+    sentences = _SENTENCES.split(explanation.strip())
+    kept = [sentence for sentence in sentences[1:] if not _RESTATED.match(sentence)]
+    first = sentences[0]
+    if activity_label and first.startswith(activity_label) and len(first) > len(activity_label):
+        # The activity's name is already in bold above its reasons: "Meeting, as chair: 2 h ..." -> "As chair: 2 h ..."
+        rest = first[len(activity_label):].lstrip(" ,")
+        first = ("Taking part" + (" " if rest.startswith("(") else ", ") + rest) if not rest.startswith(":") \
+            else "Taking part" + rest
+    return " ".join([first, *kept])
