@@ -46,6 +46,7 @@ from ledger.involvement.schemas import (
     WatchLimitIn,
 )
 from ledger.money import Money
+from ledger.organisation import save_organisation
 from ledger.payments.batches import approve_batch, build_batch, mark_exported, mark_paid
 from ledger.payments.returns import return_line
 from ledger.rates.contract import ExpenseRequest
@@ -432,10 +433,22 @@ class Demo:
 
 STEPS = RECORD_TARGET * 2
 
+#: Who the demo's letters come from and whom people ask (what ``ledger setup`` stores).
+DEMO_ORGANISATION = {
+    "name": "Northshire Health and Care Partnership",
+    "contact_name": "Amira Khan",
+    "contact_phone": "0161 496 0123",
+    "contact_email": "involvement@northshire.example",
+    "postal_address": "Involvement Team, 1 Riverside Way, Northtown, NT1 4AB",
+    "payer_name": "NORTHSHIRE HCP",
+    "reference_prefix": "NHCP",
+}
+
 
 def build_demo(database_url: str, out: Path, progress: Progress | None = None) -> DemoSummary:
     """Run the whole winter: people, projects, 150 records, decisions, two pay runs, documents."""
     demo = Demo(database_url, out, progress)
+    demo.call(save_organisation, DEMO_ORGANISATION)
     demo.make_staff()
     demo.make_projects()
     demo.make_participants()

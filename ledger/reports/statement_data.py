@@ -29,6 +29,7 @@ from typing import Literal, get_args
 
 from ledger.errors import invalid_field
 from ledger.money import MoneyError, minor_units, round_money
+from ledger.organisation import Organisation
 
 StatementStyle = Literal["standard", "large_print", "easy_read"]
 ActivityStatus = Literal["paid", "owed", "declined", "reversed"]
@@ -68,6 +69,9 @@ class StatementLine:
     explanation: str
     amount: Decimal
     is_fee: bool
+    # The time a time line pays for and the count behind a counted line (miles), for plain-word renderings.
+    minutes: int | None = None
+    quantity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +171,8 @@ class Statement:
     weeks: tuple[PeriodTotal, ...]
     watch_limits: tuple[WatchLimitInfo, ...]
     generated_on: date
+    # Who sent it and whom to ask (``ledger setup``); every rendered statement names the contact person.
+    contact: Organisation | None = None
 
     def __post_init__(self) -> None:
         for name in ("participant_reference", "participant_name", "organisation_name"):

@@ -44,6 +44,7 @@ from ledger.db.models import (
 )
 from ledger.errors import NotFound, invalid_field
 from ledger.money import Money
+from ledger.organisation import get_organisation
 from ledger.rates.registry import default_registry
 from ledger.rates.taxyear import tax_year_end, tax_year_label, tax_year_start, week_end, week_start
 from ledger.reports.statement_data import (
@@ -56,7 +57,6 @@ from ledger.reports.statement_data import (
     StatementStyle,
     WatchLimitInfo,
 )
-from ledger.settings import organisation_name
 
 METHOD_LABELS = {
     "bank_transfer": "Bank transfer",
@@ -83,7 +83,7 @@ def activity_label(rate_card: str | None, activity: str, on: date) -> str:
 
 def card_source(rate_card: str, version_from: date | None) -> str:
     registry = default_registry()
-    since = f", version from {version_from.isoformat()}" if version_from else ""
+    since = f", version from {version_from.day} {version_from:%B %Y}" if version_from else ""
     if rate_card in registry:
         card = registry.get(rate_card)
         return f"{card.name}{since}: {card.source}"
@@ -128,6 +128,7 @@ def build_statement(
         raise invalid_field("from", f"the period starts ({period_from.isoformat()}) after it ends "
                                     f"({period_to.isoformat()}); swap the dates")
     chosen_style = _check_style(style, participant)
+    organisation = get_organisation(session)  # before any work: a missing contact stops the statement
 
     records = session.scalars(
         select(Record)
@@ -153,7 +154,8 @@ def build_statement(
             sources[card_source(record.rate_card, record.version_from)] = None
         lines = tuple(
             StatementLine(kind=line.kind, explanation=line.explanation,
-                          amount=_money(line.amount_minor, currency), is_fee=line.category == Category.FEE)
+                          amount=_money(line.amount_minor, currency), is_fee=line.category == Category.FEE,
+                          minutes=line.minutes, quantity=line.quantity)
             for line in record.lines
         )
         fees = _money(record.fees_minor or 0, currency)
@@ -184,7 +186,7 @@ def build_statement(
     return Statement(
         participant_reference=participant.reference,
         participant_name=participant.preferred_name or participant.name,
-        organisation_name=organisation_name(),
+        organisation_name=organisation.name,
         period_from=period_from,
         period_to=period_to,
         currency=currency,
@@ -196,6 +198,7 @@ def build_statement(
         weeks=_totals(activities, limits, "week", currency) if any(lim.period == "week" for lim in limits) else (),
         watch_limits=limits,
         generated_on=today,
+        contact=organisation,
     )
 
 
