@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from payments.factory import set_organisation
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,6 +96,8 @@ def app(app_factory: Callable[..., Litestar], api_handlers: Sequence[Any]) -> Li
 @pytest.fixture
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app) as test_client:
+        # Batches and documents need the organisation's details (``ledger setup``).
+        set_organisation(app.state[STATE_KEY].session_factory)
         yield test_client
 
 
