@@ -43,7 +43,8 @@ def test_create_gives_a_reference_from_the_id_and_masks_bank_details(session: Se
     out = participant_out(person, change)
     assert out.bank is None and out.pending_payee_change is not None
     pending_bank = out.pending_payee_change.proposed.bank
-    assert pending_bank is not None and (pending_bank.sort_code, pending_bank.account_number) == ("**-**-56", "****4321")
+    assert pending_bank is not None
+    assert (pending_bank.sort_code, pending_bank.account_number) == ("**-**-56", "****4321")
     confirm(session, FINANCE, change.id)
     assert person.bank_sort_code == "123456" and person.bank_account_number == "87654321"
     out = participant_out(person)
