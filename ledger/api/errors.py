@@ -8,7 +8,6 @@ Anything unexpected becomes a 500 that says nothing about the internals, and is 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -17,12 +16,15 @@ from advanced_alchemy import exceptions as aa_exceptions
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy import exc as sa_exc
 
+from ledger import input_problems
 from ledger.api.limits import NestedTooDeep
 from ledger.api.problems import FieldError, problem_response
 from ledger.errors import (
     Conflict,
+    FieldProblem,
     Forbidden,
     Invalid,
     LedgerError,
@@ -46,8 +48,6 @@ _DOMAIN_STATUS: tuple[tuple[type[LedgerError], int, str], ...] = (
     (Unauthorized, 401, "unauthorized"),
 )
 
-_MISSING_FIELD = re.compile(r"Object missing required field `(?P<name>[^`]+)`")
-_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<name>[^`]+)`")
 
 
 def _instance(request: Request[Any, Any, Any]) -> str:
@@ -75,42 +75,53 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: LedgerError) -> Re
     )
 
 
-def _field_name(key: str, message: str) -> str:
-    """Litestar names the body ``data``; turn its keys into paths the client wrote."""
-    path = "" if key in ("data", "") else key.removeprefix("data.")
-    for pattern in (_MISSING_FIELD, _UNKNOWN_FIELD):
-        found = pattern.search(message)
-        if found:
-            name = found.group("name")
-            return f"{path}.{name}" if path else name
-    return path or "body"
+def _body_of(request: Request[Any, Any, Any]) -> bytes | None:
+    body = ScopeState.from_scope(request.scope).body
+    return body if isinstance(body, bytes) else None
 
 
-def validation_errors(extra: Any) -> list[FieldError]:
-    """Litestar's ``extra`` (a list of ``{message, key, source}``) as field errors."""
-    items: list[Any] = extra if isinstance(extra, list) else [extra] if extra else []
-    errors: list[FieldError] = []
+def validation_problems(request: Request[Any, Any, Any], extra: Any) -> list[FieldProblem]:
+    """Litestar's ``extra`` (``{message, key, source}`` items) as plain-word problems, ALL of them.
+
+    Litestar reports only msgspec's first problem with the body (and drops its path); the body it read is
+    checked again against the handler's ``data`` type by ``ledger.input_problems``, which finds them all.
+    """
+    items = [item for item in (extra if isinstance(extra, list) else [extra] if extra else [])]
+    problems: list[FieldProblem] = []
+    body_messages: list[str] = []
     for item in items:
-        if isinstance(item, Mapping):
-            message = str(item.get("message", "is not valid"))
-            errors.append(FieldError(field=_field_name(str(item.get("key", "")), message), message=message))
+        if not isinstance(item, Mapping):
+            body_messages.append(str(item))
+        elif item.get("source") == "body" or str(item.get("key", "")) in ("", "data"):
+            body_messages.append(str(item.get("message", "")))
         else:
-            errors.append(FieldError(field="body", message=str(item)))
-    return errors
+            key = str(item.get("key", ""))
+            field, words = input_problems.plain_message(str(item.get("message", "")), key)
+            problems.append(FieldProblem(field or key, words))
+    if body_messages:
+        handler = request.scope.get("route_handler")
+        data_field = getattr(handler, "parsed_data_field", None)
+        raw = _body_of(request)
+        if data_field is not None and (raw is None or not raw.strip()):
+            fields = ", ".join(input_problems.iter_fields(data_field.annotation))
+            problems.append(FieldProblem("body", "the request needs a JSON body" + (
+                f": an object with {fields}" if fields else "")))
+        elif data_field is not None:
+            problems.extend(input_problems.problems_from_error(body_messages[0], raw, data_field.annotation))
+        else:
+            problems.extend(FieldProblem(*input_problems.plain_message(m)) for m in body_messages)
+    return problems
 
 
 def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    errors = validation_errors(exc.extra)
-    named = ", ".join(dict.fromkeys(e.field for e in errors)) or "the request"
+    found = input_problems.invalid(validation_problems(request, exc.extra))
     return problem_response(
         422,
-        f"Please check {named}: " + "; ".join(f"{e.field}: {e.message}" for e in errors)
-        if errors
-        else "The request is not valid.",
+        found.detail,
         title="Invalid input",
         slug="validation",
         instance=_instance(request),
-        errors=errors,
+        errors=[FieldError(field=p.field, message=p.message) for p in found.problems],
     )
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ledger.errors import FieldProblem, Invalid
+from ledger import input_problems
 from ledger.money import format_amount, format_rate
 from ledger.rates.engine import ExpenseClaim, MileageClaim, Quote, QuoteInput, calculate
 from ledger.rates.registry import CardRegistry, default_registry
@@ -141,28 +141,8 @@ def run_quote(request: QuoteRequest, registry: CardRegistry | None = None) -> Qu
 
 
 def decode_request(raw: bytes) -> QuoteRequest:
-    """Parse request JSON into a ``QuoteRequest``; errors name the field (``$.expenses[0].amount``)."""
-    try:
-        return msgspec.json.decode(raw, type=QuoteRequest)
-    except msgspec.ValidationError as exc:
-        raise validation_problem(str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise Invalid(f"the request is not valid JSON: {exc}", [FieldProblem("body", str(exc))]) from None
-
-
-def validation_problem(message: str) -> Invalid:
-    """Turn msgspec's "Expected `int`, got `str` - at `$.involvement_minutes`" into a named field."""
-    text, _, where = message.partition(" - at `")
-    field = where.rstrip("`").removeprefix("$").lstrip(".") or "body"
-    if text.startswith("Object missing required field"):
-        missing = text.split("`")[1] if "`" in text else ""
-        field = f"{field}.{missing}" if field != "body" and missing else (missing or field)
-        text = "is required"
-    elif text.startswith("Object contains unknown field"):
-        unknown = text.split("`")[1] if "`" in text else ""
-        field = f"{field}.{unknown}" if field != "body" and unknown else (unknown or field)
-        text = "is not a field of this request"
-    return Invalid(f"{field}: {text}", [FieldProblem(field, text)])
+    """Parse request JSON into a ``QuoteRequest``; a refusal names every problem in plain words."""
+    return input_problems.decode(raw, QuoteRequest)
 
 
 def encode_response(response: QuoteResponse) -> bytes:

@@ -82,7 +82,10 @@ def test_nested_validation_error_is_422_naming_the_field(client: TestClient[Lite
     assert body["type"].endswith(":validation")
     fields = [e["field"] for e in body["errors"]]
     assert fields == ["attendees[0].involvement_minutes"]
-    assert ">= 0" in body["errors"][0]["message"]
+    assert body["errors"][0]["message"] == (
+        "involvement minutes of attendee 1 (attendees[0].involvement_minutes) must be a whole number from 0 to "
+        "1440 (not -5)"
+    )
     assert "involvement_minutes" in body["detail"]
 
 
@@ -168,3 +171,81 @@ def test_openapi_document_declares_bearer_and_public_routes(client: TestClient[L
     assert document["security"] == [{"BearerToken": []}]
     assert document["paths"]["/api/v1/health"]["get"]["security"] == [{}]
     assert client.get("/api/v1/schema").status_code == 200
+
+
+# ------------------------------------------------------------------ plain words, every problem at once (8.7)
+
+PROGRAMMER_WORDS = ("Expected `", "RFC3339", "Please check", "body: 'data'", "Invalid enum value", "msgspec", "$.")
+
+
+def assert_plain(body: dict[str, Any]) -> None:
+    text = body["detail"] + " ".join(e["message"] for e in body["errors"])
+    for words in PROGRAMMER_WORDS:
+        assert words not in text, (words, text)
+
+
+@pytest.fixture
+def lead(make_token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token('admin')}"}
+
+
+def test_an_enum_lists_its_allowed_values(client: TestClient[Litestar], lead: dict[str, str]) -> None:
+    body = assert_problem(client.post("/api/v1/participants", headers=lead, json={
+        "name": "Jo", "payment_preference": "voucher", "statement_style": "large print"}), 422)
+    assert_plain(body)
+    assert body["errors"] == [{"field": "statement_style", "message":
+                               "statement style must be one of: standard, large_print, easy_read (not 'large print')"}]
+
+
+def test_a_date_in_another_form_is_named_in_plain_words(client: TestClient[Litestar]) -> None:
+    body = assert_problem(client.post("/api/v1/quotes", json={
+        "rate_card": "nihr-style", "date": "07/01/2026", "activity": "meeting", "involvement_minutes": 60}), 422)
+    assert_plain(body)
+    assert body["errors"] == [{"field": "date", "message": "date of the activity (date) must be a date written as "
+                               "YYYY-MM-DD, for example 2026-04-06 (not '07/01/2026')"}]
+
+
+def test_every_problem_is_reported_at_once(client: TestClient[Litestar], lead: dict[str, str]) -> None:
+    body = assert_problem(client.post("/api/v1/participants", headers=lead, json={
+        "name": 5, "payment_preference": "cash", "statement_style": "large print", "colour": "red"}), 422)
+    assert_plain(body)
+    assert {e["field"] for e in body["errors"]} == {"name", "payment_preference", "statement_style", "colour"}
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages["name"] == "name must be text (not a number)"
+    assert messages["payment_preference"].startswith("payment choice (payment_preference) must be one of: "
+                                                     "bank_transfer, voucher, organisation")
+    assert body["detail"].startswith("There are 4 problems with the request: ")
+
+
+def test_every_problem_in_an_activity_is_reported_at_once(client: TestClient[Litestar],
+                                                          lead: dict[str, str]) -> None:
+    body = assert_problem(client.post("/api/v1/activities", headers=lead, json={
+        "project": 1, "date": "2026-02-30", "activity": "meeting",
+        "attendees": [{"participant": 1, "involvement_minutes": "90"},
+                      {"participant": 2, "involvement_minutes": 60,
+                       "expenses": [{"category": "taxi", "amount": 12.5}]}]}), 422)
+    assert_plain(body)
+    assert [e["field"] for e in body["errors"]] == [
+        "date", "attendees[0].involvement_minutes", "attendees[1].expenses[0].amount"]
+    assert "is not a real date" in body["errors"][0]["message"]
+    assert body["errors"][2]["message"].startswith("amount of expense 1 of attendee 2")
+
+
+@pytest.mark.parametrize("raw", [b"", b"[]", b'"text"', b"null", b"5"])
+def test_a_body_that_is_not_an_object_is_named_plainly(client: TestClient[Litestar], lead: dict[str, str],
+                                                       raw: bytes) -> None:
+    response = client.post("/api/v1/participants", headers={**lead, "Content-Type": "application/json"},
+                           content=raw)
+    assert response.status_code in (400, 422), response.text
+    body = assert_problem(response, response.status_code)
+    assert_plain(body)
+    if response.status_code == 422:
+        assert [e["field"] for e in body["errors"]] == ["body"]
+        assert "request" in body["errors"][0]["message"]
+
+
+def test_query_parameters_are_named_plainly(client: TestClient[Litestar], lead: dict[str, str]) -> None:
+    body = assert_problem(client.get("/api/v1/participants?limit=lots", headers=lead), 422)
+    assert_plain(body)
+    assert [e["field"] for e in body["errors"]] == ["limit"]
+    assert "whole number" in body["errors"][0]["message"]
