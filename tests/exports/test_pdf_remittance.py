@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from statement_samples import NAMES, ORGANISATION
 
 from ledger.errors import Invalid
 from ledger.exports.pdf import render_remittance, render_remittance_zip
+from ledger.organisation import OrganisationNotSet
 from ledger.reports.remittance_data import Remittance, RemittanceItem
 
 D = Decimal
@@ -31,7 +33,7 @@ def advice(payee: str = "P-0003", name: str = "Sam Okafor", **changes: object) -
         payee_name=name,
         payee_reference=payee,
         method_label="Bank transfer",
-        payment_reference="NHC B-0001",
+        payment_reference="NHCP PAY B0001",
         currency="GBP",
         amount=D("185.65"),
         fees=D("156.25"),
@@ -39,6 +41,7 @@ def advice(payee: str = "P-0003", name: str = "Sam Okafor", **changes: object) -
         paid_to="Bank account ****5678",
         items=items,
         paid_on=date(2025, 11, 28),
+        contact=ORGANISATION,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -49,17 +52,21 @@ def flat(pdf: bytes) -> str:
 
 def test_advice_shows_payment_reference_amount_and_each_record() -> None:
     text = flat(render_remittance(advice()))
-    assert text.startswith("Payment advice From Northshire Health & Care")
+    assert text.startswith("Payment advice From Northshire Health & Care, 1 Riverside Way, Northtown, NT1 4AB")
     assert (
         "This payment is £185.65. It is £156.25 for your time and £29.40 paid back for travel and other "
         "costs. We paid this on 28 November 2025."
     ) in text
-    assert "Reference you will see NHC B-0001" in text
-    assert "Our reference B-0001" in text
+    assert "Reference on the bank statement NHCP PAY B0001" in text
+    assert "Our payment run B-0001" in text
     assert "Paid to Bank account ****5678" in text
     assert "Date paid 28 November 2025" in text
-    for record, amounts in (("101", "£75.00 £6.40"), ("117", "£81.25 £18.00"), ("118", "£0.00 £5.00")):
-        assert f"{record} {amounts}" in text
+    for activity, amounts in (("Meeting", "£75.00 £6.40"), ("Steering group", "£81.25 £18.00"),
+                              ("Document review", "£0.00 £5.00")):
+        assert f"{activity} {amounts}" in text
+    # no internal ids: the record numbers are not printed anywhere
+    assert "Record" not in text and not any(f" {n} " in f" {text} " for n in ("101", "117", "118"))
+    assert "Ask Amira Khan on 0161 496 0123 or email involvement@northshire.example." in text
     assert "Total £156.25 £29.40" in text
     assert "They are not income" in text
     assert "Page 1 of 1" in text
@@ -95,11 +102,11 @@ def test_long_advice_repeats_header_and_numbers_pages() -> None:
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
-    header = "Date Project Activity Record For your time Costs paid back"
+    header = "Date Project Activity For your time Costs paid back"
     assert sum(header in " ".join(page.split()) for page in pages) >= len(pages) - 1
     text = flat(pdf)
     for i in range(120):
-        assert f"Review round {i} {1000 + i}" in text
+        assert f"Review round {i} £10.00" in text
 
 
 def test_zip_holds_one_pdf_per_payee_with_stable_names() -> None:
@@ -143,3 +150,29 @@ def test_bad_advice_is_refused(changes: dict[str, Any], field: str, message: str
     with pytest.raises(Invalid, match=message) as info:
         advice(**changes)
     assert info.value.problems[0].field == field
+
+
+def test_fees_paid_to_an_organisation_say_whose_time_they_are_for() -> None:
+    text = flat(render_remittance(advice(
+        name="Carers Together CIC", for_person="Sam", method_label="Paid to an organisation for you",
+        paid_to="Carers Together CIC, the organisation Sam asked us to pay",
+        items=(RemittanceItem(101, date(2025, 11, 3), "Better Discharge", "Meeting", D("75.00"), D("0.00")),),
+        amount=D("75.00"), fees=D("75.00"), expenses=D("0.00"),
+    )))
+    assert "To Carers Together CIC" in text
+    assert "This payment is for the time Sam gave us. Sam asked us to pay it to you." in text
+    assert "It is £75.00 for Sam’s time." in text
+    assert "your time" not in text
+
+
+def test_advice_without_a_contact_is_refused() -> None:
+    with pytest.raises(OrganisationNotSet, match="ledger setup"):
+        render_remittance(advice(contact=None))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_listed_name_prints_on_advice(name: str) -> None:
+    text = flat(render_remittance(advice(name=name, items=(
+        RemittanceItem(101, date(2025, 11, 3), f"Voices of {name}", "Meeting", D("75.00"), D("6.40")),
+    ), amount=D("81.40"), fees=D("75.00"), expenses=D("6.40"))))
+    assert f"To {name}" in text and f"Voices of {name}" in text

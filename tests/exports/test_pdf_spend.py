@@ -25,7 +25,7 @@ def project_a() -> ProjectSpend:
         code="BD",
         name="Better Discharge",
         budget=D("5000.00"),
-        committed=D("1460.65"),
+        committed=D("280.00"),
         paid=D("1180.65"),
         remaining=D("3539.35"),
         fees=D("1310.25"),
@@ -73,7 +73,7 @@ def totals() -> ProjectSpend:
         code="",
         name="All projects",
         budget=None,
-        committed=D("1760.65"),
+        committed=D("580.00"),
         paid=D("1180.65"),
         remaining=None,
         fees=D("1585.25"),
@@ -116,15 +116,19 @@ def filled_rectangles(pdf: bytes) -> int:
 def test_spend_report_figures() -> None:
     text = flat(render_spend_report(report()))
     assert text.startswith("Involvement spend Covers 1 November 2025 to 31 December 2025. Made on 5 January 2026.")
+    # Each number is named for what it is: approved = fees + expenses = paid + committed.
     assert (
-        "Across 2 projects, £1,760.65 was committed (£1,585.25 in fees and £175.40 in expenses) and "
-        "£1,180.65 has been paid. 58 hours 30 minutes of involvement was paid for and 2 hours was given "
-        "without pay, worth £55.00. 10 people took part. Half of payments were made within 12 days and "
-        "90% within 19.5 days."
+        "Across 2 projects, £1,760.65 was approved for activities in this period: £1,585.25 in fees and "
+        "£175.40 in expenses. Of that, £1,180.65 has been paid and £580.00 is committed (approved but not "
+        "paid yet). People gave 58 hours 30 minutes of involvement that is paid for, and 2 hours without "
+        "pay, worth £55.00. 10 people took part. Half of the payments were made within 12 days of the "
+        "activity and 90% within 19.5 days."
     ) in text
-    assert "BD Better Discharge £5,000.00 £1,460.65 £1,180.65 £3,539.35 £1,310.25 £150.40" in text
+    t = totals()
+    assert t.fees + t.expenses == D("1760.65") == t.paid + t.committed
+    assert "BD Better Discharge £5,000.00 £280.00 £1,180.65 £3,539.35 £1,310.25 £150.40" in text
     assert "YCV Young Carers Voice no budget £300.00 £0.00 no budget £275.00 £25.00" in text
-    assert "All projects no budget £1,760.65 £1,180.65 no budget £1,585.25 £175.40" in text
+    assert "All projects no budget £580.00 £1,180.65 no budget £1,585.25 £175.40" in text
     assert "Document review £400.00 £30.00 15 hours" in text
     assert "Dec 2025 £700.00 £70.00 £770.00" in text
     assert "Page 1 of" in text
@@ -201,3 +205,12 @@ def test_bad_report_is_refused(changes: dict[str, object], field: str, message: 
     with pytest.raises(Invalid, match=message) as info:
         report(**changes)
     assert info.value.problems[0].field == field
+
+
+@pytest.mark.parametrize("name", ["Łukasiewicz", "Nguyễn Thị Hương", "Ødegård", "Σοφία", "Дмитрий", "Siân"])
+def test_every_listed_name_prints_in_the_spend_report(name: str) -> None:
+    named = replace(project_a(), name=f"Voices of {name}", code=name[:6],
+                    by_activity=(ActivitySpend(f"Panel with {name}", D("910.25"), D("120.40"), 2010),
+                                 ActivitySpend("Document review", D("400.00"), D("30.00"), 900)))
+    text = flat(render_spend_report(report(projects=(named, project_b()))))
+    assert f"Voices of {name}" in text and f"Panel with {name}" in text

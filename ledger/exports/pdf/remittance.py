@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from io import BytesIO
 from typing import Any
 
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from ledger.errors import invalid_field
+from ledger.errors import FieldProblem, invalid_field
 from ledger.exports.pdf.base import PdfRenderer
 from ledger.exports.pdf.statement import COSTS_HEADING, TIME_HEADING
 from ledger.exports.pdf.statement_text import EXPENSES_NOTE
 from ledger.exports.pdf.text import markup, money, plain_date, short_date
+from ledger.organisation import SETUP_HINT, Organisation, OrganisationNotSet
 from ledger.reports.remittance_data import Remittance
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -53,14 +54,41 @@ class RemittanceRenderer(PdfRenderer):
     def story(self) -> list[Flowable]:
         return [*self.heading_block(), *self.details_block(), *self.items_block(), *self.notes_block()]
 
+    def require_contact(self) -> Organisation:
+        """Advice is never sent without a person to ask (``ledger setup``)."""
+        if self.remittance.contact is None:
+            raise OrganisationNotSet(
+                f"the payment advice has no contact person to name; {SETUP_HINT}",
+                [FieldProblem("contact", f"missing; {SETUP_HINT}")],
+            )
+        return self.remittance.contact
+
+    @property
+    def time_words(self) -> str:
+        """"your time", or "Sam's time" when the money went to an organisation for Sam."""
+        person = self.remittance.for_person
+        return f"{person}’s time" if person else "your time"
+
+    @property
+    def costs_words(self) -> str:
+        person = self.remittance.for_person
+        return f"{person}’s travel and other costs" if person else "travel and other costs"
+
     def heading_block(self) -> list[Flowable]:
         r = self.remittance
-        return [
+        contact = self.require_contact()
+        flow = [
             self.para("Payment advice", "title"),
-            self.para(f"From <b>{markup(r.organisation_name)}</b> (remittance advice)"),
+            self.para(f"From <b>{markup(r.organisation_name)}</b>, {markup(', '.join(contact.address_lines))}"),
             self.para(f"To <b>{markup(r.payee_name)}</b> (reference {markup(r.payee_reference)})"),
-            self.para(markup(self.summary_sentence())),
         ]
+        if r.for_person:
+            flow.append(self.para(
+                f"This payment is for the time <b>{markup(r.for_person)}</b> gave us. {markup(r.for_person)} "
+                "asked us to pay it to you."
+            ))
+        flow.append(self.para(markup(self.summary_sentence())))
+        return flow
 
     def summary_sentence(self) -> str:
         r = self.remittance
@@ -74,37 +102,39 @@ class RemittanceRenderer(PdfRenderer):
         parts = [f"This payment is {self.money(r.amount)}."]
         if r.fees and r.expenses:
             parts.append(
-                f"It is {self.money(r.fees)} for your time and {self.money(r.expenses)} "
-                "paid back for travel and other costs."
+                f"It is {self.money(r.fees)} for {self.time_words} and {self.money(r.expenses)} "
+                f"paid back for {self.costs_words}."
             )
         elif r.fees:
-            parts.append(f"It is {self.money(r.fees)} for your time.")
+            parts.append(f"It is {self.money(r.fees)} for {self.time_words}.")
         else:
-            parts.append(f"It is {self.money(r.expenses)} paid back for travel and other costs.")
+            parts.append(f"It is {self.money(r.expenses)} paid back for {self.costs_words}.")
         parts.append(when)
         return " ".join(parts)
 
     def details_block(self) -> list[Flowable]:
         r = self.remittance
         date_label, date_value = ("Date paid", r.paid_on) if r.paid_on is not None else ("Expected by", r.expected_on)
+        time_heading = f"For {self.time_words}" if r.for_person else TIME_HEADING
         rows: list[tuple[str, str]] = [
             ("Amount", self.money(r.amount)),
-            (TIME_HEADING, self.money(r.fees)),
+            (time_heading, self.money(r.fees)),
             (COSTS_HEADING, self.money(r.expenses)),
             ("How", r.method_label),
             ("Paid to", r.paid_to),
             (date_label, plain_date(date_value) if date_value is not None else ""),
-            ("Reference you will see", r.payment_reference),
-            ("Our reference", r.batch_reference),
+            ("Reference on the bank statement", r.payment_reference),
+            ("Our payment run", r.batch_reference),
         ]
         table_rows: list[list[Any]] = [self.header_cells(["Payment", "Details"])]
         table_rows.extend([self.para(label, "cell_bold"), self.para(markup(value), "cell")] for label, value in rows)
-        return [self.para("The payment", "heading"), self.table(table_rows, (0.35, 0.65))]
+        return self.starts_together([self.para("The payment", "heading")], self.table(table_rows, (0.35, 0.65)))
 
     def items_block(self) -> list[Flowable]:
         r = self.remittance
+        time_heading = f"For {self.time_words}" if r.for_person else TIME_HEADING
         rows: list[list[Any]] = [
-            self.header_cells(["Date", "Project", "Activity", "Record", TIME_HEADING, COSTS_HEADING], money_from=4)
+            self.header_cells(["Date", "Project", "Activity", time_heading, COSTS_HEADING], money_from=3)
         ]
         for item in r.items:
             rows.append(
@@ -112,31 +142,30 @@ class RemittanceRenderer(PdfRenderer):
                     self.para(short_date(item.date), "cell"),
                     self.para(markup(item.project_name), "cell"),
                     self.para(markup(item.activity_label), "cell"),
-                    self.para(str(item.record_id), "cell"),
                     self.money(item.fees),
                     self.money(item.expenses),
                 ]
             )
-        rows.append(
-            [
-                self.para("Total", "cell_bold"),
-                "",
-                "",
-                "",
-                self.money(r.fees),
-                self.money(r.expenses),
-            ]
+        rows.append([self.para("Total", "cell_bold"), "", "", self.money(r.fees), self.money(r.expenses)])
+        return self.starts_together(
+            [self.para("What this payment is for", "heading")],
+            self.table(rows, (0.14, 0.27, 0.27, 0.16, 0.16), money_from=3, bold_rows=[len(rows) - 1]),
         )
-        return [
-            self.para("What this payment is for", "heading"),
-            self.table(rows, (0.13, 0.24, 0.23, 0.1, 0.15, 0.15), money_from=4, bold_rows=[len(rows) - 1]),
-        ]
 
     def notes_block(self) -> list[Flowable]:
+        contact = self.require_contact()
+        # The note speaks to the person who had the costs; an organisation gets no "you" it does not mean.
+        note = [self.para(markup(EXPENSES_NOTE))] if self.remittance.expenses and not self.remittance.for_person else []
         return [
             Spacer(1, self.paragraph_space * 2),
-            self.para(markup(EXPENSES_NOTE)),
-            self.para("If anything here looks wrong, please tell the person who sent you this advice."),
+            *note,
+            KeepTogether([
+                self.para("Questions?", "heading"),
+                self.para(
+                    f"If anything here looks wrong, please tell us. Ask <b>{markup(contact.contact_name)}</b> on "
+                    f"<b>{markup(contact.contact_phone)}</b> or email <b>{markup(contact.contact_email)}</b>."
+                ),
+            ]),
         ]
 
 

@@ -27,7 +27,7 @@ PROJECT_COLUMNS = (
     "Remaining",
     "Fees",
     "Expenses",
-    "Time paid",
+    "Time paid for",
     "Time declined",
     "Declined value",
     "People",
@@ -57,7 +57,7 @@ class SpendReportRenderer(PdfRenderer):
         return f"{r.title}, {plain_date(r.period_from)} to {plain_date(r.period_to)}"
 
     def author(self) -> str:
-        return "Involvement ledger"
+        return self.report.title
 
     def subject(self) -> str:
         return "Spend on involvement against budget, time recognised, and days to payment"
@@ -91,16 +91,24 @@ class SpendReportRenderer(PdfRenderer):
         return flow
 
     def summary_text(self) -> str:
+        """The opening paragraph: each number is named for exactly what it is.
+
+        Approved = fees + expenses = paid + committed (``ledger.reports.spend``); the sentence says so, so a
+        reader can add it up (before, "£1,409.23 was committed (£10,101.46 in fees and £792.30 in
+        expenses)" put the approved total's parts beside the committed figure).
+        """
         t, cur = self.report.totals, self.report.currency
+        approved = t.fees + t.expenses
         text = (
-            f"Across {plural(len(self.report.projects), 'project')}, {money(t.committed, cur)} was committed "
-            f"({money(t.fees, cur)} in fees and {money(t.expenses, cur)} in expenses) and "
-            f"{money(t.paid, cur)} has been paid. {duration(t.minutes_paid)} of involvement was paid for "
-            f"and {duration(t.minutes_declined)} was given without pay, worth {money(t.declined_value, cur)}. "
+            f"Across {plural(len(self.report.projects), 'project')}, {money(approved, cur)} was approved for "
+            f"activities in this period: {money(t.fees, cur)} in fees and {money(t.expenses, cur)} in expenses. "
+            f"Of that, {money(t.paid, cur)} has been paid and {money(t.committed, cur)} is committed "
+            f"(approved but not paid yet). People gave {duration(t.minutes_paid)} of involvement that is paid "
+            f"for, and {duration(t.minutes_declined)} without pay, worth {money(t.declined_value, cur)}. "
             f"{plural(t.participants, 'person', 'people')} took part."
         )
         if t.days_to_payment_median is not None:
-            text += f" Half of payments were made within {_days(t.days_to_payment_median)} days"
+            text += f" Half of the payments were made within {_days(t.days_to_payment_median)} days of the activity"
             text += (
                 f" and 90% within {_days(t.days_to_payment_p90)} days." if t.days_to_payment_p90 is not None else "."
             )
