@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from payments.factory import set_organisation
-from sqlalchemy.engine import make_url
+from private_pg import PG_ENV, private_postgres
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.api import routes
@@ -33,7 +31,7 @@ from ledger.db.engine import transaction
 from ledger.db.models import Role
 from ledger.security.tokens import create_token
 
-PG_ENV = "LEDGER_TEST_DATABASE_URL"
+__all__ = ["PG_ENV", "private_postgres_database"]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -41,20 +39,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def private_postgres_database(prefix: str) -> Iterator[str]:
-    """Create a database of our own on the test server, yield its URL, drop it afterwards."""
-    import psycopg
-
-    base = os.environ[PG_ENV]
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin_url = make_url(base).set(drivername="postgresql")
-    conninfo = admin_url.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """Generator form of the shared helper (tests/private_pg.py): a database of our own, dropped after."""
+    with private_postgres(prefix) as url:
+        yield url
 
 
 @pytest.fixture
@@ -67,8 +54,6 @@ def backend_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
     yield from private_postgres_database("ledger_platform")
 
 

@@ -8,46 +8,21 @@ own private database (see ``fresh_postgres``) because they need committed data s
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from private_pg import create_private_postgres, drop_private_postgres, private_postgres, private_postgres_factory
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
 
-PG_ENV = "LEDGER_TEST_DATABASE_URL"
-
-
-def _pg_admin_conninfo() -> tuple[str, object]:
-    base = os.environ[PG_ENV]
-    admin_url = make_url(base).set(drivername="postgresql")
-    return admin_url.render_as_string(hide_password=False), admin_url
-
-
-def create_private_postgres(prefix: str = "ledger_involvement") -> str:
-    import psycopg
-
-    conninfo, admin_url = _pg_admin_conninfo()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.set(database=name).render_as_string(hide_password=False)  # type: ignore[attr-defined, no-any-return]
-
-
-def drop_private_postgres(url: str) -> None:
-    import psycopg
-
-    conninfo, _ = _pg_admin_conninfo()
-    name = make_url(url).database
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+# The private PostgreSQL databases come from the one shared helper (tests/private_pg.py); the names stay
+# importable from here for tests that made their own.
+__all__ = ["create_private_postgres", "drop_private_postgres"]
 
 
 @pytest.fixture(scope="session")
@@ -61,16 +36,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    url = create_private_postgres()
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with private_postgres("ledger_involvement", migrate=True) as url:
         yield url
-    finally:
-        drop_private_postgres(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -100,13 +67,5 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def fresh_postgres() -> Iterator[sessionmaker[Session]]:
     """A private, migrated PostgreSQL database for tests whose sessions must see each other's commits."""
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    url = create_private_postgres("ledger_involvement_race")
-    engine = make_engine(url, pool_size=30, max_overflow=10)
-    try:
-        upgrade(engine)
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
-        drop_private_postgres(url)
+    with private_postgres_factory("ledger_involvement_race", pool_size=30, max_overflow=10) as factory:
+        yield factory
