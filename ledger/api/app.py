@@ -10,13 +10,14 @@ from __future__ import annotations
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ledger import __version__
 from ledger.api import routes
 from ledger.api.auth import AUTH_DEPENDENCIES, BearerAuthMiddleware
 from ledger.api.database import STATE_KEY, build_database
+from ledger.api.docs_page import LocalSwaggerRenderPlugin, docs_assets_router
 from ledger.api.errors import exception_handlers
 from ledger.api.limits import BodyLimitsMiddleware, ServiceLimits, rate_limit_middleware
 from ledger.api.transaction import UnitOfWorkMiddleware
@@ -26,6 +27,7 @@ from ledger.settings import database_url as resolve_database_url
 
 API_PREFIX = "/api/v1"
 SCHEMA_PATH = f"{API_PREFIX}/schema"
+DOCS_ASSETS_PATH = f"{API_PREFIX}/docs-assets"
 SECURITY_SCHEME = "BearerToken"
 
 DESCRIPTION = """Fair, prompt, explained payment for people with lived experience who co-produce health and
@@ -42,12 +44,8 @@ def openapi_config() -> OpenAPIConfig:
         version=__version__,
         description=DESCRIPTION,
         path=SCHEMA_PATH,
-        render_plugins=[
-            SwaggerRenderPlugin(path="/"),
-            ScalarRenderPlugin(path="/scalar"),
-            JsonRenderPlugin(),
-            YamlRenderPlugin(),
-        ],
+        # Swagger UI from the package's own copy (no CDN); the document itself as JSON and YAML.
+        render_plugins=[LocalSwaggerRenderPlugin(DOCS_ASSETS_PATH), JsonRenderPlugin(), YamlRenderPlugin()],
         components=Components(
             security_schemes={
                 SECURITY_SCHEME: SecurityScheme(
@@ -93,7 +91,7 @@ def create_app(
         upgrade_database(engine)
 
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, docs_assets_router(DOCS_ASSETS_PATH)],
         plugins=[plugin],
         on_startup=[migrate] if upgrade else [],
         state=State({STATE_KEY: database}),
