@@ -22,7 +22,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.db.base import Base, BigId, CreatedMixin, IdMixin, MinorUnits, utcnow
@@ -193,10 +193,14 @@ class WatchLimit(IdMixin, Base):
     """A limit the participant wants to be told about (a weekly benefit earnings limit, a tax-year total)."""
 
     __tablename__ = "watch_limits"
+    __table_args__ = (CheckConstraint("(amount_minor IS NULL) <> (limit_key IS NULL)", name="amount_or_key"),)
 
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(String(10))  # "week" (Monday to Sunday) or "tax_year"
-    amount_minor: Mapped[int] = mapped_column(MinorUnits)
+    # Either an amount typed by hand, or the key of a named, dated limit (ledger/rates/limits/*.toml)
+    # whose amount in force on the activity date is used (migration 0007).
+    amount_minor: Mapped[int | None] = mapped_column(MinorUnits)
+    limit_key: Mapped[str | None] = mapped_column(String(80))
     currency: Mapped[str] = mapped_column(String(3))
     label: Mapped[str] = mapped_column(String(200))
 

@@ -49,6 +49,7 @@ from ledger.errors import Conflict, Invalid, invalid_field
 from ledger.involvement.access import ensure_not_recorder, ensure_role
 from ledger.involvement.activities import new_record, project_card
 from ledger.involvement.calc import quote_part
+from ledger.involvement.corrections import correction_changes, merged_part
 from ledger.involvement.records import (
     load_record,
     participant_of,
@@ -257,7 +258,11 @@ def reverse_record(
 def correct_record(
     session: Session, actor: Actor, record_id: int, data: CorrectionIn, *, registry: CardRegistry | None = None
 ) -> RecordCreated:
-    """A new submitted record for the same activity and participant, replacing a rejected or reversed one."""
+    """A new submitted record for the same activity and participant, replacing a rejected or reversed one.
+
+    It starts from the record it corrects and changes only the fields sent (see ``CorrectionIn``); the
+    answer lists what changed, field by field, with the old and new amounts.
+    """
     original = _locked_for_decision(session, actor, record_id, "correct")
     if original.status not in (RecordStatus.REJECTED, RecordStatus.REVERSED):
         raise Conflict(f"Record {original.id} is {original.status}; only a rejected or reversed record can be "
@@ -270,18 +275,23 @@ def correct_record(
         raise Conflict(f"Record {original.id} already has a correction (record {pending}); change that one instead.")
     activity = original.activity
     card = project_card(activity.project, registry)
+    # Start from the record being corrected: only the fields sent change (null/[] clear on purpose).
+    part = merged_part(original, data, card.currency)
     quote = quote_part(
         session, card, participant_id=original.participant_id, on=activity.date, activity=activity.activity,
-        mode=activity.mode, part=data, mileage=data.mileage, expenses=data.expenses,
+        mode=activity.mode, part=part, mileage=part.mileage, expenses=part.expenses,
     )
-    record = new_record(activity, original.participant_id, data, card.currency, actor,
+    record = new_record(activity, original.participant_id, part, card.currency, actor,
                         corrects_record_id=original.id)
     session.add(record)
     session.flush()
     participant = participant_of(session, record)
     warnings = warnings_for(session, participant, activity.date, quote.fees_total, currency=card.currency)
+    response = to_response(quote, warnings)
+    changes = correction_changes(session, record, response, registry=registry)
     record_event(session, actor, "record.correct", "record", record.id, None,
                  {"corrects_record_id": original.id, "participant_id": record.participant_id,
-                  "activity_id": activity.id, "status": record.status})
+                  "activity_id": activity.id, "status": record.status,
+                  "changed": [change.field for change in changes.fields] if changes else []})
     return RecordCreated(id=record.id, participant=record.participant_id, status=record.status,
-                         quote=to_response(quote, warnings))
+                         quote=response, changes=changes)

@@ -4,7 +4,8 @@ Computed from the postings with SQL sums, never from a stored running total, so 
 with the ledger it summarises:
 
 * owed = minus the sum of their payable account (credits are what we owe; payments debit it);
-* paid = the sum of payment entries' debits on their payable account, less returned payments;
+* paid = what batches marked paid have paid them: the one definition in ``ledger.involvement.paid``,
+  shared with statements and the spend report (a returned payment is not paid);
 * declined = minus the sum of their foregone account (recognised value they chose not to take), with the
   time it covered from the minutes on the project-side fee postings.
 
@@ -22,8 +23,6 @@ from sqlalchemy.orm import Session
 from ledger.db.models import (
     AccountKind,
     Category,
-    EntryKind,
-    JournalEntry,
     Participant,
     Posting,
     Role,
@@ -31,12 +30,12 @@ from ledger.db.models import (
 from ledger.errors import NotFound
 from ledger.involvement.access import ensure_role
 from ledger.involvement.membership import ensure_participant_visible
+from ledger.involvement.paid import paid_by_currency_and_category
 from ledger.involvement.schemas import BalanceOut, CurrencyBalance, Declined, FeesExpenses
 from ledger.money import Money
 from ledger.security.actor import Actor
 
 HOME_CURRENCY = "GBP"  # shown first when a participant has figures in more than one currency
-PAID_KINDS = (EntryKind.PAYMENT, EntryKind.RETURN)
 
 
 def _sums(session: Session, participant_id: int) -> dict[str, dict[str, int]]:
@@ -45,7 +44,6 @@ def _sums(session: Session, participant_id: int) -> dict[str, dict[str, int]]:
     foregone = Posting.account_kind == AccountKind.PARTICIPANT_FOREGONE
     fee = Posting.category == Category.FEE
     expense = Posting.category == Category.EXPENSE
-    paid = JournalEntry.kind.in_([k.value for k in PAID_KINDS])
 
     def total(*conditions: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((and_(*conditions), Posting.amount_minor), else_=0)), 0)
@@ -55,21 +53,21 @@ def _sums(session: Session, participant_id: int) -> dict[str, dict[str, int]]:
             Posting.currency,
             total(payable, fee).label("payable_fees"),
             total(payable, expense).label("payable_expenses"),
-            total(payable, fee, paid).label("paid_fees"),
-            total(payable, expense, paid).label("paid_expenses"),
             total(foregone, fee).label("foregone_fees"),
             total(foregone, expense).label("foregone_expenses"),
             func.coalesce(func.sum(case(
                 (Posting.account_kind == AccountKind.PROJECT_FOREGONE, Posting.minutes), else_=0)), 0
             ).label("declined_minutes"),
         )
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(Posting.participant_id == participant_id)
         .group_by(Posting.currency)
     )
     result: dict[str, dict[str, int]] = defaultdict(dict)
     for row in session.execute(query).mappings():
         result[row["currency"]] = {key: int(value or 0) for key, value in row.items() if key != "currency"}
+    for currency, by_category in paid_by_currency_and_category(session, participant_id).items():
+        result[currency]["paid_fees"] = by_category.get(Category.FEE.value, 0)
+        result[currency]["paid_expenses"] = by_category.get(Category.EXPENSE.value, 0)
     return result
 
 

@@ -26,12 +26,12 @@ from msgspec import UNSET
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
+from ledger import clock
 from ledger.audit import record_event
 from ledger.banknames import check_account_name
-from ledger.db.models import Participant, ParticipantProject, PayeeChange, PaymentPreference, Role, WatchLimit
+from ledger.db.models import Participant, ParticipantProject, PayeeChange, PaymentPreference, Role
 from ledger.errors import FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role
-from ledger.involvement.amounts import TOO_LARGE, too_large
 from ledger.involvement.membership import (
     ensure_participant_visible,
     ensure_projects_for_new_participant,
@@ -48,9 +48,8 @@ from ledger.involvement.schemas import (
     ParticipantUpdate,
     PendingPayeeChangeOut,
     WatchLimitIn,
-    WatchLimitOut,
 )
-from ledger.money import Money, MoneyError, parse_amount
+from ledger.involvement.watch_limits import WatchLimitSpec, check_watch_limits, watch_limit_out, watch_limit_snapshot
 from ledger.security.actor import Actor
 from ledger.security.masking import mask_bank
 
@@ -104,7 +103,7 @@ def normalise_account_number(raw: str) -> str | None:
     return digits if len(digits) == 8 and digits.isascii() and digits.isdigit() else None
 
 
-def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str, int, str]] | None]:
+def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[WatchLimitSpec] | None]:
     """Every rule at once; returns the normalised bank details and watch limits (amounts in pence)."""
     problems: list[FieldProblem] = []
     if not want.name.strip():
@@ -146,29 +145,10 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[tuple[str,
         problems.append(FieldProblem("organisation.name", "must be at most 200 characters"))
     if want.organisation is not None and want.organisation.reference and len(want.organisation.reference) > 100:
         problems.append(FieldProblem("organisation.reference", "must be at most 100 characters"))
-    limits: list[tuple[str, int, str]] | None = None
-    if want.watch_limits is not None:
-        limits = []
-        for index, wanted in enumerate(want.watch_limits):
-            place = f"watch_limits[{index}]"
-            if too_large(wanted.amount):  # before parsing: a huge one was a 500
-                problems.append(FieldProblem(f"{place}.amount", TOO_LARGE))
-                continue
-            try:
-                amount = parse_amount(wanted.amount, WATCH_CURRENCY, what=f"{place}.amount")
-            except MoneyError as exc:
-                problems.append(FieldProblem(f"{place}.amount", str(exc)))
-                continue
-            if amount <= 0:
-                problems.append(FieldProblem(f"{place}.amount", "must be more than 0"))
-                continue
-            if not wanted.label.strip():
-                problems.append(FieldProblem(f"{place}.label", "say what the limit is for, e.g. ESA permitted work"))
-                continue
-            if len(wanted.label) > 200:
-                problems.append(FieldProblem(f"{place}.label", "must be at most 200 characters"))
-                continue
-            limits.append((wanted.period, Money(amount, WATCH_CURRENCY).minor, wanted.label.strip()))
+    limits: list[WatchLimitSpec] | None = None
+    if want.watch_limits is not None:  # the rules live in ledger.involvement.watch_limits (P7)
+        limits, limit_problems = check_watch_limits(want.watch_limits)
+        problems.extend(limit_problems)
     if problems:
         raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
     return bank, limits
@@ -188,10 +168,7 @@ def _apply(session: Session, participant: Participant, want: _Desired) -> PayeeD
     bank_name, sort_code, account = bank if bank is not None else (None, None, None)
     org = want.organisation
     if limits is not None:
-        participant.watch_limits = [
-            WatchLimit(period=period, amount_minor=minor, currency=WATCH_CURRENCY, label=label)
-            for period, minor, label in limits
-        ]
+        participant.watch_limits = [spec.row() for spec in limits]
     return PayeeDetails(
         payment_preference=want.payment_preference,
         bank_account_name=bank_name,
@@ -388,11 +365,7 @@ def participant_out(participant: Participant, pending: PayeeChange | None = None
         payment_preference=participant.payment_preference,
         bank=bank,
         organisation=organisation,
-        watch_limits=[
-            WatchLimitOut(period=w.period, amount=Money.from_minor(w.amount_minor, w.currency).text(),
-                          currency=w.currency, label=w.label)
-            for w in participant.watch_limits
-        ],
+        watch_limits=[watch_limit_out(w, clock.today()) for w in participant.watch_limits],
         statement_style=participant.statement_style,
         created_at=participant.created_at,
         updated_at=participant.updated_at,
@@ -416,8 +389,5 @@ def snapshot(participant: Participant) -> dict[str, Any]:
         "organisation_name": participant.organisation_name,
         "organisation_reference": participant.organisation_reference,
         "statement_style": participant.statement_style,
-        "watch_limits": [
-            {"period": w.period, "amount_minor": w.amount_minor, "currency": w.currency, "label": w.label}
-            for w in participant.watch_limits
-        ],
+        "watch_limits": [watch_limit_snapshot(w) for w in participant.watch_limits],
     }

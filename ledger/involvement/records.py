@@ -17,6 +17,7 @@ from ledger.errors import Forbidden, Invalid, NotFound, invalid_field
 from ledger.involvement.access import ensure_role, visible_project_ids
 from ledger.involvement.activities import project_card
 from ledger.involvement.calc import quote_part
+from ledger.involvement.corrections import correction_changes
 from ledger.involvement.schemas import ActivityOut, ExpenseOut, MileageIn, MileageOut, RecordOut
 from ledger.money import Money
 from ledger.rates.contract import ExpenseRequest, QuoteLine, QuoteResponse, to_response
@@ -191,6 +192,7 @@ def record_out(session: Session, record: Record, *, registry: CardRegistry | Non
         payment_preference_at_approval=record.payment_preference_at_approval,
         quote=quote,
         quote_problem=problem,
+        changes=correction_changes(session, record, quote, registry=registry),
     )
 
 

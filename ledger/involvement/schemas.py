@@ -44,11 +44,18 @@ class OrganisationIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class WatchLimitIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A limit to be warned about: ``week`` (Monday to Sunday) or ``tax_year`` (6 April to 5 April)."""
+    """A limit to be warned about: ``week`` (Monday to Sunday) or ``tax_year`` (6 April to 5 April).
 
-    period: PeriodName
-    amount: str
-    label: str
+    Either an amount typed by hand (``period``, ``amount``, ``label``) or a named limit kept as dated data
+    (``limit``: ``carers_allowance``, ``esa_permitted_work``, ``esa_permitted_work_lower``,
+    ``trading_allowance`` or one an administrator added), whose amount in force on the activity date is
+    used (``ledger.involvement.watch_limits``).
+    """
+
+    period: PeriodName | None = None
+    amount: str | None = None
+    label: str | None = None
+    limit: str | None = None
 
 
 class ParticipantCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -92,11 +99,17 @@ class OrganisationOut(msgspec.Struct, kw_only=True):
     reference: str | None
 
 
-class WatchLimitOut(msgspec.Struct, kw_only=True):
+class WatchLimitOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A watch limit. For a named limit (``limit``) ``amount`` is the figure in force today, since
+    ``amount_from``, with its ``source``; it is ``null`` when no figure is known for today."""
+
     period: str
-    amount: str
+    amount: str | None
     currency: str
     label: str
+    limit: str | None = None
+    amount_from: dt.date | None = None
+    source: str | None = None
 
 
 class ParticipantOut(msgspec.Struct, kw_only=True):
@@ -225,22 +238,58 @@ class ActivityCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A corrected version of a rejected or reversed record: same activity, same participant."""
+    """A correction of a rejected or reversed record: same activity, same participant.
 
-    involvement_minutes: int
-    role: str = "member"
-    preparation_minutes: int = 0
-    follow_up_minutes: int = 0
-    travel_minutes: int = 0
-    mileage: MileageIn | None = None
-    expenses: ExpenseList = msgspec.field(default_factory=list)
+    It starts from the record it corrects: **only the fields sent change**; every field left out keeps
+    its value (role, minutes, mileage, expenses). To clear something on purpose send it empty:
+    ``"mileage": null`` removes the trip, ``"expenses": []`` removes every expense, ``0`` minutes and
+    ``"role": "member"`` reset those. ``expenses``, when sent, is the whole new list.
+    """
+
+    involvement_minutes: int | UnsetType = UNSET
+    role: str | UnsetType = UNSET
+    preparation_minutes: int | UnsetType = UNSET
+    follow_up_minutes: int | UnsetType = UNSET
+    travel_minutes: int | UnsetType = UNSET
+    mileage: MileageIn | UnsetType | None = UNSET
+    expenses: ExpenseList | UnsetType = UNSET
 
 
-class RecordCreated(msgspec.Struct, kw_only=True):
+class FieldChange(msgspec.Struct, kw_only=True):
+    """One field a correction changed, in words an approver can check (``"1 h 30 min"`` -> ``"1 h"``)."""
+
+    field: str
+    old: str
+    new: str
+
+
+class AmountChange(msgspec.Struct, kw_only=True):
+    """Fees, expenses or the total: the corrected record's amount, the correction's, and the difference."""
+
+    what: Literal["fees", "expenses", "total"]
+    old: str
+    new: str
+    difference: str
+
+
+class CorrectionChanges(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What a correction changes compared with the record it corrects, field by field and in money.
+
+    ``amounts`` is empty when either side cannot be worked out (``amounts_problem`` says why).
+    """
+
+    corrects_record: int
+    fields: list[FieldChange]
+    amounts: list[AmountChange]
+    amounts_problem: str | None = None
+
+
+class RecordCreated(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: int
     participant: int
     status: str
     quote: QuoteResponse
+    changes: CorrectionChanges | None = None  # for a correction: what it changes
 
 
 class ActivityCreated(msgspec.Struct, kw_only=True):
@@ -306,6 +355,7 @@ class RecordOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     quote: QuoteResponse | None
     quote_problem: str | None = None
     warnings: list[WatchWarning] | None = None
+    changes: CorrectionChanges | None = None  # a correction: what changed from the record it corrects
 
 
 # ----------------------------------------------------------------------------------------- balance

@@ -74,6 +74,8 @@ class WatchWarning(msgspec.Struct, kw_only=True):
     fees_before: str
     fees_after: str
     message: str
+    limit_key: str | None = None  # the named limit (e.g. "carers_allowance"), when it is one
+    source: str | None = None  # where the named limit's figure comes from
 
 
 class QuoteResponse(msgspec.Struct, kw_only=True, omit_defaults=True):

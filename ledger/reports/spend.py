@@ -32,7 +32,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Numeric, and_, case, cast, func, literal_column, select
+from sqlalchemy import Integer, Numeric, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ledger import clock
@@ -40,20 +40,19 @@ from ledger.db.models import (
     AccountKind,
     Activity,
     Batch,
-    BatchItem,
-    BatchLine,
-    BatchLineStatus,
     Category,
     Posting,
     Project,
     Record,
     RecordStatus,
 )
-from ledger.errors import Invalid, NotFound, invalid_field
+from ledger.errors import Invalid, NotFound
 from ledger.exports.safety import cell
+from ledger.involvement.paid import paid_amount, paid_select
 from ledger.money import Money, format_amount
+from ledger.rates.taxyear import resolve_period
 from ledger.reports.spend_data import ActivitySpend, MonthSpend, ProjectSpend, SpendReport
-from ledger.reports.statements import activity_label, default_period
+from ledger.reports.statements import activity_label
 
 ALL = -1  # the key of the across-projects row in per-project dictionaries
 TENTH = Decimal("0.1")
@@ -61,16 +60,6 @@ TENTH = Decimal("0.1")
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def resolve_period(period_from: date | None, period_to: date | None, today: date) -> tuple[date, date]:
-    start, end = default_period(today)
-    period_from = period_from or start
-    period_to = period_to or end
-    if period_from > period_to:
-        raise invalid_field("from", f"the period starts ({period_from.isoformat()}) after it ends "
-                                    f"({period_to.isoformat()}); swap the dates")
-    return period_from, period_to
 
 
 def project_spend(
@@ -189,12 +178,10 @@ def _spend_sums(
 
 
 def _payable_in_paid_lines() -> Any:
-    """FROM clause shared by 'paid' and 'days to payment': payable postings in paid batch lines."""
+    """FROM clause shared by 'paid' and 'days to payment': the one "what was paid" rule
+    (``ledger.involvement.paid``, also used by balances and statements), joined to records."""
     return (
-        select()
-        .select_from(Posting)
-        .join(BatchItem, BatchItem.posting_id == Posting.id)
-        .join(BatchLine, and_(BatchLine.id == BatchItem.batch_line_id, BatchLine.status == BatchLineStatus.PAID.value))
+        paid_select()
         .join(Record, Record.id == Posting.record_id)
         .join(Activity, Activity.id == Record.activity_id)
     )
@@ -204,9 +191,8 @@ def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[i
     when = func.coalesce(Posting.activity_date, Activity.date)
     query = (
         _payable_in_paid_lines()
-        .add_columns(Activity.project_id, func.sum(-Posting.amount_minor))
-        .where(Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE.value, Activity.project_id.in_(ids),
-               when.between(*period))
+        .add_columns(Activity.project_id, paid_amount())
+        .where(Activity.project_id.in_(ids), when.between(*period))
         .group_by(Activity.project_id)
     )
     return {int(project_id): int(total or 0) for project_id, total in session.execute(query)}
@@ -240,11 +226,9 @@ def _days_to_payment(
 ) -> dict[int, tuple[Decimal | None, Decimal | None]]:
     per_record = (
         _payable_in_paid_lines()
-        .join(Batch, Batch.id == BatchLine.batch_id)
         .add_columns(Activity.project_id.label("project_id"), Record.id.label("record_id"),
                      _days_expression(session).label("days"))
-        .where(Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE.value, Activity.project_id.in_(ids),
-               Activity.date.between(*period))
+        .where(Activity.project_id.in_(ids), Activity.date.between(*period))
         .group_by(Activity.project_id, Record.id, Activity.date)
         .subquery()
     )

@@ -89,6 +89,9 @@ class StatementActivity:
     expenses: Decimal
     declined: bool
     status: ActivityStatus
+    # Whether its fees are the person's own earnings for watch limits (``ledger.involvement.watch.
+    # counts_as_earnings``: bank transfer or voucher; not fees paid to an organisation, not declined ones).
+    own_earnings: bool = True
 
     @property
     def counted(self) -> bool:
@@ -112,8 +115,10 @@ class StatementPayment:
 class PeriodTotal:
     """Totals for a tax year or a week, with the watch limit for that period beside them, if any.
 
-    ``fees`` is what counts towards the limit (money for time actually paid or owed); ``declined`` is
-    shown apart because declined time is not earnings.
+    ``fees`` is what counts towards the limit: fees that are the person's own earnings, paid or owed
+    (the one watch-limit rule, the same as quotes and approvals warn on). Fees paid to an organisation
+    at their request (``paid_to_organisation``) and declined time (``declined``) are shown apart because
+    they are not their earnings.
     """
 
     label: str
@@ -122,6 +127,7 @@ class PeriodTotal:
     declined: Decimal
     limit: Decimal | None = None
     limit_label: str | None = None
+    paid_to_organisation: Decimal = Decimal(0)
 
     @property
     def over_limit(self) -> bool:
@@ -263,7 +269,7 @@ class Statement:
 
     def _check_total(self, total: PeriodTotal, where: str) -> None:
         check_text(total.label, f"{where}.label")
-        for name in ("fees", "expenses", "declined"):
+        for name in ("fees", "expenses", "declined", "paid_to_organisation"):
             check_money(getattr(total, name), self.currency, f"{where}.{name}")
         if total.limit is not None:
             check_money(total.limit, self.currency, f"{where}.limit")

@@ -30,7 +30,6 @@ from ledger.db.models import (
     AccountKind,
     Activity,
     Batch,
-    BatchItem,
     BatchLine,
     BatchLineStatus,
     Category,
@@ -41,12 +40,15 @@ from ledger.db.models import (
     Project,
     Record,
     RecordStatus,
+    WatchLimit,
 )
 from ledger.errors import NotFound, invalid_field
+from ledger.involvement.paid import paid_by_record
+from ledger.involvement.watch import counts_as_earnings, limit_in_force
 from ledger.money import Money
 from ledger.organisation import get_organisation
 from ledger.rates.registry import default_registry
-from ledger.rates.taxyear import tax_year_end, tax_year_label, tax_year_start, week_end, week_start
+from ledger.rates.taxyear import resolve_period, tax_year_end, tax_year_label, tax_year_start, week_end, week_start
 from ledger.reports.statement_data import (
     STATEMENT_STYLES,
     PeriodTotal,
@@ -63,11 +65,6 @@ METHOD_LABELS = {
     "voucher": "Voucher",
     "organisation": "Paid to an organisation for you",
 }
-
-
-def default_period(today: date) -> tuple[date, date]:
-    """The current UK tax year (6 April to 5 April)."""
-    return tax_year_start(today), tax_year_end(today)
 
 
 def activity_label(rate_card: str | None, activity: str, on: date) -> str:
@@ -117,16 +114,7 @@ def build_statement(
     )
     if participant is None:
         raise NotFound(f"there is no participant with id {participant_id}")
-    if period_from is None and period_to is None:
-        period_from, period_to = default_period(today)
-    elif period_from is None:
-        assert period_to is not None
-        period_from = tax_year_start(period_to)
-    elif period_to is None:
-        period_to = tax_year_end(period_from)
-    if period_from > period_to:
-        raise invalid_field("from", f"the period starts ({period_from.isoformat()}) after it ends "
-                                    f"({period_to.isoformat()}); swap the dates")
+    period_from, period_to = resolve_period(period_from, period_to, today)  # one rule with spend reports
     chosen_style = _check_style(style, participant)
     organisation = get_organisation(session)  # before any work: a missing contact stops the statement
 
@@ -176,12 +164,15 @@ def build_statement(
             activity_label=activity_label(record.rate_card, act.activity, act.date),
             role=record.role, mode=act.mode, minutes=minutes, lines=lines, fees=fees, expenses=expenses,
             declined=declined, status=status,  # type: ignore[arg-type]
+            own_earnings=counts_as_earnings(record.payment_preference_at_approval),
         ))
 
+    # Each limit as it stands at the end of the period (a named limit's amount is dated data).
+    in_force = [(limit, limit_in_force(limit, period_to)) for limit in participant.watch_limits]
     limits = tuple(
-        WatchLimitInfo(period=limit.period, amount=_money(limit.amount_minor, currency),  # type: ignore[arg-type]
-                       label=limit.label)
-        for limit in participant.watch_limits
+        WatchLimitInfo(period=found.period, amount=found.amount, label=limit.label)  # type: ignore[arg-type]
+        for limit, found in in_force
+        if found is not None and found.currency == currency
     )
     return Statement(
         participant_reference=participant.reference,
@@ -194,8 +185,9 @@ def build_statement(
         rate_card_sources=tuple(sources),
         activities=tuple(activities),
         payments=_payments(session, participant.id, period_from, period_to, currency),
-        tax_years=_totals(activities, limits, "tax_year", currency),
-        weeks=_totals(activities, limits, "week", currency) if any(lim.period == "week" for lim in limits) else (),
+        tax_years=_totals(activities, participant.watch_limits, "tax_year", currency, period_to),
+        weeks=(_totals(activities, participant.watch_limits, "week", currency, period_to)
+               if any(lim.period == "week" for lim in limits) else ()),
         watch_limits=limits,
         generated_on=today,
         contact=organisation,
@@ -228,21 +220,20 @@ def _record_money(session: Session, record_ids: list[int]) -> dict[int, _RecordM
     payable = Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE
     owed = func.sum(case((payable & JournalEntry.kind.in_([EntryKind.APPROVAL.value, EntryKind.REVERSAL.value]),
                           -Posting.amount_minor), else_=0))
-    paid = func.sum(case((payable & (BatchLine.status == BatchLineStatus.PAID.value), -Posting.amount_minor), else_=0))
     declined = func.sum(case((Posting.account_kind == AccountKind.PARTICIPANT_FOREGONE, 1), else_=0))
+    paid = paid_by_record(session, record_ids)  # the one "what was paid" rule (balances and spend use it too)
     result: dict[int, _RecordMoney] = {}
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start : start + 500]
         rows = session.execute(
-            select(Posting.record_id, owed, paid, declined)
+            select(Posting.record_id, owed, declined)
             .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .outerjoin(BatchItem, BatchItem.posting_id == Posting.id)
-            .outerjoin(BatchLine, BatchLine.id == BatchItem.batch_line_id)
             .where(Posting.record_id.in_(chunk), JournalEntry.kind != EntryKind.PAYMENT.value)
             .group_by(Posting.record_id)
         )
-        for record_id, owed_minor, paid_minor, declined_count in rows:
-            result[int(record_id)] = _RecordMoney(int(owed_minor or 0), int(paid_minor or 0), bool(declined_count))
+        for record_id, owed_minor, declined_count in rows:
+            result[int(record_id)] = _RecordMoney(int(owed_minor or 0), paid.get(int(record_id), 0),
+                                                  bool(declined_count))
     return result
 
 
@@ -273,11 +264,15 @@ def _payments(
 
 
 def _totals(
-    activities: list[StatementActivity], limits: tuple[WatchLimitInfo, ...], period: str, currency: str
+    activities: list[StatementActivity], watch_limits: Sequence[WatchLimit], period: str, currency: str,
+    statement_end: date,
 ) -> tuple[PeriodTotal, ...]:
-    """Fees (paid or owed, not declined), expenses and declined value per tax year or per week."""
+    """Per tax year or per week: the fees that are the person's own earnings (the one watch-limit rule,
+    ``counts_as_earnings``: what quotes and approvals warn on), fees paid to an organisation for them,
+    expenses and declined value, with the limit in force in that period beside them."""
     zero = Money.zero(currency).amount
     fees: dict[date, Decimal] = defaultdict(lambda: zero)
+    to_organisation: dict[date, Decimal] = defaultdict(lambda: zero)
     expenses: dict[date, Decimal] = defaultdict(lambda: zero)
     declined: dict[date, Decimal] = defaultdict(lambda: zero)
     for activity in activities:
@@ -286,19 +281,26 @@ def _totals(
         key = tax_year_start(activity.date) if period == "tax_year" else week_start(activity.date)
         if activity.declined:
             declined[key] += activity.fees
-        else:
+        elif activity.own_earnings:
             fees[key] += activity.fees
+        else:
+            to_organisation[key] += activity.fees
         expenses[key] += activity.expenses
         fees[key] += zero
-    limit = next((lim for lim in limits if lim.period == period), None)
+    watched = [limit for limit in watch_limits if limit.period == period]
     totals = []
     for key in sorted(fees):
         if period == "tax_year":
             label = f"Tax year {tax_year_label(key)}"
+            last_day = tax_year_end(key)
         else:
             label = f"Week {key.day} {key:%B %Y} to {week_end(key).day} {week_end(key):%B %Y}"
+            last_day = week_end(key)
+        found = next((f for f in (limit_in_force(lim, min(last_day, statement_end)) for lim in watched)
+                      if f is not None and f.currency == currency), None)
         totals.append(PeriodTotal(label=label, fees=fees[key], expenses=expenses[key], declined=declined[key],
-                                  limit=limit.amount if limit else None, limit_label=limit.label if limit else None))
+                                  limit=found.amount if found else None, limit_label=found.label if found else None,
+                                  paid_to_organisation=to_organisation[key]))
     return tuple(totals)
 
 

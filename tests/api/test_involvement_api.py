@@ -150,7 +150,9 @@ def test_reject_reverse_and_correct(world: World) -> None:
     assert reversed_["status"] == "reversed"
     assert world.call("post", f"/records/{second}/reverse", world.approver, {"reason": "again"}).status_code == 409
     fixed = world.call("post", f"/records/{first}/corrections", world.lead, {"involvement_minutes": 60})
-    assert fixed.status_code == 201 and fixed.json()["quote"]["fees_total"] == "27.50"
+    # Only the minutes change: Jo is still the chair (60 min at £41.25), not paid as a member (£27.50).
+    assert fixed.status_code == 201 and fixed.json()["quote"]["fees_total"] == "41.25"
+    assert fixed.json()["changes"]["fields"] == [{"field": "involvement_minutes", "old": "1 h 30 min", "new": "1 h"}]
     got = world.ok("get", f"/records/{fixed.json()['id']}", world.auditor)
     assert got["corrects_record"] == first and got["status"] == "submitted"
     corrected_reversal = world.call("post", f"/records/{second}/corrections", world.lead, {"involvement_minutes": 30})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -226,6 +227,91 @@ def test_correction_flow(session: Session) -> None:
     assert account_sum(session, P.PARTICIPANT_PAYABLE, F.FEE, participant_id=new.participant_id) == -2750
 
 
+def _chair_with_everything(session: Session) -> int:
+    """A chair's approved-then-reversed record with follow-up, mileage and two expenses."""
+    person = participant(session)
+    record_id = meeting(session, project(session).id, [attendee(
+        person.id, 90, role="chair", preparation_minutes=60, follow_up_minutes=30,
+        mileage=MileageIn("car", 14, passengers=1),
+        expenses=[ExpenseRequest(category="taxi", amount="18.40", receipt="Uber 4471"),
+                  ExpenseRequest(category="parking", amount="4.50")],
+    )]).records[0].id
+    approve_record(session, APPROVER, record_id)
+    reverse_record(session, APPROVER, record_id, "The meeting lasted 60 minutes, not 90.")
+    return record_id
+
+
+def test_a_correction_changes_only_what_is_sent(session: Session) -> None:
+    record_id = _chair_with_everything(session)
+    fixed = correct_record(session, LEAD, record_id, CorrectionIn(involvement_minutes=60))
+    new = session.get(Record, fixed.id)
+    assert new is not None
+    # Everything not sent is kept: the role (still paid as chair), preparation, follow-up, mileage, expenses.
+    assert (new.role, new.involvement_minutes, new.preparation_minutes, new.follow_up_minutes) == (
+        "chair", 60, 60, 30)
+    assert (new.mileage_vehicle, new.mileage_miles, new.mileage_passengers) == ("car", 14, 1)
+    assert [(e.category, e.amount_minor, e.receipt) for e in new.expenses] == [
+        ("taxi", 1840, "Uber 4471"), ("parking", 450, None)]
+    lines = {line.kind: line for line in fixed.quote.lines}
+    assert lines["involvement"].rate == "41.25"  # £27.50 x 1.5 for the chair, not £27.50
+    # The approver sees what changed, field by field, with the old and new amounts.
+    assert fixed.changes is not None and fixed.changes.corrects_record == record_id
+    assert [(c.field, c.old, c.new) for c in fixed.changes.fields] == [("involvement_minutes", "1 h 30 min", "1 h")]
+    fees = fixed.changes.amounts[0]
+    # Before: 90 min at £41.25 = £61.88 + 60 min + 30 min at £27.50 = £41.25 -> £103.13.
+    # After: 60 min at £41.25 = £41.25 + £41.25 -> £82.50.
+    assert (fees.what, fees.old, fees.new, fees.difference) == ("fees", "103.13", "82.50", "-20.63")
+    assert [a.what for a in fixed.changes.amounts] == ["fees", "expenses", "total"]
+    assert fixed.changes.amounts[1].difference == "0.00"
+
+
+def test_a_correction_clears_a_field_only_on_purpose(session: Session) -> None:
+    record_id = _chair_with_everything(session)
+    fixed = correct_record(session, LEAD, record_id, CorrectionIn(mileage=None, expenses=[], role="member"))
+    new = session.get(Record, fixed.id)
+    assert new is not None
+    assert (new.role, new.involvement_minutes, new.follow_up_minutes) == ("member", 90, 30)
+    assert new.mileage_vehicle is None and new.expenses == []
+    assert fixed.quote.expenses_total == "0.00"
+    assert fixed.changes is not None
+    changed = {c.field: (c.old, c.new) for c in fixed.changes.fields}
+    assert changed == {
+        "role": ("chair", "member"),
+        "mileage": ("car, 14 miles, 1 passenger", "none"),
+        "expenses": ("taxi £18.40 (receipt Uber 4471); parking £4.50", "none"),
+    }
+    expenses = fixed.changes.amounts[1]
+    # 14 miles at 45p = £6.30 + 14 passenger miles at 5p = £0.70 + £18.40 + £4.50 = £29.90.
+    assert (expenses.old, expenses.new, expenses.difference) == ("29.90", "0.00", "-29.90")
+
+
+def test_the_approval_queue_shows_what_a_correction_changes(session: Session) -> None:
+    record_id = _chair_with_everything(session)
+    fixed = correct_record(session, LEAD, record_id, CorrectionIn(
+        follow_up_minutes=0, expenses=[ExpenseRequest(category="parking", amount="6.00")]))
+    queue = list_records(session, APPROVER, limit=10, offset=0, status="submitted")
+    shown, = queue.items
+    assert shown.id == fixed.id and shown.changes is not None
+    assert [(c.field, c.old, c.new) for c in shown.changes.fields] == [
+        ("follow_up_minutes", "30 min", "0 min"),
+        ("expenses", "taxi £18.40 (receipt Uber 4471); parking £4.50", "parking £6.00"),
+    ]
+    assert get_record(session, APPROVER, fixed.id).changes == shown.changes
+    original = get_record(session, APPROVER, record_id)
+    assert original.changes is None  # only a correction has changes
+    # Once approved, the stored lines are compared (not recalculated).
+    approved = approve_record(session, APPROVER, fixed.id)
+    assert approved.changes == shown.changes
+
+
+def test_a_rejected_record_corrected_without_changes_shows_no_field_changes(session: Session) -> None:
+    record_id = one_record(session)
+    reject_record(session, APPROVER, record_id, "The date was wrong")
+    fixed = correct_record(session, LEAD, record_id, CorrectionIn())
+    assert fixed.changes is not None and fixed.changes.fields == []
+    assert all(a.difference == "0.00" for a in fixed.changes.amounts)
+
+
 def test_mileage_beyond_the_threshold_counts_approved_miles_earlier_in_the_tax_year(session: Session) -> None:
     proj = project(session)
     person = participant(session)
@@ -241,8 +327,24 @@ def test_mileage_beyond_the_threshold_counts_approved_miles_earlier_in_the_tax_y
     mileage = [(line.quantity, line.rate) for line in out.quote.lines if line.kind == "mileage"]
     assert mileage == [(10, "0.45"), (10, "0.25")]
     assert out.quote.expenses_total == "7.00"
-    later = approve_record(session, APPROVER, next_year)
-    assert later.quote is not None and later.quote.expenses_total == "9.00"
+    later = approve_record(session, APPROVER, next_year)  # a new tax year, and HMRC's 55p car rate
+    assert later.quote is not None and later.quote.expenses_total == "11.00"
+
+
+@pytest.mark.parametrize(("on", "rate", "total"), [(date(2026, 4, 5), "0.45", "4.50"),
+                                                    (date(2026, 4, 6), "0.55", "5.50")])
+def test_a_car_journey_is_approved_at_the_hmrc_rate_in_force_on_its_date(
+    session: Session, on: date, rate: str, total: str
+) -> None:
+    person = participant(session)
+    record_id = meeting(session, project(session).id, [attendee(person.id, 60, mileage=MileageIn("car", 10))],
+                        on=on).records[0].id
+    out = approve_record(session, APPROVER, record_id)
+    assert out.quote is not None
+    assert [(line.quantity, line.rate, line.amount) for line in out.quote.lines if line.kind == "mileage"] == [
+        (10, rate, total)]
+    assert account_sum(session, P.PARTICIPANT_PAYABLE, F.EXPENSE, participant_id=person.id) == -int(
+        Decimal(total) * 100)
 
 
 def test_every_state_change_is_audited(session: Session) -> None:

@@ -6,16 +6,21 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.db.models import AccountKind, Category, EntryKind, Role
+from ledger import clock
+from ledger.db.models import Batch, BatchLine, Role
 from ledger.errors import Forbidden
 from ledger.involvement.approval import approve_record, reverse_record
 from ledger.involvement.balances import participant_balance
+from ledger.involvement.paid import last_paid_on
 from ledger.involvement.quotes import quote_with_warnings
 from ledger.involvement.schemas import WatchLimitIn
 from ledger.involvement.watch import warnings_for
-from ledger.payments.postings import Leg, post_entry
+from ledger.organisation import read_settings, save_organisation
+from ledger.payments.batches import approve_batch, create_batch, mark_paid
+from ledger.payments.returns import return_line
 from ledger.rates.contract import ExpenseRequest, QuoteRequest
 from ledger.security.actor import Actor
 
@@ -24,13 +29,25 @@ from .support import APPROVER, FINANCE, attendee, meeting, participant, project
 PARKING = [ExpenseRequest(category="parking", amount="4.50")]
 
 
-def pay(session: Session, participant_id: int, fees: int, expenses: int, kind: EntryKind = EntryKind.PAYMENT) -> None:
-    sign = 1 if kind == EntryKind.PAYMENT else -1
-    legs = []
-    for category, amount in ((Category.FEE, fees), (Category.EXPENSE, expenses)):
-        legs += [Leg(AccountKind.PARTICIPANT_PAYABLE, category, sign * amount, "GBP", participant_id=participant_id),
-                 Leg(AccountKind.PAYMENTS_CLEARING, category, -sign * amount, "GBP")]
-    post_entry(session, kind=kind, booked_on=date(2026, 2, 1), memo="test payment", legs=legs)
+ORGANISATION = {  # batches and documents need the organisation's details (``ledger setup``)
+    "name": "Northshire Health and Care Trust",
+    "contact_name": "Sam Contact",
+    "contact_phone": "01632 960000",
+    "contact_email": "involvement@example.org",
+    "postal_address": "1 Example Road, Northshire, NS1 1AA",
+    "payer_name": "NORTHSHIRE HCT",
+    "reference_prefix": "NHC",
+}
+FINANCE_TWO = Actor(token_id=6, name="Fran Finance", role=Role.FINANCE)
+
+
+def pay_everything(session: Session, method: str = "bank_transfer") -> Batch:
+    """Pay what is owed the way finance does: build a batch, a second person approves it, mark it paid."""
+    if not read_settings(session):
+        save_organisation(session, ORGANISATION)
+    batch = create_batch(session, FINANCE, method)
+    approve_batch(session, FINANCE_TWO, batch.id)
+    return mark_paid(session, FINANCE, batch.id, clock.today())
 
 
 def test_balance_owed_paid_and_declined(session: Session) -> None:
@@ -43,23 +60,27 @@ def test_balance_owed_paid_and_declined(session: Session) -> None:
     for record_id in (first, second, third):
         approve_record(session, APPROVER, record_id)
     reverse_record(session, APPROVER, third, "duplicate")
-    pay(session, person.id, 0, 450)
+    pay_everything(session)
     balance = participant_balance(session, FINANCE, person.id)
     assert balance.currency == "GBP" and balance.other_currencies == []
-    assert (balance.owed.fees, balance.owed.expenses, balance.owed.total) == ("0.00", "4.50", "4.50")
-    assert (balance.paid.fees, balance.paid.expenses) == ("0.00", "4.50")
+    assert (balance.owed.fees, balance.owed.expenses, balance.owed.total) == ("0.00", "0.00", "0.00")
+    assert (balance.paid.fees, balance.paid.expenses) == ("0.00", "9.00")
     # Two records of 90 min + 30 min preparation at 27.50 (55.00 each) recognised but declined.
     assert (balance.declined.fees, balance.declined.expenses, balance.declined.minutes) == ("110.00", "0.00", 240)
+    assert last_paid_on(session, person.id) == clock.today()
 
 
 def test_returned_payment_is_owed_again_and_not_counted_as_paid(session: Session) -> None:
     proj = project(session)
     person = participant(session)
     approve_record(session, APPROVER, meeting(session, proj.id, [attendee(person.id, 90)]).records[0].id)
-    pay(session, person.id, 4125, 0)
-    pay(session, person.id, 4125, 0, EntryKind.RETURN)
+    batch = pay_everything(session)
+    assert participant_balance(session, FINANCE, person.id).paid.fees == "41.25"
+    line = session.scalars(select(BatchLine).where(BatchLine.batch_id == batch.id)).one()
+    return_line(session, FINANCE, batch.id, line.id, "account closed")
     balance = participant_balance(session, FINANCE, person.id)
     assert (balance.owed.fees, balance.paid.fees) == ("41.25", "0.00")
+    assert last_paid_on(session, person.id) is None  # a payment that came back was never received
 
 
 def test_balance_access(session: Session) -> None:
