@@ -31,6 +31,16 @@ def _require_decimal(value: object, what: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class ProjectAmount:
+    """The part of one payee's payment that belongs to one project (for one accounting row per project)."""
+
+    project_code: str
+    cost_code: str | None
+    fees: Decimal
+    expenses: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class BatchExportLine:
     """What one payee is paid in one batch, with everything any export format needs.
 
@@ -53,12 +63,26 @@ class BatchExportLine:
     cost_codes: tuple[str, ...] = ()
     description: str = ""
     record_ids: tuple[int, ...] = ()
+    # One part per project the payment covers (Xero and Sage write a row per project with its codes);
+    # empty when not known, then the single project/cost code above is used.
+    projects: tuple[ProjectAmount, ...] = ()
 
     def __post_init__(self) -> None:
         label = f"batch line {self.line_id} ({self.participant_reference})"
         _require_decimal(self.amount, f"{label} amount")
         _require_decimal(self.fees, f"{label} fees")
         _require_decimal(self.expenses, f"{label} expenses")
+        if self.projects:
+            for part in self.projects:
+                _require_decimal(part.fees, f"{label} fees for project {part.project_code}")
+                _require_decimal(part.expenses, f"{label} expenses for project {part.project_code}")
+            fees = sum((part.fees for part in self.projects), Decimal(0))
+            expenses = sum((part.expenses for part in self.projects), Decimal(0))
+            if (fees, expenses) != (self.fees, self.expenses):
+                raise Invalid(
+                    f"{label}: the per-project parts (fees {fees}, expenses {expenses}) do not add up to the "
+                    f"payment (fees {self.fees}, expenses {self.expenses})"
+                )
 
 
 @dataclass(frozen=True, slots=True)

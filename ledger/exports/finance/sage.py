@@ -8,7 +8,9 @@ the bank in one step, matches the line on the bank statement, and needs no suppl
 (fees default 6100, expenses default 6110); all are settings in :class:`SageSettings`.
 
 Fees and expenses are separate rows (different nominal codes) sharing the payment reference; a zero
-row is left out. Tax code ``T9`` (outside the scope of VAT) and VAT ``0.00``. Dates are DD/MM/YYYY:
+row is left out. A payee paid across several projects gets those rows per project, each with the
+project's code and cost code (``BatchExportLine.projects``), so every project's cost is booked to it.
+Tax code ``T9`` (outside the scope of VAT) and VAT ``0.00``. Dates are DD/MM/YYYY:
 the paid date when known, otherwise the day the batch was made.
 
 Columns follow Sage's audit-trail import order. Exchange Rate, Extra Reference and User Name sit between
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger.exports.finance.base import ControlTotals, CsvChunker, StreamingExporter, cells, check_line
-from ledger.exports.finance.xero import single
+from ledger.exports.finance.xero import project_parts
 from ledger.exports.safety import fold_accents
 from ledger.money import format_amount
 from ledger.reports.batch_data import BatchExport
@@ -124,13 +126,16 @@ class SageAuditTrailExporter(StreamingExporter):
         for line in batch.lines:
             check_line(line, currency)
             totals.add(line)
-            project = single(line.project_codes, batch.project_code)
-            cost_code = single(line.cost_codes, None)
             reference = line.payment_reference[: settings.reference_length]
-            for label, value, nominal in (
-                ("fees", line.fees, settings.fees_nominal),
-                ("expenses", line.expenses, settings.expenses_nominal),
-            ):
+            rows = [
+                (project, cost_code, label, value, nominal)
+                for project, cost_code, fees, expenses in project_parts(line, batch)
+                for label, value, nominal in (
+                    ("fees", fees, settings.fees_nominal),
+                    ("expenses", expenses, settings.expenses_nominal),
+                )
+            ]
+            for project, cost_code, label, value, nominal in rows:
                 if value == 0:
                     continue
                 details = f"{line.payee_name} {line.participant_reference} {label}"

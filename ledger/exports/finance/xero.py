@@ -13,9 +13,10 @@ Choices, documented in docs/finance.md:
   finance which batch a bill came from.
 * Dates are DD/MM/YYYY (a UK Xero organisation reads dates that way). ``InvoiceDate`` is the day the
   batch was made; ``DueDate`` is the paid date when known, otherwise the same day.
-* ``TrackingName1``/``TrackingOption1`` carry the project when the payment is for exactly one project
-  (Xero can track one option per row; a payment spanning several projects is left untracked and its
-  projects are listed in the description).
+* ``TrackingName1``/``TrackingOption1`` carry the project. Xero tracks one option per row, so a payment
+  spanning several projects has a fees row and an expenses row per project (each with its project; the
+  rows of one bill still add up to the payment). Only when the per-project split is unknown is the
+  row left untracked with its projects listed in the description.
 * Xero takes at most 500 bills a file. ``xero`` refuses a bigger batch with a message; ``xero-zip``
   streams a zip of files of up to 500 bills each, and :meth:`XeroBillsExporter.iter_parts` gives the
   parts one by one.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from itertools import islice
 
@@ -81,6 +83,19 @@ def single(codes: tuple[str, ...], fallback: str | None) -> str:
     if not codes and fallback:
         return fallback
     return ""
+
+
+def project_parts(line: BatchExportLine, batch: BatchExport) -> list[tuple[str, str, Decimal, Decimal]]:
+    """(project code, cost code, fees, expenses) per project the payment covers, in project-code order.
+
+    With the line's per-project parts (``BatchExportLine.projects``) a payee paid across several projects
+    gets a row per project carrying that project's codes; without them, one part with the line's single
+    codes (blank when it covers several projects and the split is unknown).
+    """
+    if line.projects:
+        return [(part.project_code, part.cost_code or "", part.fees, part.expenses) for part in line.projects]
+    return [(single(line.project_codes, batch.project_code), single(line.cost_codes, None), line.fees,
+             line.expenses)]
 
 
 class XeroBillsExporter(StreamingExporter):
@@ -164,29 +179,33 @@ class XeroBillsExporter(StreamingExporter):
         totals.add(line)
         contact = f"{line.payee_name} ({line.participant_reference})"
         number = f"{batch.reference}-{line.participant_reference}"
-        project = single(line.project_codes, batch.project_code)
         due = batch.paid_on or batch.created_on
-        projects_note = f" (projects {', '.join(line.project_codes)})" if len(line.project_codes) > 1 else ""
-        for label, value, account in (
-            ("Fees", line.fees, settings.fees_account),
-            ("Expenses", line.expenses, settings.expenses_account),
-        ):
-            if value == 0:
-                continue
-            description = f"{label}: {line.description}{projects_note}" if line.description else label
-            row = [
-                *cells([contact, number, line.payment_reference]),
-                batch.created_on.strftime(settings.date_format),
-                due.strftime(settings.date_format),
-                *cells([description]),
-                "1",
-                format_amount(value, currency),
-                *cells([account, settings.tax_type, settings.tracking_name if project else "", project]),
-                currency,
-            ]
-            chunk = out.add(row)
-            if chunk:
-                yield chunk
+        parts = project_parts(line, batch)
+        unsplit = len(parts) == 1 and not parts[0][0] and len(line.project_codes) > 1
+        projects_note = f" (projects {', '.join(line.project_codes)})" if unsplit else ""
+        for project, _cost_code, fees, expenses in parts:
+            for label, value, account in (
+                ("Fees", fees, settings.fees_account),
+                ("Expenses", expenses, settings.expenses_account),
+            ):
+                if value == 0:
+                    continue
+                description = f"{label}: {line.description}{projects_note}" if line.description else label
+                if len(parts) > 1 and project:
+                    description += f" (project {project})"
+                row = [
+                    *cells([contact, number, line.payment_reference]),
+                    batch.created_on.strftime(settings.date_format),
+                    due.strftime(settings.date_format),
+                    *cells([description]),
+                    "1",
+                    format_amount(value, currency),
+                    *cells([account, settings.tax_type, settings.tracking_name if project else "", project]),
+                    currency,
+                ]
+                chunk = out.add(row)
+                if chunk:
+                    yield chunk
 
 
 class _ZipSink:
