@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.audit import record_event
 from ledger.cli import audit_cmd, db_cmd
 from ledger.db.engine import make_engine, make_session_factory, transaction
-from ledger.db.models import AuditEvent, Participant, PaymentPreference
+from ledger.db.models import AuditEvent, Participant, PayeeChange, PayeeChangeStatus, PaymentPreference
 from ledger.security.actor import Actor
 from tests.audit.conftest import PG_ENV, _private_postgres
 
 ACCOUNT = "31926819"  # a known account number, looked for in the backup's bytes
 SORT_CODE = "601613"
 ACCOUNT_NAME = "ZELDA QUIBBLEWORTH"
+PENDING_ACCOUNT, PENDING_SORT_CODE, PENDING_NAME = "70814523", "309634", "ZQ PENDINGHAM"
 
 
 def cli() -> click.Group:
@@ -53,6 +54,13 @@ def fill(factory: sessionmaker[Session], events: int = 3) -> None:
         session.add(Participant(
             reference="P0001", name="Zelda Quibbleworth", payment_preference=PaymentPreference.BANK_TRANSFER,
             bank_account_name=ACCOUNT_NAME, bank_sort_code=SORT_CODE, bank_account_number=ACCOUNT,
+        ))
+        session.flush()
+        # A pending change of bank details holds another account: also only ciphertext in a backup.
+        session.add(PayeeChange(
+            participant_id=session.scalars(select(Participant.id)).one(), status=PayeeChangeStatus.PENDING,
+            payment_preference=PaymentPreference.BANK_TRANSFER, bank_account_name=PENDING_NAME,
+            bank_sort_code=PENDING_SORT_CODE, bank_account_number=PENDING_ACCOUNT, proposed_by="Lee Lead",
         ))
         for i in range(events):
             record_event(session, Actor.system(), "project.create", "project", i, None, {"code": f"P{i}"})
@@ -129,7 +137,8 @@ def test_backup_holds_bank_details_only_encrypted(
         content += subprocess.run([pg_restore, "--file=-", str(backup_file)], capture_output=True,
                                   check=True).stdout
     assert b"P0001" in content  # the participant is in the backup (so the search below is meaningful) ...
-    for secret in (ACCOUNT, SORT_CODE, ACCOUNT_NAME):  # ... but their bank details only as ciphertext
+    # ... but their bank details only as ciphertext
+    for secret in (ACCOUNT, SORT_CODE, ACCOUNT_NAME, PENDING_ACCOUNT, PENDING_SORT_CODE, PENDING_NAME):
         assert secret.encode() not in content, secret
         assert secret.encode("utf-16-le") not in content, secret
 

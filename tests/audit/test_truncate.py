@@ -71,3 +71,13 @@ def test_statement_builders_include_the_truncate_guard() -> None:
     assert "BEFORE UPDATE OR DELETE ON new_table" in statements
     assert statements_for("postgresql", ("t",)) == postgres_statements(("t",))
     assert not any("TRUNCATE" in s for s in statements_for("sqlite", ("t",)))
+
+
+def test_emptying_the_trail_is_refused_on_sqlite_too(engine: Engine, factory: sessionmaker[Session]) -> None:
+    """SQLite's stand-in for TRUNCATE is an unqualified DELETE: the row trigger refuses it."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL is covered by the TRUNCATE tests above")
+    with transaction(factory) as session:
+        record_event(session, Actor.system(), "project.create", "project", 1, None, {"code": "P1"})
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events"))
