@@ -25,11 +25,6 @@ def extra_card_dirs() -> list[Path]:
     return [Path(part) for part in raw.split(os.pathsep) if part]
 
 
-def organisation_name() -> str:
-    """The paying organisation's name on files and documents (``LEDGER_ORGANISATION_NAME``)."""
-    return (os.environ.get("LEDGER_ORGANISATION_NAME") or "").strip() or "Involvement ledger"
-
-
 class SettingError(ValueError):
     """An environment setting has a value the ledger cannot use (the message names the variable)."""
 
