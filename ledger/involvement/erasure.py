@@ -35,7 +35,6 @@ from ledger.db.models import (
     ApiToken,
     Batch,
     BatchLine,
-    BatchLineStatus,
     IdempotencyRecord,
     JournalEntry,
     Participant,
@@ -46,6 +45,7 @@ from ledger.db.models import (
 )
 from ledger.errors import Conflict, NotFound
 from ledger.involvement.access import ensure_role
+from ledger.involvement.paid import paid_select
 from ledger.involvement.payee_changes import forget_payee_changes
 from ledger.money import Money
 from ledger.rates.taxyear import tax_year_end, tax_year_label
@@ -140,14 +140,11 @@ def retention_end_for(counted_from: date, years: int | None = None) -> date:
 
 
 def last_paid_on_by_participant(session: Session, ids: list[int] | None) -> dict[int, date]:
-    """Per participant: the last day they were paid (a paid batch line's payment date).
-
-    TEMPORARY until P7's ``ledger.involvement.paid`` (the one rule for what was paid) is published.
-    """
-    query = (select(BatchLine.participant_id, func.max(Batch.paid_on)).join(Batch, Batch.id == BatchLine.batch_id)
-             .where(BatchLine.status == BatchLineStatus.PAID).group_by(BatchLine.participant_id))
+    """Per participant: the last day they were paid, by the one rule for what was paid
+    (``ledger.involvement.paid``: payable postings in a batch line marked paid, dated the batch's payment)."""
+    query = paid_select(Posting.participant_id, func.max(Batch.paid_on)).group_by(Posting.participant_id)
     if ids is not None:
-        query = query.where(BatchLine.participant_id.in_(ids))
+        query = query.where(Posting.participant_id.in_(ids))
     return {pid: on for pid, on in session.execute(query).all() if on is not None}
 
 

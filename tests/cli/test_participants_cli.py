@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from involvement.support import APPROVER, FINANCE, attendee, meeting, participant, project
+from payments.factory import EXAMPLE_ORGANISATION
 from sqlalchemy import select
 
 from ledger.cli import main
@@ -19,6 +20,7 @@ from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.db.migrate import upgrade
 from ledger.db.models import Participant, Role
 from ledger.involvement.approval import approve_record
+from ledger.organisation import save_organisation
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.security.actor import Actor
 
@@ -39,6 +41,7 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
     upgrade(engine)
     factory = make_session_factory(engine)
     with transaction(factory) as session:
+        save_organisation(session, EXAMPLE_ORGANISATION)  # batches need the organisation's details
         with as_of(date(2022, 10, 3)):
             proj = project(session)
             paid = participant(session, name="Petra Paidonce")

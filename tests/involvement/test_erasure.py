@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from payments.factory import EXAMPLE_ORGANISATION
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,7 @@ from ledger.involvement.erasure import (
 )
 from ledger.involvement.participants import update_participant
 from ledger.involvement.schemas import BankIn, ParticipantUpdate, WatchLimitIn
+from ledger.organisation import save_organisation
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.security.actor import Actor
 from ledger.security.tokens import create_token
@@ -81,7 +83,8 @@ def _where(session: Session, needle: str) -> list[str]:
 
 
 def _money_picture(session: Session, person_id: int) -> dict[str, Any]:
-    balance = participant_balance(session, ADMIN, person_id)
+    full = participant_balance(session, ADMIN, person_id)
+    balance = (full.owed, full.paid, full.declined, full.other_currencies)  # money only: watch limits go
     sums = session.execute(
         select(Posting.account_kind, Posting.category, func.sum(Posting.amount_minor))
         .group_by(Posting.account_kind, Posting.category).order_by(Posting.account_kind, Posting.category)
@@ -98,6 +101,7 @@ def _money_picture(session: Session, person_id: int) -> dict[str, Any]:
 @pytest.fixture
 def paid_person(session: Session) -> Participant:
     """Zebedee: one meeting in October 2022, paid by bank transfer on 10 October 2022, then a pending bank change."""
+    save_organisation(session, EXAMPLE_ORGANISATION)  # batches need the organisation's details
     with as_of(date(2022, 10, 1)):
         proj = project(session)
         person = participant(session, name=NAME, watch=[WatchLimitIn(period="week", amount="196.00",

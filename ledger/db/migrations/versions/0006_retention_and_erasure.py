@@ -18,11 +18,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN, not batch mode: both SQLite (3.35+) and PostgreSQL do them in place, while batch
+# mode would rebuild ``participants``, and dropping the old table fails once other rows refer to it.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('participants', sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_column('erased_at')
+    op.drop_column('participants', 'erased_at')
