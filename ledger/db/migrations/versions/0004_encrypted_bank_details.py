@@ -18,8 +18,13 @@ participants table in batch mode would fight the foreign keys that point at it);
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from alembic import op
+
+if TYPE_CHECKING:
+    from ledger.security.keys import Keyring
 
 revision = '0004'
 down_revision = '0003'
@@ -45,7 +50,7 @@ OTHER_COLUMNS = (
 )
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> Keyring:
     from ledger.security.keys import prepare_keyring
 
     url = op.get_bind().engine.url.render_as_string(hide_password=False)
