@@ -37,7 +37,7 @@ from ledger.involvement.membership import (
     ensure_projects_for_new_participant,
     visible_participants,
 )
-from ledger.involvement.payee_changes import PayeeDetails, pending_for, propose, same_person
+from ledger.involvement.payee_changes import PayeeDetails, lock_participant, pending_for, propose, same_person
 from ledger.involvement.schemas import (
     BankIn,
     BankOut,
@@ -272,7 +272,7 @@ def update_participant(session: Session, actor: Actor, participant_id: int, data
     person to confirm. Everything else changes at once.
     """
     ensure_role(actor, Role.LEAD, doing="change participants")
-    participant = session.get(Participant, participant_id)
+    participant = lock_participant(session, participant_id)  # read after any decision committed meanwhile
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.")
     ensure_participant_visible(session, actor, participant_id, doing="change")

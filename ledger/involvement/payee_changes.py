@@ -161,7 +161,7 @@ def propose(session: Session, actor: Actor, participant: Participant, details: P
     the newest wish is to keep what is confirmed). A pending change is superseded by the new one.
     """
     ensure_role(actor, *PROPOSERS, doing="change how someone is paid")
-    _lock_participant(session, participant.id)
+    lock_participant(session, participant.id)
     confirmed = PayeeDetails.confirmed(participant)
     older = pending_for(session, participant.id)
     if details == confirmed:
@@ -314,16 +314,24 @@ def change_out(change: PayeeChange) -> PayeeChangeOut:
 # --------------------------------------------------------------------------------------- helpers
 
 
-def _lock_participant(session: Session, participant_id: int) -> None:
-    """Serialise proposals and decisions for one person (``FOR UPDATE``; SQLite's write lock already does)."""
-    session.execute(select(Participant.id).where(Participant.id == participant_id).with_for_update())
+def lock_participant(session: Session, participant_id: int) -> Participant | None:
+    """Serialise proposals and decisions for one person, and re-read the row once it is ours.
+
+    ``SELECT ... FOR UPDATE`` on PostgreSQL (SQLite's write lock already serialises). The row is read
+    again after locking, so a confirmation committed meanwhile is what a new proposal starts from.
+    """
+    session.flush()
+    return session.scalars(
+        select(Participant).where(Participant.id == participant_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def _load_pending(session: Session, change_id: int, *, doing: str) -> PayeeChange:
     change = session.get(PayeeChange, change_id)
     if change is None:
         raise NotFound(f"There is no payee change with id {change_id}.")
-    _lock_participant(session, change.participant_id)
+    lock_participant(session, change.participant_id)
     session.refresh(change)
     if change.status != PayeeChangeStatus.PENDING:
         who = f" by {change.decided_by}" if change.decided_by else ""

@@ -7,13 +7,17 @@ belong to them.
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.db.models import AuditEvent, PayeeChange, PayeeChangeStatus, Role
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.involvement.balances import participant_balance
@@ -43,6 +47,7 @@ from ledger.rates.contract import QuoteRequest
 from ledger.security.actor import Actor
 
 from .support import ADMIN, APPROVER, AUDITOR, FINANCE, LEAD, attendee, meeting, participant, project
+from .test_concurrency import run_together
 
 NEW_BANK = BankIn(account_name="MALLORY", sort_code="20-00-00", account_number="55779911")
 FINANCE_2 = Actor(token_id=6, name="Fran Finance", role=Role.FINANCE)
@@ -426,3 +431,59 @@ def test_the_database_column_holds_no_plain_bank_numbers(session: Session) -> No
     stored = session.execute(text("SELECT bank_sort_code, bank_account_number, bank_account_name "
                                   "FROM payee_changes")).all()
     assert stored and all("55779911" not in (row[1] or "") and "MALLORY" not in (row[2] or "") for row in stored)
+
+
+# ----------------------------------------------------------------------------------------- races
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[sessionmaker[Session]]:
+    """A database whose committed data every session sees (the per-test rollback session cannot race)."""
+    if request.param == "postgres":
+        yield request.getfixturevalue("fresh_postgres")
+        return
+    path = tmp_path / "race.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_two_confirmations_at_once_confirm_once_and_a_racing_proposal_never_slips_through(
+    shared: sessionmaker[Session],
+) -> None:
+    """Separate transactions, as concurrent API requests: the person's row is locked, the status re-read."""
+    with transaction(shared) as session:
+        person_id = participant(session).id
+        change_id = _change_bank(session, person_id).id
+
+    def decide(index: int) -> str:
+        with transaction(shared) as session:
+            return confirm(session, (FINANCE, FINANCE_2)[index], change_id).status
+
+    results = run_together(2, decide)
+    assert len([r for r in results if isinstance(r, Conflict)]) == 1, results
+    assert [r for r in results if not isinstance(r, Conflict)] == ["confirmed"]
+
+    with transaction(shared) as session:
+        change_id = _change_bank(session, person_id, bank=BankIn("JO SMITH", "40-11-62", "11223344")).id
+
+    def confirm_or_replace(index: int) -> str:
+        with transaction(shared) as session:
+            if index == 0:
+                return confirm(session, FINANCE, change_id).status
+            update_participant(session, APPROVER, person_id, ParticipantUpdate(payment_preference="voucher"))
+            return "proposed"
+
+    results = run_together(2, confirm_or_replace)
+    with shared() as session:
+        rows = session.scalars(select(PayeeChange).where(PayeeChange.participant_id == person_id)).all()
+        assert len([r for r in rows if r.status == PayeeChangeStatus.PENDING]) <= 1
+        first = next(r for r in rows if r.id == change_id)
+        number = get_participant(session, ADMIN, person_id).bank_account_number
+        # Either the confirmation won (then the lead's change starts from it) or the proposal superseded it
+        # first (then the confirmation was refused): never both, never a lost update.
+        if isinstance(results[0], Conflict):
+            assert first.status == PayeeChangeStatus.SUPERSEDED and number == "55779911"
+        else:
+            assert first.status == PayeeChangeStatus.CONFIRMED and number == "11223344"
