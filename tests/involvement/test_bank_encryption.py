@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from private_pg import private_postgres
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -113,25 +115,19 @@ def _raw_bank(engine: Engine) -> tuple[str, str, str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database (not migrated): the test takes it through the migrations itself."""
     if request.param == "sqlite":
         made = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
         yield made
         made.dispose()
         return
-    import os
-
-    if not os.environ.get("LEDGER_TEST_DATABASE_URL"):
-        pytest.skip("LEDGER_TEST_DATABASE_URL is not set")
-    from .conftest import create_private_postgres, drop_private_postgres
-
-    url = create_private_postgres("ledger_encrypt_migration")
-    made = make_engine(url)
-    try:
-        yield made
-    finally:
-        made.dispose()
-        drop_private_postgres(url)
+    with private_postgres("ledger_encrypt_migration") as url:
+        made = make_engine(url)
+        try:
+            yield made
+        finally:
+            made.dispose()
 
 
 def test_migration_encrypts_existing_participants_and_batch_lines(blank_engine: Engine) -> None:

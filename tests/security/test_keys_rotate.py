@@ -3,9 +3,7 @@ still readable, an audit event, and a failed rotation that changes nothing."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,15 +11,14 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
+from private_pg import private_postgres
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 
 from ledger.cli import audit_cmd, db_cmd, keys_cmd
 from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.db.models import AuditEvent, Participant, PaymentPreference
 from ledger.security import crypto, keys
 
-PG_ENV = "LEDGER_TEST_DATABASE_URL"
 PEOPLE = [("J SMITH", "401162", "31926819"), ("A KHAN", "200000", "55779911")]
 
 
@@ -30,20 +27,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set")
-    import psycopg
-
-    admin = make_url(os.environ[PG_ENV]).set(drivername="postgresql")
-    conninfo = admin.render_as_string(hide_password=False)
-    name = f"ledger_keys_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with private_postgres("ledger_keys") as made:
+        yield made
 
 
 @pytest.fixture
