@@ -30,7 +30,7 @@ from ledger import clock
 from ledger.audit import record_event
 from ledger.banknames import check_account_name
 from ledger.db.models import Participant, ParticipantProject, PayeeChange, PaymentPreference, Role
-from ledger.errors import FieldProblem, Invalid, NotFound
+from ledger.errors import Conflict, FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role
 from ledger.involvement.membership import (
     ensure_participant_visible,
@@ -276,6 +276,8 @@ def update_participant(session: Session, actor: Actor, participant_id: int, data
     if participant is None:
         raise NotFound(f"There is no participant with id {participant_id}.")
     ensure_participant_visible(session, actor, participant_id, doing="change")
+    if participant.erased_at is not None:  # a tombstone stays a tombstone (ledger.involvement.erasure)
+        raise Conflict(f"{participant.reference} was erased; their details cannot be changed or added back.")
     before = snapshot(participant)
     # The fields not sent keep their confirmed values, or the values of the caller's own pending change
     # (two edits by one person add up). Never someone else's pending values: confirming them would then

@@ -246,3 +246,12 @@ def test_line_status_of_the_erased_persons_payment_is_unchanged(session: Session
     payable = session.scalar(select(func.sum(Posting.amount_minor)).where(
         Posting.participant_id == paid_person.id, Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE))
     assert payable == 0
+
+
+def test_an_erased_participant_cannot_be_filled_in_again(session: Session, paid_person: Participant) -> None:
+    with as_of(date(2029, 4, 6)):
+        erase(session, ADMIN, paid_person.id)
+        with pytest.raises(Conflict) as refused:
+            update_participant(session, LEAD, paid_person.id, ParticipantUpdate(email="back@example.org"))
+    assert "was erased" in refused.value.detail
+    assert _where(session, "back@example.org") == []
