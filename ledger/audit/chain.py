@@ -219,6 +219,7 @@ class _Walk:
         self.count = 0
         self.keyed = 0
         self.last_id: int | None = None
+        self.first_id: int | None = None
         self.first_keyed_id: int | None = None
 
     def chain_key(self) -> bytes:
@@ -306,6 +307,7 @@ def verify_chain(
             if walk.first_keyed_id is None:
                 walk.first_keyed_id = event.id
         walk.expected_prev = event.hash
+        walk.first_id = event.id if walk.first_id is None else walk.first_id
         walk.last_id = event.id
         walk.count = position
     longest = max((a for a in anchors), key=lambda a: a.events, default=None)
@@ -318,7 +320,7 @@ def verify_chain(
         )
     if walk.count and not walk.keyed:
         return walk.fail(
-            None,
+            walk.first_id,  # the first event that cannot be trusted
             f"none of the {walk.count} events is keyed: either the trail was written before keyed hashing and "
             "has not been sealed yet (run `ledger db upgrade`, which seals it), or it was rewritten by someone "
             "without the audit key. Compare with an anchor kept elsewhere before sealing.",

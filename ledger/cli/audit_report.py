@@ -29,8 +29,9 @@ def echo_intact(result: VerifyResult, anchor: Anchor | None = None) -> None:
 def fail_broken(result: VerifyResult, where: str) -> None:
     """Stop with exit status 1 and the first problem found (never a traceback)."""
     at = f" at event {result.first_bad_id}" if result.first_bad_id is not None else ""
+    before = "" if result.unsealed else f"{result.count} events before it are intact. "
     fail(
         f"audit chain BROKEN{at}: {result.problem}\n"
-        f"{result.count} events before it are intact ({where}). Treat this as a security incident: keep a "
-        "copy of the database as it is and compare it with a backup you trust."
+        f"{before}({where}) Treat this as a security incident: keep a copy of the database as it is and "
+        "compare it with a backup you trust."
     )

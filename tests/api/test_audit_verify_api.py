@@ -65,6 +65,9 @@ def test_verify_reports_intact_then_the_first_rewritten_event(
         session.execute(update(AuditEvent).values(hash_scheme=PLAIN))
     plain = client.get(f"{API}/audit/verify", headers=auditor).json()
     assert plain["ok"] is False and "none of the 4 events is keyed" in plain["problem"]
+    assert plain["first_bad_id"] == first
+    cli = CliRunner().invoke(main, ["audit", "verify", "--database", database_url])
+    assert cli.exit_code == 1 and f"BROKEN at event {first}: {plain['problem']}" in " ".join(cli.output.split())
 
 
 def test_verify_with_an_anchor_catches_deleted_newest_events(

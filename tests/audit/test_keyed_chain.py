@@ -98,7 +98,7 @@ def test_rewrite_with_plain_sha256_fails(engine: Engine, factory: sessionmaker[S
     rewrite(engine, factory, inflate, key=None, scheme=PLAIN)
     with transaction(factory) as session:
         result = verify_chain(session)
-    assert not result.ok and result.unsealed
+    assert not result.ok and result.unsealed and result.first_bad_id == ids[0]
     assert result.problem is not None and "none of the 4 events is keyed" in result.problem
     # Still claiming to be keyed does not help either: the first rewritten event is named.
     rewrite(engine, factory, inflate, key=None, scheme=KEYED)
