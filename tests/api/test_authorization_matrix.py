@@ -64,15 +64,26 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
     ("POST", f"{API}/quotes"): ("/quotes", {"rate_card": "nihr-style", "date": "2026-01-07", "activity": "meeting",
                                             "involvement_minutes": 60}, EVERYONE),
     # lead: create and update participants, read participants; auditor reads everything; a participant
-    # token reads its own (the list shows only itself).
+    # token reads its own (the list shows only itself). A lead limited to projects sees only the people
+    # who belong to them (Jo belongs to P1, so "lead_elsewhere" is refused; its list is simply shorter),
+    # and must name one of its projects when adding someone (a 422 here, not a refusal).
     ("POST", f"{API}/participants"): ("/participants", {"name": "New", "payment_preference": "voucher"},
                                       ADMIN | LEADS),
     ("GET", f"{API}/participants"): ("/participants", None,
                                      ADMIN | LEADS | {"auditor", "participant", "other_participant"}),
     ("GET", f"{API}/participants/{{participant_id:int}}"): ("/participants/{jo}", None,
-                                                            ADMIN | LEADS | {"auditor", "participant"}),
+                                                            frozenset({"admin", "lead", "auditor", "participant"})),
     ("PATCH", f"{API}/participants/{{participant_id:int}}"): ("/participants/{jo}", {"preferred_name": "Jo"},
-                                                              ADMIN | LEADS),
+                                                              frozenset({"admin", "lead"})),
+    ("POST", f"{API}/participants/{{participant_id:int}}/projects"): (
+        "/participants/{jo}/projects", {"project": "{p1}"}, frozenset({"admin", "lead"})),
+    # payee changes (four eyes): finance and administrators decide, auditors read; leads propose them
+    # through PATCH /participants. Sam's pending bank change was proposed by the recorder.
+    ("GET", f"{API}/payee-changes"): ("/payee-changes", None, FINANCE_READ),
+    ("GET", f"{API}/payee-changes/{{change_id:int}}"): ("/payee-changes/{change}", None, FINANCE_READ),
+    ("POST", f"{API}/payee-changes/{{change_id:int}}/confirm"): ("/payee-changes/{change}/confirm", None, FINANCE),
+    ("POST", f"{API}/payee-changes/{{change_id:int}}/refuse"): ("/payee-changes/{change}/refuse",
+                                                                {"reason": "Not asked for"}, FINANCE),
     # balances: lead of their projects, finance, auditor, the participant themself
     ("GET", f"{API}/participants/{{participant_id:int}}/balance"): (
         "/participants/{jo}/balance", None, frozenset({"admin", "lead", "finance", "auditor", "participant"})),
@@ -173,6 +184,10 @@ def build_world(tmp_path: Path) -> Iterator[World]:
                       {"name": "Jo", "payment_preference": "bank_transfer", "bank": BANK})["id"]
         sam = world.ok("recorder", "POST", "/participants", {"name": "Sam", "payment_preference": "voucher"})["id"]
         world.ids.update(p1=p1, p2=p2, jo=jo, sam=sam)
+        jo_bank = world.ok("admin", "GET", f"/payee-changes?participant={jo}")["items"][0]["id"]
+        world.ok("admin", "POST", f"/payee-changes/{jo_bank}/confirm")  # a second person: Jo can be paid
+        world.ids["change"] = world.ok("recorder", "PATCH", f"/participants/{sam}",
+                                       {"bank": BANK})["pending_payee_change"]["id"]
         activity = {"project": p1, "date": "2026-01-07", "activity": "meeting",
                     "attendees": [{"participant": jo, "involvement_minutes": 90}]}
         paid = world.ok("recorder", "POST", "/activities", activity)["records"][0]["id"]
