@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "ledger.cli.report_cmd",
     "ledger.cli.demo_cmd",
     "ledger.cli.setup_cmd",
+    "ledger.cli.records_cmd",
+    "ledger.cli.limits_cmd",
 )
 
 

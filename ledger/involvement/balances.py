@@ -6,6 +6,8 @@ with the ledger it summarises:
 * owed = minus the sum of their payable account (credits are what we owe; payments debit it);
 * paid = what batches marked paid have paid them: the one definition in ``ledger.involvement.paid``,
   shared with statements and the spend report (a returned payment is not paid);
+* watch limits = where they stand today against each limit they asked us to watch, counted by the one
+  watch-limit rule (``ledger.involvement.watch``) that quotes, approvals and statements use;
 * declined = minus the sum of their foregone account (recognised value they chose not to take), with the
   time it covered from the minutes on the project-side fee postings.
 
@@ -15,11 +17,13 @@ Fees and expenses are always kept apart: fees may matter for benefits and tax, e
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ledger import clock
 from ledger.db.models import (
     AccountKind,
     Category,
@@ -31,7 +35,8 @@ from ledger.errors import NotFound
 from ledger.involvement.access import ensure_role
 from ledger.involvement.membership import ensure_participant_visible
 from ledger.involvement.paid import paid_by_currency_and_category
-from ledger.involvement.schemas import BalanceOut, CurrencyBalance, Declined, FeesExpenses
+from ledger.involvement.schemas import BalanceOut, CurrencyBalance, Declined, FeesExpenses, WatchStatusOut
+from ledger.involvement.watch import watch_statuses
 from ledger.money import Money
 from ledger.security.actor import Actor
 
@@ -90,7 +95,9 @@ def _in_currency(currency: str, sums: dict[str, int]) -> CurrencyBalance:
     )
 
 
-def participant_balance(session: Session, actor: Actor, participant_id: int) -> BalanceOut:
+def participant_balance(
+    session: Session, actor: Actor, participant_id: int, *, on: date | None = None
+) -> BalanceOut:
     """Owed, paid and declined for one participant.
 
     Finance, auditors and administrators read any balance; a participant token only its own; a lead
@@ -106,5 +113,13 @@ def participant_balance(session: Session, actor: Actor, participant_id: int) -> 
     currencies = sorted(sums, key=lambda c: (c != HOME_CURRENCY, c)) or [HOME_CURRENCY]
     balances = [_in_currency(c, sums.get(c, {})) for c in currencies]
     first = balances[0]
+    watch = [
+        WatchStatusOut(period=w.limit.period, label=w.limit.label, period_start=w.period_start,
+                       period_end=w.period_end, limit=Money(w.limit.amount, w.limit.currency).text(),
+                       earnings=Money(w.earnings, w.limit.currency).text(), over=w.over,
+                       limit_key=w.limit.key, source=w.limit.source)
+        for w in watch_statuses(session, participant, on or clock.today())
+    ]
     return BalanceOut(participant=participant.id, reference=participant.reference, currency=first.currency,
-                      owed=first.owed, paid=first.paid, declined=first.declined, other_currencies=balances[1:])
+                      owed=first.owed, paid=first.paid, declined=first.declined, other_currencies=balances[1:],
+                      watch_limits=watch)

@@ -382,6 +382,21 @@ class CurrencyBalance(msgspec.Struct, kw_only=True):
     declined: Declined
 
 
+class WatchStatusOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Where the participant stands today against one watch limit: their own earnings (fees paid to them
+    by bank transfer or voucher, by activity date) in the current week or tax year, and the limit."""
+
+    period: str
+    label: str
+    period_start: dt.date
+    period_end: dt.date
+    limit: str
+    earnings: str
+    over: bool
+    limit_key: str | None = None
+    source: str | None = None
+
+
 class BalanceOut(msgspec.Struct, kw_only=True):
     """What a participant is owed now, what has been paid, and what they declined.
 
@@ -396,3 +411,4 @@ class BalanceOut(msgspec.Struct, kw_only=True):
     paid: FeesExpenses
     declined: Declined
     other_currencies: list[CurrencyBalance]
+    watch_limits: list[WatchStatusOut] = msgspec.field(default_factory=list)  # where they stand today

@@ -159,3 +159,31 @@ def warnings_for(
             source=found.source,
         ))
     return warnings
+
+
+@dataclass(frozen=True)
+class WatchStatus:
+    """Where a participant stands against one limit in the period holding ``on`` (for balances)."""
+
+    limit: LimitInForce
+    period_start: date
+    period_end: date
+    earnings: Decimal  # approved fees that are their own earnings (counts_as_earnings), by activity date
+
+    @property
+    def over(self) -> bool:
+        return self.earnings > self.limit.amount
+
+
+def watch_statuses(session: Session, participant: Participant, on: date) -> list[WatchStatus]:
+    """Each limit with the earnings counted so far in its period holding ``on``: the same sum the
+    warnings of quotes and approvals start from (``earnings_in``)."""
+    statuses: list[WatchStatus] = []
+    for limit in participant.watch_limits:
+        found = limit_in_force(limit, on)
+        if found is None:
+            continue
+        start, end = period_of(found.period, on)
+        earned = Money.from_minor(earnings_in(session, participant.id, start, end, found.currency), found.currency)
+        statuses.append(WatchStatus(found, start, end, earned.amount))
+    return statuses

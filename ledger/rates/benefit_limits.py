@@ -30,7 +30,7 @@ from typing import Any
 
 from ledger.errors import FieldProblem, Invalid
 from ledger.money import MoneyError, parse_amount
-from ledger.rates.loader import CardProblem
+from ledger.rates.loader import CardError, CardProblem
 
 PRESET_LIMITS = Path(__file__).parent / "limits"
 PERIODS = ("week", "tax_year")
@@ -67,12 +67,11 @@ class NamedLimit:
         return chosen
 
 
-class LimitError(ValueError):
-    """Limit files could not be loaded; ``problems`` lists every problem with its file and key."""
+class LimitError(CardError):
+    """Limit files could not be loaded; ``problems`` lists every problem with its file and key.
 
-    def __init__(self, problems: list[CardProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    A kind of ``CardError`` so the CLI reports it the same way (every problem, with its place).
+    """
 
 
 class LimitRegistry:

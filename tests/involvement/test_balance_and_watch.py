@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,11 +17,12 @@ from ledger.involvement.balances import participant_balance
 from ledger.involvement.paid import last_paid_on
 from ledger.involvement.quotes import quote_with_warnings
 from ledger.involvement.schemas import WatchLimitIn
-from ledger.involvement.watch import warnings_for
+from ledger.involvement.watch import counts_as_earnings, warnings_for
 from ledger.organisation import read_settings, save_organisation
 from ledger.payments.batches import approve_batch, create_batch, mark_paid
 from ledger.payments.returns import return_line
 from ledger.rates.contract import ExpenseRequest, QuoteRequest
+from ledger.reports.statements import build_statement
 from ledger.security.actor import Actor
 
 from .support import APPROVER, FINANCE, attendee, meeting, participant, project
@@ -168,3 +169,62 @@ def test_quote_with_warnings_for_a_named_participant(session: Session) -> None:
 
     with pytest.raises(Unauthorized):
         quote_with_warnings(session, None, request)
+
+
+# --------------------------------------------------------------------- one watch-limit rule, four views
+
+EARNS = {"bank_transfer": True, "voucher": True, "organisation": False, "expenses_only": False, "decline": False}
+
+
+@pytest.mark.parametrize("preference", sorted(EARNS))
+def test_quotes_approval_balances_and_statements_agree_on_what_counts(session: Session, preference: str) -> None:
+    """The four views count a person's earnings towards a watch limit by one rule (counts_as_earnings)."""
+    if not read_settings(session):
+        save_organisation(session, ORGANISATION)  # statements name the organisation's contact
+    monday = date(2026, 1, 5)
+    person = participant(session, preference, watch=[WatchLimitIn("week", "50.00", "ESA permitted work")])
+    assert counts_as_earnings(preference) is EARNS[preference]
+    proj = project(session, f"FOUR{preference}")
+    first, second = (meeting(session, proj.id, [attendee(person.id, 60)], on=day).records[0].id
+                     for day in (monday, monday + timedelta(days=2)))
+    approve_record(session, APPROVER, first)  # £27.50: under the limit either way
+    approval = approve_record(session, APPROVER, second).warnings  # £55.00 of fees this week
+    quote = quote_with_warnings(session, APPROVER, QuoteRequest(
+        rate_card="nihr-style", date=monday + timedelta(days=4), activity="meeting", involvement_minutes=60,
+        participant=person.id)).warnings
+    balance, = participant_balance(session, FINANCE, person.id, on=monday + timedelta(days=6)).watch_limits
+    week, = build_statement(session, person.id, monday, monday + timedelta(days=6)).weeks
+    earned = "55.00" if EARNS[preference] else "0.00"
+    # 1. approval  2. quote  3. balance  4. statement: the same earnings, the same verdict.
+    if EARNS[preference]:
+        assert approval is not None and [(w.fees_before, w.fees_after) for w in approval] == [("27.50", "55.00")]
+        assert quote is not None and [(w.fees_before, w.fees_after) for w in quote] == [("55.00", "82.50")]
+    else:
+        assert not approval and not quote  # fees to an organisation or declined are not their earnings
+    assert (balance.earnings, balance.limit, balance.over) == (earned, "50.00", EARNS[preference])
+    assert (str(week.fees), week.limit, week.over_limit) == (earned, Decimal("50.00"), EARNS[preference])
+    assert week.paid_to_organisation == (Decimal("55.00") if preference == "organisation" else 0)
+    assert week.declined == (Decimal("55.00") if preference in ("expenses_only", "decline") else 0)
+
+
+def test_a_named_limit_uses_the_amount_in_force_on_the_activity_date(session: Session) -> None:
+    """Carer's Allowance: £196.00 a week to 5 April 2026, £204.00 from Monday 6 April 2026."""
+    if not read_settings(session):
+        save_organisation(session, ORGANISATION)
+    person = participant(session, "voucher", watch=[WatchLimitIn(limit="carers_allowance")])
+    stored, = person.watch_limits
+    assert (stored.limit_key, stored.amount_minor, stored.period, stored.label) == (
+        "carers_allowance", None, "week", "Carer's Allowance earnings limit")
+    # 6 h 30 min at £27.50 = £178.75 in each week; £20.63 more makes £199.38: over £196.00, under £204.00.
+    for monday in (date(2026, 3, 30), date(2026, 4, 6)):
+        approved_fees(session, person.id, monday, 390)
+    before = warnings_for(session, person, date(2026, 4, 5), Decimal("20.63"))
+    after = warnings_for(session, person, date(2026, 4, 12), Decimal("20.63"))
+    assert [(w.limit, w.fees_after, w.limit_key) for w in before] == [("196.00", "199.38", "carers_allowance")]
+    assert before[0].source is not None and "7 April 2025" in before[0].source
+    assert after == []  # £199.38 is under the £204.00 in force from 6 April 2026
+    statuses = {on: participant_balance(session, FINANCE, person.id, on=on).watch_limits[0]
+                for on in (date(2026, 4, 5), date(2026, 4, 6))}
+    assert [(s.limit, s.over) for s in statuses.values()] == [("196.00", False), ("204.00", False)]
+    weeks = build_statement(session, person.id, date(2026, 3, 30), date(2026, 4, 12)).weeks
+    assert [(w.limit, w.over_limit) for w in weeks] == [(Decimal("196.00"), False), (Decimal("204.00"), False)]
