@@ -62,8 +62,11 @@ def _private_temp(target: Path) -> Path:
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist")
     temp = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    temp.unlink(missing_ok=True)
-    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        temp.unlink(missing_ok=True)
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise BackupError(f"cannot write in {target.parent}: {exc.strerror or exc}") from None
     return temp
 
 
@@ -99,17 +102,20 @@ def backup(url: str, target: Path, *, overwrite: bool = False) -> BackupFile:
 
 def _sqlite_copy(source: Path, destination: Path, *, single_file: bool = False) -> None:
     """Online backup from ``source`` into ``destination`` (as one self-contained file if ``single_file``)."""
-    src = sqlite3.connect(source)
     try:
-        dst = sqlite3.connect(destination)
+        src = sqlite3.connect(source)
         try:
-            src.backup(dst)
-            if single_file:
-                dst.execute("PRAGMA journal_mode=DELETE")
+            dst = sqlite3.connect(destination)
+            try:
+                src.backup(dst)
+                if single_file:
+                    dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite could not copy {source} to {destination}: {exc}") from None
 
 
 def kind_of(path: Path) -> str:
@@ -177,7 +183,10 @@ def restore(url: str, source: Path, *, force: bool = False) -> Path | None:
                 "or pass --force to replace it (a copy of it is kept beside it first)"
             )
         safety = safety_copy_name(target)
-        os.close(os.open(safety, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            os.close(os.open(safety, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            raise BackupError(f"cannot keep a copy of {target} beside it: {exc.strerror or exc}") from None
         _sqlite_copy(target, safety, single_file=True)
     _sqlite_copy(source, target)
     return safety

@@ -258,3 +258,12 @@ def test_postgres_tools_missing_is_a_clear_error(monkeypatch: pytest.MonkeyPatch
     result = run("db", "backup", str(tmp_path / "b.dump"), "--database", os.environ[PG_ENV])
     assert result.exit_code == 1
     assert "pg_dump was not found on PATH" in result.output and "docs/administrators.md" in result.output
+
+
+def test_backup_of_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "l.db"
+    not_a_db.write_bytes(b"this is not SQLite" * 100)
+    result = run("db", "backup", str(tmp_path / "b.db"), "--database", f"sqlite:///{not_a_db}")
+    assert result.exit_code == 1 and result.output.startswith("error: SQLite could not copy")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "b.db").exists() and not list(tmp_path.glob(".b.db.partial*"))
