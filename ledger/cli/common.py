@@ -40,11 +40,9 @@ class CliError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True, file=file)
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """Stop the command with ``error: <message>`` on stderr and a non-zero exit (never a traceback)."""
-    error = CliError(message)
-    error.exit_code = code
-    raise error
+def fail(message: str) -> NoReturn:
+    """Stop the command with ``error: <message>`` on stderr and exit status 1 (never a traceback)."""
+    raise CliError(message)
 
 
 def describe_url(url: str) -> str:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from ledger.audit import record_event
@@ -186,13 +187,13 @@ def _blocks_by_participant(session: Session, ids: list[int] | None) -> dict[int,
         waiting_query = waiting_query.where(Record.participant_id.in_(ids))
     reasons: dict[int, list[str]] = {}
     for pid, currency, total in session.execute(owed_query).all():
-        if total:
+        if total and pid is not None:
             owed = Money.from_minor(-int(total), currency)
             reasons.setdefault(pid, []).append(f"{owed.display()} is still owed to them (pay or reverse it first)")
     for pid, count in session.execute(waiting_query).all():
         if count:
             claims = "claim is" if count == 1 else "claims are"
-            reasons.setdefault(pid, []).append(f"{count} {claims} waiting for a decision")
+            reasons.setdefault(int(pid), []).append(f"{count} {claims} waiting for a decision")
     return {pid: "; ".join(found) for pid, found in reasons.items()}
 
 
@@ -265,9 +266,13 @@ def _scrub_replays(session: Session, needles: list[str]) -> int:
         if any(form in raw or form.lower() in lowered for form in forms):
             doomed.append(record_id)
     for start in range(0, len(doomed), 500):
-        session.execute(IdempotencyRecord.__table__.delete().where(
-            IdempotencyRecord.id.in_(doomed[start:start + 500])))
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(doomed[start:start + 500])))
     return len(doomed)
+
+
+def _updated(result: Result[Any]) -> int:
+    """Rows an UPDATE changed."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def erase(session: Session, actor: Actor, participant_id: int, *, on: date | None = None) -> Erasure:
@@ -305,14 +310,12 @@ def erase(session: Session, actor: Actor, participant_id: int, *, on: date | Non
     changes = forget_payee_changes(session, participant.id)
     line_values: dict[str, object] = {"payee_name": tombstone}
     line_values.update({column: None for column in BATCH_LINE_PERSONAL if column in BatchLine.__table__.c})
-    lines = session.execute(
-        update(BatchLine).where(BatchLine.participant_id == participant.id).values(line_values)
-    ).rowcount
-    tokens = session.execute(
+    lines = _updated(session.execute(
+        update(BatchLine).where(BatchLine.participant_id == participant.id).values(line_values)))
+    tokens = _updated(session.execute(
         update(ApiToken)
         .where(ApiToken.participant_id == participant.id)
-        .values(name=f"token of {tombstone.lower()}", revoked_at=func.coalesce(ApiToken.revoked_at, now()))
-    ).rowcount
+        .values(name=f"token of {tombstone.lower()}", revoked_at=func.coalesce(ApiToken.revoked_at, now()))))
     replays = _scrub_replays(session, needles)
     session.flush()
     record_event(session, actor, "participant.erase", "participant", participant.id, None, {
@@ -324,8 +327,8 @@ def erase(session: Session, actor: Actor, participant_id: int, *, on: date | Non
         "tokens_revoked": tokens,
     })
     return Erasure(participant_id=participant.id, reference=participant.reference, erased_at=participant.erased_at,
-                   retention_ended=retention.retention_ends, payee_changes=changes, batch_lines=lines or 0,
-                   tokens=tokens or 0, replays=replays)
+                   retention_ended=retention.retention_ends, payee_changes=changes, batch_lines=lines,
+                   tokens=tokens, replays=replays)
 
 
 def is_erased(participant: Participant) -> bool:
