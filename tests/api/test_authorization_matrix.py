@@ -24,6 +24,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
+from payments.factory import set_organisation
 
 from ledger.api.app import SCHEMA_PATH, create_app
 from ledger.api.database import STATE_KEY, LedgerDatabase
@@ -170,6 +171,7 @@ def build_world(tmp_path: Path) -> Iterator[World]:
     app = create_app(f"sqlite:///{tmp_path / 'ledger.db'}")
     with TestClient(app) as client:
         database: LedgerDatabase = app.state[STATE_KEY]
+        set_organisation(database.session_factory)  # batches need the organisation's details
 
         def token(name: str, role: Role, projects: list[int] | None = None, participant: int | None = None) -> str:
             with transaction(database.session_factory) as session:
