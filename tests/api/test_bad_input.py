@@ -18,6 +18,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
+from payments.factory import set_organisation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,6 +85,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     app = create_app(f"sqlite:///{path}")
     with TestClient(app) as client:
         database: LedgerDatabase = app.state[STATE_KEY]
+        set_organisation(database.session_factory)  # batches need the organisation's details
         tokens: dict[str, str] = {}
         for name, role in [("admin", Role.ADMIN), ("lead", Role.LEAD), ("approver", Role.LEAD),
                            ("finance", Role.FINANCE), ("finance2", Role.FINANCE)]:
