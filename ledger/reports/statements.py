@@ -78,9 +78,15 @@ def activity_label(rate_card: str | None, activity: str, on: date) -> str:
     return activity.replace("_", " ").capitalize()
 
 
-def card_source(rate_card: str, version_from: date | None) -> str:
+def card_source(rate_card: str, versions: Sequence[date | None]) -> str:
+    """One line per rate card with every version used: "NIHR-style rates, versions from 31 August 2022 and
+    16 December 2025: <source>" (dates in words; one line per card keeps a statement short)."""
     registry = default_registry()
-    since = f", version from {version_from.day} {version_from:%B %Y}" if version_from else ""
+    dated = sorted({v for v in versions if v is not None})
+    since = ""
+    if dated:
+        words = " and ".join(f"{v.day} {v:%B %Y}" for v in dated)
+        since = f", version{'s' if len(dated) > 1 else ''} from {words}"
     if rate_card in registry:
         card = registry.get(rate_card)
         return f"{card.name}{since}: {card.source}"
@@ -134,12 +140,12 @@ def build_statement(
     money_state = _record_money(session, [r.id for r in records])
 
     activities: list[StatementActivity] = []
-    sources: dict[str, None] = {}
+    sources: dict[str, dict[date | None, None]] = {}
     for record in records:
         act = record.activity
         project: Project = act.project
         if record.rate_card:
-            sources[card_source(record.rate_card, record.version_from)] = None
+            sources.setdefault(record.rate_card, {})[record.version_from] = None
         lines = tuple(
             StatementLine(kind=line.kind, explanation=line.explanation,
                           amount=_money(line.amount_minor, currency), is_fee=line.category == Category.FEE,
@@ -182,7 +188,7 @@ def build_statement(
         period_to=period_to,
         currency=currency,
         style=chosen_style,
-        rate_card_sources=tuple(sources),
+        rate_card_sources=tuple(card_source(card, list(versions)) for card, versions in sources.items()),
         activities=tuple(activities),
         payments=_payments(session, participant.id, period_from, period_to, currency),
         tax_years=_totals(activities, participant.watch_limits, "tax_year", currency, period_to),

@@ -169,14 +169,14 @@ class PdfRenderer:
             "bold": {"fontName": self.bold_font, "fontSize": body, "spaceAfter": self.paragraph_space},
             "tight": {"fontName": self.font, "fontSize": body},
             "cell": {"fontName": self.font, "fontSize": table},
-            "cell_small": {"fontName": self.font, "fontSize": table * 0.9, "spaceBefore": 2},
+            "cell_small": {"fontName": self.font, "fontSize": table * 0.9, "spaceBefore": 1},
             "cell_bold": {"fontName": self.bold_font, "fontSize": table},
             "cell_right": {"fontName": self.font, "fontSize": table, "alignment": TA_RIGHT},
             "cell_right_bold": {"fontName": self.bold_font, "fontSize": table, "alignment": TA_RIGHT},
         }
         spec = specs[name]
         spec.setdefault("alignment", TA_LEFT)
-        spec["leading"] = spec["fontSize"] * lead
+        spec["leading"] = spec["fontSize"] * (min(lead, 1.18) if name == "cell_small" else lead)
         return ParagraphStyle(name, **spec)
 
     def starts_together(self, head: Sequence[Flowable], table: Table, rows: int = 1) -> list[Flowable]:
@@ -209,6 +209,7 @@ class PdfRenderer:
         bold_rows: Sequence[int] = (),
         shaded_rows: Sequence[int] = (),
         unbroken: Sequence[tuple[int, int]] = (),
+        split_in_row: bool = False,
     ) -> Table:
         """A table whose first row is a header repeated on every page it runs onto.
 
@@ -216,8 +217,9 @@ class PdfRenderer:
         each ``(first, last)`` row range in ``unbroken`` stays on one page (an activity with its reasons).
         """
         widths = [self.frame_width * f for f in fractions]
-        # splitInRow: a row taller than a page (an activity with eighty receipts) splits instead of failing.
-        table = Table(list(rows), colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
+        # split_in_row: a row taller than a page (an activity with eighty receipts) splits instead of failing;
+        # off otherwise, so an ordinary row is never cut in two across pages.
+        table = Table(list(rows), colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=int(split_in_row))
         commands: list[tuple[Any, ...]] = [
             ("FONT", (0, 0), (-1, -1), self.font, self.table_size, self.table_size * self.leading_ratio),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -51,7 +51,9 @@ class StatementRenderer(PdfRenderer):
     leading_ratio = 1.25
     heading_space = 10
     cell_padding = 3
+    cell_padding = 2.5
     date_column: ClassVar[bool] = True
+    max_unsplit_lines: ClassVar[int] = 20
     combine_payment_cells: ClassVar[bool] = False
     totals_fractions: ClassVar[tuple[float, ...]] = (0.4, 0.2, 0.2, 0.2)
 
@@ -111,9 +113,8 @@ class StatementRenderer(PdfRenderer):
             self.para(f"For <b>{markup(s.participant_name)}</b> (reference {markup(s.participant_reference)})"),
             self.para(
                 f"Covers {plain_date(s.period_from)} to {plain_date(s.period_to)}. "
-                f"Made on {plain_date(s.generated_on)}."
+                f"Made on {plain_date(s.generated_on)}. Questions? {self.contact_words(contact)}"
             ),
-            self.para(f"Questions? {self.contact_words(contact)}"),
         ]
 
     def contact_words(self, contact: Organisation) -> str:
@@ -166,7 +167,9 @@ class StatementRenderer(PdfRenderer):
             labels.insert(0, "Date")
         rows: list[list[Any]] = [self.header_cells(labels, money_from=len(labels) - 2)]
         rows.extend(self.activity_row(activity) for activity in self.statement.activities)
-        table = self.table(rows, self.activity_fractions, money_from=len(labels) - 2)
+        # Only an activity with very many lines (dozens of receipts) may be cut across pages.
+        tall = any(len(activity.lines) > self.max_unsplit_lines for activity in self.statement.activities)
+        table = self.table(rows, self.activity_fractions, money_from=len(labels) - 2, split_in_row=tall)
         return self.starts_together([heading, intro], table)
 
     def activity_description(self, activity: StatementActivity) -> str:
@@ -182,7 +185,9 @@ class StatementRenderer(PdfRenderer):
 
     def activity_row(self, activity: StatementActivity) -> list[Any]:
         """One row per activity: what happened, then each amount's reason in smaller type in the same cell."""
-        reasons = [markup(short_reason(line.explanation, activity.activity_label)) for line in activity.lines]
+        # A cancelled activity counts nowhere: its reasons would only take room.
+        lines = () if activity.status == "reversed" else activity.lines
+        reasons = [markup(short_reason(line.explanation, activity.activity_label)) for line in lines]
         cell: list[Flowable] = [self.para(self.activity_description(activity), "cell")]
         if reasons:
             cell.append(self.para("<br/>".join(f"&bull; {reason}" for reason in reasons), "cell_small"))
@@ -197,7 +202,7 @@ class StatementRenderer(PdfRenderer):
 
     @property
     def activity_fractions(self) -> tuple[float, ...]:
-        return (0.11, 0.63, 0.13, 0.13) if self.date_column else (0.56, 0.22, 0.22)
+        return (0.1, 0.64, 0.13, 0.13) if self.date_column else (0.56, 0.22, 0.22)
 
     def _amount_text(self, activity: StatementActivity, amount: Any, *, is_fee: bool) -> str:
         text = self.money(amount)
@@ -237,7 +242,7 @@ class StatementRenderer(PdfRenderer):
                     *self._amounts(p.fees, p.expenses, p.total),
                 ]
             )
-        return [*flow, self.table(rows, (0.14, 0.2, 0.2, 0.15, 0.16, 0.15), money_from=3)]
+        return [*flow, self.table(rows, (0.13, 0.29, 0.18, 0.14, 0.13, 0.13), money_from=3)]
 
     def _amounts(self, *amounts: Any) -> list[Paragraph]:
         return [self.money(a) for a in amounts]
@@ -275,18 +280,26 @@ class StatementRenderer(PdfRenderer):
     def totals_table(self, first: str, totals: tuple[PeriodTotal, ...]) -> Flowable:
         """Totals per tax year; a limit column (named, with "Over the limit") when a yearly limit is watched."""
         limits = any(total.limit is not None for total in totals)
+        to_organisation = any(total.paid_to_organisation for total in totals)
         labels = [first, TIME_HEADING, COSTS_HEADING, "Chose not to be paid"]
+        if to_organisation:
+            labels.insert(2, "Paid to an organisation for you")
         if limits:
             labels.append("Limit")
         rows: list[list[Any]] = [self.header_cells(labels, money_from=1)]
         for total in totals:
             row = [self.para(markup(total.label), "cell"), self.money(total.fees), self.money(total.expenses),
                    self.money(total.declined)]
+            if to_organisation:
+                row.insert(2, self.money(total.paid_to_organisation))
             if limits:
                 row.append(self.limit_cell(total))
             rows.append(row)
-        fractions = (0.28, 0.18, 0.18, 0.18, 0.18) if limits else self.totals_fractions
-        return self.table(rows, fractions, money_from=1)
+        if len(labels) == 4:
+            return self.table(rows, self.totals_fractions, money_from=1)
+        first_width = 0.4 - 0.12 * (len(labels) - 4)
+        rest = (1 - first_width) / (len(labels) - 1)
+        return self.table(rows, (first_width, *([rest] * (len(labels) - 1))), money_from=1)
 
     def weeks_table(self, weeks: tuple[PeriodTotal, ...]) -> Flowable:
         """Money for time per week, two weeks to a row (one limit applies to all of them, shown above)."""

@@ -210,8 +210,11 @@ class EasyReadStatementRenderer(StatementRenderer):
 
     def total_sentences(self, total: PeriodTotal) -> list[str]:
         out = [f"<b>{markup(total.label)}</b>",
-               f"Money for your time: {self.bold_money(total.fees)}.",
-               f"Money back for costs: {self.bold_money(total.expenses)}."]
+               f"Money for your time: {self.bold_money(total.fees)}."]
+        if total.paid_to_organisation:
+            out.append(f"Money for your time that we paid to an organisation for you: "
+                       f"{self.bold_money(total.paid_to_organisation)}.")
+        out.append(f"Money back for costs: {self.bold_money(total.expenses)}.")
         if total.limit is not None and total.over_limit:
             out.append("<b>This is more than the limit.</b>")
         return out

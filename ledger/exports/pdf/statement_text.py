@@ -160,7 +160,7 @@ def short_reason(explanation: str, activity_label: str = "") -> str:
     sentences = _SENTENCES.split(explanation.strip())
     kept = [sentence for sentence in sentences[1:] if not _RESTATED.match(sentence)]
     first = sentences[0]
-    if activity_label and first.startswith(activity_label) and len(first) > len(activity_label):
+    if activity_label and first.startswith(activity_label) and first[len(activity_label):][:2] in (": ", ", ", " ("):
         # The activity's name is already in bold above its reasons: "Meeting, as chair: 2 h ..." -> "As chair: 2 h ..."
         rest = first[len(activity_label):].lstrip(" ,")
         first = ("Taking part" + (" " if rest.startswith("(") else ", ") + rest) if not rest.startswith(":") \

@@ -1,0 +1,73 @@
+"""The demo's busiest participant gets statements people can read, and no statement goes out without a contact."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from payments.factory import participant
+from pypdf import PdfReader
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.db.engine import make_engine, make_session_factory, transaction
+from ledger.db.models import Activity, Record, Setting
+from ledger.demo.run import TAX_YEAR, DemoSummary, build_demo
+from ledger.exports.pdf import render_statement
+from ledger.organisation import OrganisationNotSet
+from ledger.reports.statements import build_statement
+from reports.readability import flesch_reading_ease
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    out = tmp_path_factory.mktemp("demo")
+    return build_demo(f"sqlite:///{out / 'demo.db'}", out)
+
+
+def busiest(session: Session) -> tuple[int, int]:
+    """(participant id, activities in the demo's tax year) of the participant with the most records."""
+    row = session.execute(
+        select(Record.participant_id, func.count())
+        .join(Activity, Activity.id == Record.activity_id)
+        .where(Activity.date >= TAX_YEAR[0], Activity.date <= TAX_YEAR[1])
+        .group_by(Record.participant_id)
+        .order_by(func.count().desc(), Record.participant_id)
+    ).first()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def read(pdf: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_busiest_participant_statements_are_short_and_readable(demo: DemoSummary) -> None:
+    factory = make_session_factory(make_engine(f"sqlite:///{demo.database}"))
+    with factory() as session:
+        person, activities = busiest(session)
+        assert activities >= 15  # the busiest person really is busy
+        easy = build_statement(session, person, *TAX_YEAR, style="easy_read")
+        standard = build_statement(session, person, *TAX_YEAR, style="standard")
+    easy_pages, easy_text = read(render_statement(easy))
+    standard_pages, standard_text = read(render_statement(standard))
+    assert easy_pages <= 8
+    assert flesch_reading_ease(easy_text) >= 80
+    assert 2 <= standard_pages <= 3
+    assert flesch_reading_ease(standard_text) >= 60
+    for text in (easy_text, standard_text):
+        assert "Amira Khan" in text and "0161 496 0123" in text and "involvement@northshire.example" in text
+
+
+def test_a_statement_without_the_organisation_set_names_what_is_missing(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with transaction(factory) as session:
+        person = participant(session, "Ann Example")
+        person_id = person.id
+        session.execute(delete(Setting).where(Setting.key == "contact_phone"))
+    with factory() as session, pytest.raises(OrganisationNotSet) as caught:
+        build_statement(session, person_id, *TAX_YEAR)
+    assert "contact phone number" in caught.value.detail and "ledger setup" in caught.value.detail
