@@ -112,8 +112,9 @@ def watch_command(participant: str, limit_key: str | None, amount: str | None, p
             fail(f"there is no participant {participant!r}")
             return
         kept = [] if clear else [
-            WatchLimitIn(period=w.period, label=w.label, limit=w.limit_key) if w.limit_key else
-            WatchLimitIn(period=w.period, amount=watch_limit_out(w, today()).amount, label=w.label)
+            WatchLimitIn(period=w.period, label=w.label, limit=w.limit_key) if w.limit_key else  # type: ignore[arg-type]
+            WatchLimitIn(period=w.period, amount=watch_limit_out(w, today()).amount,  # type: ignore[arg-type]
+                         label=w.label)
             for w in person.watch_limits
         ]
         if not clear:

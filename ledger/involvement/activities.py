@@ -17,7 +17,7 @@ from ledger.involvement.access import ensure_role
 from ledger.involvement.calc import prefixed, quote_part
 from ledger.involvement.dates import activity_date_problem
 from ledger.involvement.membership import ensure_participant_visible
-from ledger.involvement.schemas import ActivityCreate, ActivityCreated, AttendeeIn, CorrectionIn, RecordCreated
+from ledger.involvement.schemas import ActivityCreate, ActivityCreated, AttendeeIn, RecordCreated
 from ledger.involvement.watch import warnings_for
 from ledger.money import Money, parse_amount
 from ledger.rates.contract import to_response
@@ -124,7 +124,7 @@ def _quote_attendee(session: Session, card: RateCard, data: ActivityCreate, atte
 
 
 def new_record(
-    activity: Activity, participant_id: int, part: AttendeeIn | CorrectionIn, currency: str, actor: Actor,
+    activity: Activity, participant_id: int, part: AttendeeIn, currency: str, actor: Actor,
     *, corrects_record_id: int | None = None,
 ) -> Record:
     """A submitted record holding exactly what was entered (amounts are fixed only at approval)."""
