@@ -185,6 +185,12 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
         ("id zero", 0, 422, "change_id"),
         ("id beyond BIGINT", 2**64, 422, "change_id"),
     ]),
+    ("POST", f"{API}/participants/{{participant_id:int}}/erasure"): ("/participants/{id}/erasure", "admin", [
+        # No body: what a client can get wrong is the id (an erasure before the period is a 409, tested
+        # in tests/api/test_erasure_api.py).
+        ("id zero", 0, 422, "participant_id"),
+        ("id beyond BIGINT", 2**64, 422, "participant_id"),
+    ]),
     ("POST", f"{API}/payee-changes/{{change_id:int}}/refuse"): ("/payee-changes/{change}/refuse", "finance", [
         ("missing reason", {}, 422, "reason"),
         ("empty reason", {"reason": ""}, 422, "reason"),
@@ -230,6 +236,17 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
          "attendees[0].expenses[0].amount"),
         ("money too large", _with(ACTIVITY, attendees=[{**ATTENDEE, "expenses": _expense("1e999")}]), 422,
          "attendees[0].expenses[0].amount"),
+        # Strict input (P5): dates inside the window, amounts as plain decimals only.
+        ("date far in the future", _with(ACTIVITY, date="9999-12-31"), 422, "date"),
+        ("date before 2000", _with(ACTIVITY, date="1999-12-31"), 422, "date"),
+        ("amount with a space", _with(ACTIVITY, attendees=[{**ATTENDEE, "expenses": _expense(" 5.00")}]), 422,
+         "attendees[0].expenses[0].amount"),
+        ("amount as an exponent", _with(ACTIVITY, attendees=[{**ATTENDEE, "expenses": _expense("1e3")}]), 422,
+         "attendees[0].expenses[0].amount"),
+        ("amount with a plus sign", _with(ACTIVITY, attendees=[{**ATTENDEE, "expenses": _expense("+5")}]), 422,
+         "attendees[0].expenses[0].amount"),
+        ("amount ending in a point", _with(ACTIVITY, attendees=[{**ATTENDEE, "expenses": _expense("5.")}]), 422,
+         "attendees[0].expenses[0].amount"),
         ("malformed JSON", MALFORMED, 400, None),
     ]),
     ("POST", f"{API}/records/{{record_id:int}}/approve"): ("/records/{id}/approve", "approver", [
@@ -273,6 +290,10 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
         ("three decimal places", _with(QUOTE, expenses=_expense("12.345")), 422, "expenses[0].amount"),
         ("money as a JSON number", _with(QUOTE, expenses=_expense(12.5)), 422, "expenses[0].amount"),
         ("money too large", _with(QUOTE, expenses=_expense("1e999")), 422, "expenses[0].amount"),
+        ("date far in the future", _with(QUOTE, date="9999-12-31"), 422, "date"),
+        ("date before 2000", _with(QUOTE, date="1999-12-31"), 422, "date"),
+        ("amount with a space", _with(QUOTE, expenses=_expense(" 5.00")), 422, "expenses[0].amount"),
+        ("amount as an exponent", _with(QUOTE, expenses=_expense("1e3")), 422, "expenses[0].amount"),
         ("malformed JSON", MALFORMED, 400, None),
     ]),
     ("POST", f"{API}/batches"): ("/batches", "finance", [
