@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from ledger.security.keycheck import check_stored_keys
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,4 +25,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
+        # Before anything could create a key file: a database whose key is missing stops here (P3).
+        check_stored_keys(connection)
         command.upgrade(config, revision)

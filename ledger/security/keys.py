@@ -292,6 +292,25 @@ def prepare_keyring(database_url: str | None = None) -> Keyring:
         return _cached
 
 
+def keyring_for_existing_data(needed_ids: list[str]) -> Keyring:
+    """The keyring for a database that already holds values under ``needed_ids``: never creates a key.
+
+    Creating a new key here would hide the real problem (the key file that goes with the data is missing)
+    and mix two keys in one database; so a missing key is an error naming what is needed.
+    """
+    global _cached
+    with _lock:
+        if _cached is None:
+            try:
+                _cached = load_keyring(create=False, database_url=_database_url)
+            except KeyringError as exc:
+                raise KeyringError(
+                    f"the database holds bank details encrypted with key(s) {', '.join(needed_ids)} but there is "
+                    f"no key: {exc}. A new key would not read them, so none was created"
+                ) from None
+        return _cached
+
+
 def reload_keyring() -> Keyring:
     """Read the keys again (another process, e.g. ``ledger keys rotate``, may have added one).
 

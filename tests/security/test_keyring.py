@@ -122,3 +122,45 @@ def test_a_process_reads_a_key_added_by_rotation_elsewhere(clean_keys: Path) -> 
     value = crypto.encrypt("31926819", rotated)
     assert crypto.decrypt(value) == "31926819"  # the cached keyring lacked the key: read again
     assert keys.get_keyring().current_id == rotated.current_id
+
+
+def test_a_database_restored_without_its_key_stops_at_start_and_makes_no_new_key(clean_keys: Path) -> None:
+    from sqlalchemy import text
+
+    from ledger.db.engine import make_engine
+    from ledger.db.migrate import upgrade
+
+    url = f"sqlite:///{clean_keys / 'ledger.db'}"
+    engine = make_engine(url)
+    upgrade(engine)  # first start on an empty database: the key file is made
+    key_path = clean_keys / "ledger.key"
+    assert key_path.exists()
+    ring = keys.get_keyring()
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO participants (reference, name, payment_preference, bank_sort_code, statement_style, "
+            "updated_at, created_at) VALUES ('P-0001', 'Jo', 'bank_transfer', :v, 'standard', CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"), {"v": crypto.encrypt("401162", ring)})
+
+    # The database is restored on a machine without its key file.
+    key_path.unlink()
+    keys.reset_keyring()
+    keys.note_database_url(url)
+    with pytest.raises(keys.KeyringError, match=ring.current_id) as stopped:
+        upgrade(engine)
+    assert "none was created" in str(stopped.value)
+    assert not key_path.exists()
+
+    # A different key file is no better: the error names the key the data needs.
+    keys.write_key_file(key_path, (keys.generate_key(),))
+    keys.reset_keyring()
+    keys.note_database_url(url)
+    with pytest.raises(keys.KeyringError, match=f"{ring.current_id}, which the keyring"):
+        upgrade(engine)
+
+    # The right key file restored: the ledger starts again.
+    keys.write_key_file(key_path, ring.keys)
+    keys.reset_keyring()
+    keys.note_database_url(url)
+    upgrade(engine)
+    engine.dispose()
