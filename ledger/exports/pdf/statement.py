@@ -50,7 +50,6 @@ class StatementRenderer(PdfRenderer):
     title_size = 18
     leading_ratio = 1.25
     heading_space = 10
-    cell_padding = 3
     cell_padding = 2.5
     date_column: ClassVar[bool] = True
     max_unsplit_lines: ClassVar[int] = 20

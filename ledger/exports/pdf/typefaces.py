@@ -94,7 +94,7 @@ def register_fonts() -> None:
 def _cmap(name: str) -> frozenset[int]:
     register_fonts()
     font = pdfmetrics.getFont(name)
-    return frozenset(font.face.charToGlyph)  # type: ignore[attr-defined]
+    return frozenset(font.face.charToGlyph)
 
 
 def main_covers(char: str) -> bool:
