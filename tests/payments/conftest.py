@@ -6,20 +6,16 @@ that server (dropped afterwards), so PostgreSQL tests can commit and race freely
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
+from private_pg import private_postgres
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
 from payments.factory import migrated_factory, set_organisation
-
-PG_ENV = "LEDGER_TEST_DATABASE_URL"
 
 
 @pytest.fixture
@@ -30,21 +26,8 @@ def factory(tmp_path: Path) -> sessionmaker[Session]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database (not migrated), dropped after the test."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set")
-    import psycopg
-
-    name = f"ledger_payments_{uuid.uuid4().hex[:12]}"
-    admin = make_url(base).set(drivername="postgresql")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with private_postgres("ledger_payments") as url:  # the one shared helper (tests/private_pg.py)
+        yield url
 
 
 @pytest.fixture
