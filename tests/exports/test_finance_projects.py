@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from payments.factory import approve, migrated_factory, participant, project
+from payments.factory import approve, migrated_factory, participant, project, set_organisation
+from private_pg import private_postgres_factory
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db.engine import transaction
@@ -69,9 +71,14 @@ def test_parts_that_do_not_add_up_are_refused() -> None:
         split_line(projects=(ProjectAmount("BD", None, D("100.00"), D("10.40")),))
 
 
-@pytest.fixture
-def factory(tmp_path: Path) -> sessionmaker[Session]:
-    return migrated_factory(tmp_path)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    if request.param == "sqlite":
+        yield migrated_factory(tmp_path)
+        return
+    with private_postgres_factory("ledger_projects") as pg:
+        set_organisation(pg)
+        yield pg
 
 
 def test_project_amounts_split_a_payment_by_project_from_its_postings(factory: sessionmaker[Session]) -> None:
