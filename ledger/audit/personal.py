@@ -94,6 +94,8 @@ def mask_personal(data: Mapping[str, Any] | None, *, entity: str | None = None) 
     """
     if data is None:
         return None
-    masked = _walk(mask_sensitive(dict(data)), person=entity in PERSON_ENTITIES)
+    # A participant's own token is usually named after them ("Ada Lovelace"); staff tokens keep their name.
+    person = entity in PERSON_ENTITIES or (entity == "api_token" and data.get("participant_id") is not None)
+    masked = _walk(mask_sensitive(dict(data)), person=person)
     assert isinstance(masked, dict)
     return masked

@@ -55,6 +55,11 @@ def test_mask_personal_by_key_and_entity() -> None:
                            entity="activity")
     assert nested == {"participant": {"name": "A*** L***"}, "attendees": [{"email": "a***@***"}]}
     assert mask_personal(None) is None
+    # A participant's own token is named after them; a staff token's name is kept.
+    assert mask_personal({"name": "Ada Lovelace", "participant_id": 12}, entity="api_token") == {
+        "name": "A*** L***", "participant_id": 12}
+    assert mask_personal({"name": "Finance team", "participant_id": None}, entity="api_token") == {
+        "name": "Finance team", "participant_id": None}
     assert mask_personal({"emails": ["a@b.c"], "email": ["x@y.z"]}) == {"emails": ["a@b.c"], "email": ["x***@***"]}
 
 
