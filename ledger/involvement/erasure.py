@@ -260,7 +260,8 @@ def _scrub_replays(session: Session, needles: list[str]) -> int:
     if not forms:
         return 0
     doomed = []
-    for record_id, body in session.execute(select(IdempotencyRecord.id, IdempotencyRecord.response_body)):
+    stored = select(IdempotencyRecord.id, IdempotencyRecord.response_body).execution_options(yield_per=500)
+    for record_id, body in session.execute(stored):
         raw = bytes(body or b"")
         lowered = raw.lower()
         if any(form in raw or form.lower() in lowered for form in forms):
