@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from ledger.audit.jsonsafe import audit_payload, canonical_json, iso_utc
 from ledger.db.base import utcnow
-from ledger.db.models import AuditEvent
+from ledger.db.models import AuditEvent, Role
 from ledger.security.actor import Actor
 
 if TYPE_CHECKING:
@@ -90,6 +90,17 @@ def event_hash(
     if key is None:
         return hashlib.sha256(payload).hexdigest()
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def actor_label(actor: Actor) -> str:
+    """Who the trail says acted: the token's name, except for a participant's own token.
+
+    A participant's token is usually named after the person, and the trail is kept for ever (it cannot
+    be erased), so it records the token instead. Staff names stay: accountability needs them.
+    """
+    if actor.role == Role.PARTICIPANT:
+        return f"participant token {actor.token_id}"
+    return actor.name
 
 
 def _lock_chain(session: Session) -> None:
@@ -150,7 +161,7 @@ def record_event(
     occurred_at = utcnow()
     event = AuditEvent(
         occurred_at=occurred_at,
-        actor=actor.name,
+        actor=actor_label(actor),
         actor_token_id=actor.token_id,
         action=action,
         entity=entity,

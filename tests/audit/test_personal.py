@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.audit import mask_personal, record_event
 from ledger.audit.personal import mask_email, mask_name, mask_phone
 from ledger.db.engine import transaction
-from ledger.db.models import AuditEvent
+from ledger.db.models import AuditEvent, Role
 from ledger.involvement.participants import create_participant, update_participant
 from ledger.involvement.payee_changes import confirm, pending_for
 from ledger.involvement.schemas import BankIn, ParticipantCreate, ParticipantUpdate
@@ -70,6 +70,15 @@ def test_record_event_masks_whatever_the_caller_passes(factory: sessionmaker[Ses
                              {"name": "Ada King", "email": "ada.king@example.org"})
     assert event.before == {"name": "A*** L***", "email": "a***@***"}
     assert event.after == {"name": "A*** K***", "email": "a***@***"}
+
+
+def test_a_participant_token_is_recorded_by_its_id_not_its_name(factory: sessionmaker[Session]) -> None:
+    person_token = Actor(token_id=31, name="Zelda Quibbleworth", role=Role.PARTICIPANT, participant_id=4)
+    with transaction(factory) as session:
+        event = record_event(session, person_token, "statement.request", "participant", 4, None, {"year": 2025})
+        staff = record_event(session, FINANCE, "batch.paid", "batch", 1, None, {"status": "paid"})
+    assert event.actor == "participant token 31" and event.actor_token_id == 31
+    assert staff.actor == FINANCE.name
 
 
 SECRETS = ("Zelda", "Quibbleworth", "Quibble-Smythe", "zelda@example.org", "zq@example.net", "07700900123",
