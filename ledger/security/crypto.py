@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +29,12 @@ from ledger.security.keys import Keyring, KeyringError, get_keyring, key_id, rel
 PREFIX = "enc1"
 NONCE_BYTES = 12
 TAG_BYTES = 16
+
+
+@lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    """One AESGCM object per key (making one costs more than encrypting a short value)."""
+    return AESGCM(key)
 
 
 def ciphertext_length(max_chars: int) -> int:
@@ -55,7 +62,7 @@ def encrypt(plain: str, keyring: Keyring | None = None) -> str:
     key = ring.current
     kid = key_id(key)
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, plain.encode("utf-8"), f"{PREFIX}:{kid}".encode("ascii"))
+    sealed = _cipher(key).encrypt(nonce, plain.encode("utf-8"), f"{PREFIX}:{kid}".encode("ascii"))
     return f"{PREFIX}:{kid}:" + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
@@ -78,7 +85,7 @@ def decrypt(stored: str, keyring: Keyring | None = None) -> str:
     if len(raw) < NONCE_BYTES + TAG_BYTES:
         raise KeyringError("a stored encrypted value is damaged (too short)")
     try:
-        plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], f"{PREFIX}:{kid}".encode("ascii"))
+        plain = _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], f"{PREFIX}:{kid}".encode("ascii"))
     except InvalidTag as exc:
         raise KeyringError(f"a stored value under key {kid} fails its integrity check (altered or damaged)") from exc
     return plain.decode("utf-8")

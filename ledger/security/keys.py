@@ -43,6 +43,7 @@ import secrets
 import sys
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -129,17 +130,21 @@ class Keyring:
 
     @property
     def current_id(self) -> str:
-        return key_id(self.keys[0])
+        return self.ids[0]
 
-    @property
+    @cached_property
     def ids(self) -> tuple[str, ...]:
         return tuple(key_id(k) for k in self.keys)
 
+    @cached_property
+    def _by_id(self) -> dict[str, bytes]:
+        return dict(zip(self.ids, self.keys, strict=True))
+
     def get(self, wanted_id: str) -> bytes:
         """The key with this id, or a clear error naming where the keys were looked for."""
-        for key in self.keys:
-            if key_id(key) == wanted_id:
-                return key
+        found = self._by_id.get(wanted_id)
+        if found is not None:
+            return found
         raise KeyringError(
             f"a stored value was encrypted with key {wanted_id}, which is not in the keyring ({self.source}); "
             "restore the key file or LEDGER_SECRET_KEY from its backup"
