@@ -13,7 +13,7 @@ from ledger.cli.db_cmd import cli_errors, database_option, ensure_migrated, open
 from ledger.db.engine import make_session_factory, transaction
 from ledger.security import keys
 from ledger.security.actor import Actor
-from ledger.security.rotation import key_usage, reencrypt_all
+from ledger.security.rotation import key_usage, lock_for_rotation, reencrypt_all
 
 
 @click.group("keys")
@@ -73,10 +73,13 @@ def rotate_command(database_url: str | None) -> None:
         engine = open_engine(url)
         try:
             ensure_migrated(engine, url)
-            ring = keys.get_keyring()
-            new_ring = ring.with_new_key() if ring.path is not None else ring
+            keys.get_keyring()  # first start: make the key file before anything else
             factory = make_session_factory(engine)
             with transaction(factory) as session:
+                lock_for_rotation(session)
+                # Read the keys again under the lock: another rotation may have just added one.
+                ring = keys.reload_keyring()
+                new_ring = ring.with_new_key() if ring.path is not None else ring
                 if new_ring is ring:
                     usage = key_usage(session)
                     if all(kid == ring.current_id for kid in usage.by_key):

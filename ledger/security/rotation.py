@@ -26,6 +26,8 @@ from ledger.security.actor import Actor
 from ledger.security.crypto import decrypt, encrypt, stored_key_id
 from ledger.security.keys import Keyring
 
+ROTATION_LOCK_ID = 0x4C4B_5931  # "LKY1": the advisory lock id for key rotation
+
 
 @dataclass
 class KeyUsage:
@@ -57,6 +59,17 @@ def _stored(session: Session, table: str, pk: str, column: str) -> list[tuple[ob
     # Names come from the models' metadata, never from input.
     rows = session.execute(text(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL"))
     return [(row[0], row[1]) for row in rows]
+
+
+def lock_for_rotation(session: Session) -> None:
+    """One rotation at a time. SQLite: the write transaction (BEGIN IMMEDIATE) already is the lock.
+
+    PostgreSQL: a transaction-scoped advisory lock, so a second ``ledger keys rotate`` waits, then reads
+    the key file the first one wrote (two rotations must never each write a key file without the other's
+    new key).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ROTATION_LOCK_ID})
 
 
 def key_usage(session: Session) -> KeyUsage:
