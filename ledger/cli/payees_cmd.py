@@ -48,9 +48,10 @@ def _details(details: PayeeDetailsOut) -> str:
 
 def _describe(change: PayeeChangeOut) -> list[str]:
     when = change.proposed_at.strftime("%Y-%m-%d %H:%M")
-    lines = [
-        f"Change {change.id} for {change.participant_reference} {change.participant_name}: {change.status}",
-        f"  changes:  {', '.join(change.changed) or 'nothing'}",
+    lines = [f"Change {change.id} for {change.participant_reference} {change.participant_name}: {change.status}"]
+    if change.status == "pending":  # once decided, "now" has moved on: comparing them says nothing
+        lines.append(f"  changes:  {', '.join(change.changed) or 'nothing'}")
+    lines += [
         f"  now:      {_details(change.current)}",
         f"  proposed: {_details(change.proposed)}",
         f"  proposed by {change.proposed_by} on {when}",

@@ -152,7 +152,11 @@ class PendingPayeeChangeOut(msgspec.Struct, kw_only=True):
 
 
 class PayeeChangeOut(msgspec.Struct, kw_only=True):
-    """One proposed change: the confirmed details now and the proposed ones side by side (masked)."""
+    """One proposed change: the confirmed details now and the proposed ones side by side (masked).
+
+    ``changed`` names what the proposal differs in from ``current`` (``payment_preference``, ``bank``,
+    ``organisation``); it is what a confirmation would change while the change is pending.
+    """
 
     id: int
     participant: int
