@@ -34,6 +34,7 @@ from ledger.db.models import (
 from ledger.money import Money
 from ledger.organisation import get_organisation
 from ledger.reports.batch_data import BatchExport, BatchExportLine
+from ledger.reports.batch_projects import project_amounts
 
 _CHUNK = 500
 
@@ -80,7 +81,9 @@ def _export_lines(
         if not rows:
             return
         last_id = rows[-1][0].id
-        details = _line_details(session, [line.id for line, _ in rows])
+        line_ids = [line.id for line, _ in rows]
+        details = _line_details(session, line_ids)
+        parts = project_amounts(session, line_ids, currency)  # per-project rows for Xero and Sage
         for line, reference in rows:
             codes, cost_codes, record_ids = details.get(line.id, ((), (), ()))
             count = len(record_ids)
@@ -100,6 +103,7 @@ def _export_lines(
                 cost_codes=cost_codes,
                 description=f"Involvement fees and expenses, {count} {'activity' if count == 1 else 'activities'}",
                 record_ids=record_ids,
+                projects=parts.get(line.id, ()),
             )
 
 
