@@ -68,7 +68,8 @@ def lock_for_rotation(session: Session) -> None:
     the key file the first one wrote (two rotations must never each write a key file without the other's
     new key).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    connection = session.connection()  # begins the transaction now (on SQLite: BEGIN IMMEDIATE, the write lock)
+    if connection.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ROTATION_LOCK_ID})
 
 
