@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from io import BytesIO
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from ledger.errors import FieldProblem, invalid_field
 from ledger.exports.pdf.base import PdfRenderer
@@ -88,6 +88,11 @@ class RemittanceRenderer(PdfRenderer):
                 "asked us to pay it to you."
             ))
         flow.append(self.para(markup(self.summary_sentence())))
+        flow.append(self.para(
+            f"<b>Questions?</b> If anything here looks wrong, please tell us. Ask "
+            f"<b>{markup(contact.contact_name)}</b> on <b>{markup(contact.contact_phone)}</b> or email "
+            f"<b>{markup(contact.contact_email)}</b>."
+        ))
         return flow
 
     def summary_sentence(self) -> str:
@@ -120,7 +125,7 @@ class RemittanceRenderer(PdfRenderer):
             ("Amount", self.money(r.amount)),
             (time_heading, self.money(r.fees)),
             (COSTS_HEADING, self.money(r.expenses)),
-            ("How", r.method_label),
+            ("How", f"To an organisation, at {r.for_person}\u2019s request" if r.for_person else r.method_label),
             ("Paid to", r.paid_to),
             (date_label, plain_date(date_value) if date_value is not None else ""),
             ("Reference on the bank statement", r.payment_reference),
@@ -149,23 +154,15 @@ class RemittanceRenderer(PdfRenderer):
         rows.append([self.para("Total", "cell_bold"), "", "", self.money(r.fees), self.money(r.expenses)])
         return self.starts_together(
             [self.para("What this payment is for", "heading")],
-            self.table(rows, (0.14, 0.27, 0.27, 0.16, 0.16), money_from=3, bold_rows=[len(rows) - 1]),
+            self.table(rows, (0.13, 0.29, 0.3, 0.14, 0.14), money_from=3, bold_rows=[len(rows) - 1]),
         )
 
     def notes_block(self) -> list[Flowable]:
-        contact = self.require_contact()
         # The note speaks to the person who had the costs; an organisation gets no "you" it does not mean.
         note = [self.para(markup(EXPENSES_NOTE))] if self.remittance.expenses and not self.remittance.for_person else []
         return [
             Spacer(1, self.paragraph_space * 2),
             *note,
-            KeepTogether([
-                self.para("Questions?", "heading"),
-                self.para(
-                    f"If anything here looks wrong, please tell us. Ask <b>{markup(contact.contact_name)}</b> on "
-                    f"<b>{markup(contact.contact_phone)}</b> or email <b>{markup(contact.contact_email)}</b>."
-                ),
-            ]),
         ]
 
 
