@@ -162,7 +162,8 @@ def test_fees_paid_to_an_organisation_say_whose_time_they_are_for() -> None:
     assert "To Carers Together CIC" in text
     assert "This payment is for the time Sam gave us. Sam asked us to pay it to you." in text
     assert "It is £75.00 for Sam’s time." in text
-    assert "your time" not in text
+    assert "your time" not in text and "for you" not in text
+    assert "How To an organisation, at Sam\u2019s request" in text
 
 
 def test_advice_without_a_contact_is_refused() -> None:
