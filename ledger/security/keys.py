@@ -273,13 +273,17 @@ def note_database_url(url: str) -> None:
             _database_url = url
 
 
-def get_keyring() -> Keyring:
-    """The process-wide keyring, loaded once (and created on first start)."""
+def get_keyring(create: bool = True) -> Keyring:
+    """The process-wide keyring, loaded once (and created on first start).
+
+    ``create=False`` for commands that only check existing data (``audit verify``, backups): with no key
+    anywhere they fail with "no secret key: ..." instead of making a key that cannot match the data.
+    """
     global _cached
     if _cached is None:
         with _lock:
             if _cached is None:
-                _cached = load_keyring(database_url=_database_url)
+                _cached = load_keyring(create=create, database_url=_database_url)
     return _cached
 
 
@@ -344,6 +348,9 @@ def reset_keyring() -> None:
         _database_url = None
 
 
-def audit_chain_key() -> bytes:
-    """The HMAC key for the audit chain (P4): derived from the oldest key, unchanged by rotation."""
-    return get_keyring().audit_chain_key()
+def audit_chain_key(create: bool = True) -> bytes:
+    """The HMAC key for the audit chain (P4): derived from the oldest key, unchanged by rotation.
+
+    ``create=False``: never make a key file (for verifying a trail that already exists).
+    """
+    return get_keyring(create=create).audit_chain_key()

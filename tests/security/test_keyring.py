@@ -164,3 +164,11 @@ def test_a_database_restored_without_its_key_stops_at_start_and_makes_no_new_key
     keys.note_database_url(url)
     upgrade(engine)
     engine.dispose()
+
+
+def test_checking_commands_can_refuse_to_create_a_key(clean_keys: Path) -> None:
+    with pytest.raises(keys.KeyringError, match="no secret key"):
+        keys.audit_chain_key(create=False)
+    assert not (clean_keys / "ledger.key").exists()
+    assert len(keys.audit_chain_key()) == 32  # the default still creates it on first start
+    assert (clean_keys / "ledger.key").exists()
