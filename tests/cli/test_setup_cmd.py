@@ -109,3 +109,25 @@ def test_bank_reference_reads_as_a_payment_not_an_invoice() -> None:
     long = bank_reference("ABCDEF", "B-00000010")
     assert len(long) <= 18 and long.startswith("ABCDEF PAY ")
     assert "INV" not in bank_reference("NHC", "B-0001")
+
+
+def test_statements_command_says_to_run_setup_when_details_are_missing(
+    db: tuple[str, sessionmaker[Session]], tmp_path: Path
+) -> None:
+    from payments.factory import participant
+
+    url, factory = db
+    with transaction(factory) as session:
+        person_id = participant(session, "Ann Example").id
+    out = tmp_path / "statements"
+    result = CliRunner().invoke(main, ["statements", "--participant", str(person_id), "--out", str(out),
+                                       "--database", url])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: the organisation's details are not complete")
+    assert "ledger setup" in result.output and "Traceback" not in result.output
+    assert not any(out.glob("*.pdf")) if out.exists() else True
+    assert CliRunner().invoke(main, ["setup", "--no-input", *FLAGS, "--database", url]).exit_code == 0
+    made = CliRunner().invoke(main, ["statements", "--participant", str(person_id), "--out", str(out),
+                                     "--database", url])
+    assert made.exit_code == 0, made.output
+    assert len(list(out.glob("*.pdf"))) == 1
