@@ -267,3 +267,23 @@ def test_backup_of_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path
     assert result.exit_code == 1 and result.output.startswith("error: SQLite could not copy")
     assert "Traceback" not in result.output
     assert not (tmp_path / "b.db").exists() and not list(tmp_path.glob(".b.db.partial*"))
+
+
+def test_restoring_without_the_key_stops_with_a_clear_error(tmp_path: Path) -> None:
+    """A backup is useless without the secret key it was made with: restore says so, in one line."""
+    from ledger.security import keys
+
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    assert run("db", "upgrade", "--database", url).exit_code == 0
+    engine = make_engine(url)
+    fill(make_session_factory(engine), events=1)
+    engine.dispose()
+    assert run("db", "backup", str(tmp_path / "b.db"), "--database", url).exit_code == 0
+    original = keys.get_keyring()
+    keys.use_keyring(keys.Keyring.generate())  # another machine, another key
+    try:
+        result = run("db", "restore", str(tmp_path / "b.db"), "--database", f"sqlite:///{tmp_path / 'new.db'}")
+    finally:
+        keys.use_keyring(original)
+    assert result.exit_code == 1 and "error: " in result.output and "Traceback" not in result.output
+    assert original.current_id in result.output  # names the key that is needed
