@@ -54,7 +54,7 @@ from ledger.security.tokens import create_token
 from .support import ADMIN, APPROVER, AUDITOR, FINANCE, LEAD, attendee, meeting, participant, project
 
 NAME = "Zebedee Quillfeather"
-SECRETS = (NAME, "Quillfeather", "Zebbo", "zebedee@example.org", "07700 900123", "Z QUILLFEATHER")
+SECRETS = (NAME, "Zebedee", "Quillfeather", "Zebbo", "zebedee@example.org", "07700 900123", "Z QUILLFEATHER")
 FINANCE_TWO = Actor(token_id=6, name="Fran Finance", role="finance")  # type: ignore[arg-type]
 
 
