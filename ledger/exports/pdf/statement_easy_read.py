@@ -181,6 +181,13 @@ class EasyReadStatementRenderer(StatementRenderer):
             return self.section(title, self.para("We did not send you any money in this time."))
         rows: list[tuple[str | None, list[str]]] = []
         for p in self.statement.payments:
+            if "organisation" in p.method_label.lower():  # "Paid to an organisation for you"
+                # The money went to the organisation they chose: nothing shows on their own bank statement.
+                rows.append(("bank", [
+                    f"<b>{plain_date(p.date)}</b>: we sent {self.bold_money(p.total)} to the organisation "
+                    "you asked us to pay.",
+                ]))
+                continue
             rows.append(("bank", [
                 f"<b>{plain_date(p.date)}</b>: we sent {self.bold_money(p.total)}. How: {markup(p.method_label)}.",
                 f"Look for this name on your bank statement: {markup(p.reference)}",
