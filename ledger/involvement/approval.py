@@ -45,11 +45,11 @@ from ledger.db.models import (
     RecordStatus,
     Role,
 )
-from ledger.errors import Conflict, Invalid, invalid_field
+from ledger.errors import Conflict, FieldProblem, Invalid, invalid_field
 from ledger.involvement.access import ensure_not_recorder, ensure_role
 from ledger.involvement.activities import new_record, project_card
 from ledger.involvement.calc import quote_part
-from ledger.involvement.corrections import correction_changes, merged_part
+from ledger.involvement.corrections import correction_changes, field_changes, merged_part, part_of
 from ledger.involvement.records import (
     load_record,
     participant_of,
@@ -277,6 +277,12 @@ def correct_record(
     card = project_card(activity.project, registry)
     # Start from the record being corrected: only the fields sent change (null/[] clear on purpose).
     part = merged_part(original, data, card.currency)
+    if not field_changes(part_of(original, card.currency), part, card.currency):
+        raise Invalid(
+            f"nothing to correct: this is the same as record {original.id}; send only the fields that were "
+            "wrong (for example involvement_minutes), or null or [] to clear one",
+            [FieldProblem("body", f"changes nothing in record {original.id}; send the fields that were wrong")],
+        )
     quote = quote_part(
         session, card, participant_id=original.participant_id, on=activity.date, activity=activity.activity,
         mode=activity.mode, part=part, mileage=part.mileage, expenses=part.expenses,

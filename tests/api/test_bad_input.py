@@ -270,7 +270,7 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
         ("malformed JSON", MALFORMED, 400, None),
     ]),
     ("POST", f"{API}/records/{{record_id:int}}/corrections"): ("/records/{rejected}/corrections", "lead", [
-        ("missing minutes", {}, 422, "involvement_minutes"),
+        ("nothing to correct", {}, 422, "body"),  # a correction keeps what it leaves out (P7)
         ("minutes of wrong type", {"involvement_minutes": "an hour"}, 422, "involvement_minutes"),
         ("negative minutes", {"involvement_minutes": -1}, 422, "involvement_minutes"),
         ("unknown field", {**CORRECTION, "date": "2026-01-22"}, 422, "date"),

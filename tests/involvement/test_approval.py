@@ -304,12 +304,15 @@ def test_the_approval_queue_shows_what_a_correction_changes(session: Session) ->
     assert approved.changes == shown.changes
 
 
-def test_a_rejected_record_corrected_without_changes_shows_no_field_changes(session: Session) -> None:
+def test_a_correction_that_changes_nothing_is_refused(session: Session) -> None:
     record_id = one_record(session)
     reject_record(session, APPROVER, record_id, "The date was wrong")
-    fixed = correct_record(session, LEAD, record_id, CorrectionIn())
-    assert fixed.changes is not None and fixed.changes.fields == []
-    assert all(a.difference == "0.00" for a in fixed.changes.amounts)
+    for same in (CorrectionIn(), CorrectionIn(involvement_minutes=90, role="member")):
+        with pytest.raises(Invalid) as caught:
+            correct_record(session, LEAD, record_id, same)
+        assert [p.field for p in caught.value.problems] == ["body"]
+        assert f"the same as record {record_id}" in caught.value.detail
+    assert session.scalar(select(Record.id).where(Record.corrects_record_id == record_id)) is None
 
 
 def test_mileage_beyond_the_threshold_counts_approved_miles_earlier_in_the_tax_year(session: Session) -> None:
