@@ -8,12 +8,14 @@ unpaid. Amounts are rate x minutes / 60, rounded half-up to the penny per line.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from ledger.errors import Invalid, NoRateInForce
+from ledger.rates.contract import decode_request, run_quote
 from ledger.rates.engine import ExpenseClaim, MileageClaim, QuoteInput, calculate
 from ledger.rates.taxyear import tax_year_start
 
@@ -439,3 +441,14 @@ def test_a_chair_s_involvement_and_their_preparation_are_priced_at_their_own_rat
                                         preparation_minutes=45))
     assert [line.amount for line in result.lines] == [D("61.88"), D("20.63")]
     assert all("pennies are shared" not in line.explanation for line in result.lines)
+
+
+@pytest.mark.parametrize(("on", "rate", "amount"), [("2026-04-05", "0.45", "4.50"), ("2026-04-06", "0.55", "5.50")])
+def test_the_quote_contract_pays_a_car_journey_at_the_rate_in_force(on: str, rate: str, amount: str) -> None:
+    """``POST /quotes`` and ``ledger quote`` (one decoder, one engine): 45p on 5 April 2026, 55p on the 6th."""
+    body = json.dumps({"rate_card": "nihr-style", "date": on, "activity": "meeting", "involvement_minutes": 60,
+                       "mileage": {"vehicle": "car", "miles": 10}})
+    response = run_quote(decode_request(body.encode()))
+    mileage = [(line.quantity, line.rate, line.amount) for line in response.lines if line.kind == "mileage"]
+    assert mileage == [(10, rate, amount)]
+    assert response.version_from.isoformat() == "2025-12-16"  # the fee version is the same both days
