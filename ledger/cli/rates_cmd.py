@@ -88,7 +88,19 @@ def describe_card(card: RateCard) -> str:
                 beyond = display_rate(v.rate_beyond_threshold, c)
                 extra = f" ({beyond} beyond {v.threshold_miles:,} miles in the tax year)"
             out.append(f"  Mileage, {v.label}: {display_rate(v.rate_per_mile, c)} a mile{extra}")
+            for change in v.changes:  # expense rates that change on their own dates inside the version
+                parts = [f"{display_rate(change.rate_per_mile, c)} a mile"] if change.rate_per_mile is not None else []
+                if change.rate_beyond_threshold is not None:
+                    parts.append(f"{display_rate(change.rate_beyond_threshold, c)} beyond the threshold")
+                out.append(f"    from {change.effective_from.isoformat()}: {', '.join(parts)}")
         out.append(f"  Passengers: {display_rate(e.passenger_rate_per_mile, c)} per passenger per mile")
+        for expense_change in e.changes:
+            parts = []
+            if expense_change.online_allowance is not None:
+                parts.append(f"online allowance {display_amount(expense_change.online_allowance, c)}")
+            if expense_change.passenger_rate_per_mile is not None:
+                parts.append(f"passengers {display_rate(expense_change.passenger_rate_per_mile, c)} a mile")
+            out.append(f"  From {expense_change.effective_from.isoformat()}: {', '.join(parts)}")
         if e.at_cost:
             out.append("  Paid back at cost: " + ", ".join(
                 a.label + (f" (up to {display_amount(a.daily_cap, c)} a day)" if a.daily_cap is not None else "")

@@ -107,3 +107,8 @@ def test_limits_watch_sets_a_named_limit_for_a_participant(db: tuple[str, sessio
     assert code == 1 and "there is no named limit 'nope'" in out
     code, out = run("limits", "watch", reference, "--clear", "--database", url)
     assert code == 0 and "has no watch limits" in out
+
+
+def test_rates_show_lists_the_dated_car_rate() -> None:
+    code, out = run("rates", "show", "nihr-style")
+    assert code == 0 and "Mileage, Car or van: £0.45 a mile" in out and "from 2026-04-06: £0.55 a mile" in out
