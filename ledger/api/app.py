@@ -15,11 +15,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from ledger import __version__
 from ledger.api import routes
-from ledger.api.auth import AUTH_DEPENDENCIES, BearerAuthMiddleware
+from ledger.api.auth import AUTH_DEPENDENCIES, PUBLIC_OPT, BearerAuthMiddleware
 from ledger.api.database import STATE_KEY, build_database
 from ledger.api.docs_page import LocalSwaggerRenderPlugin, docs_assets_router
 from ledger.api.errors import exception_handlers
 from ledger.api.limits import BodyLimitsMiddleware, ServiceLimits, rate_limit_middleware
+from ledger.api.openapi_schemas import StrictStructSchemaPlugin, use_ledger_openapi_plugin
+from ledger.api.problems import attach_error_responses
 from ledger.api.transaction import UnitOfWorkMiddleware
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade as upgrade_database
@@ -90,9 +92,9 @@ def create_app(
     def migrate() -> None:
         upgrade_database(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, docs_assets_router(DOCS_ASSETS_PATH)],
-        plugins=[plugin],
+        plugins=[plugin, StrictStructSchemaPlugin()],
         on_startup=[migrate] if upgrade else [],
         state=State({STATE_KEY: database}),
         exception_handlers=exception_handlers(),
@@ -100,3 +102,6 @@ def create_app(
         request_max_body_size=limits.max_body_bytes,
         debug=False,
     )
+    use_ledger_openapi_plugin(app)
+    attach_error_responses(app.routes, PUBLIC_OPT)  # the OpenAPI document lists each operation's 4xx answers
+    return app

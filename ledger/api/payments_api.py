@@ -16,6 +16,7 @@ from litestar.response import Response
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import require_roles
+from ledger.api.openapi_schemas import produces
 from ledger.api.pagination import PAGE_DEPENDENCIES, Page, PageParams
 from ledger.db.models import Batch, BatchLine, Participant, Role
 from ledger.exports.finance import get_exporter
@@ -192,7 +193,8 @@ class BatchController(Controller):
 
     @get("/{batch_id:int}/export", guards=[FINANCE], operation_id="exportBatch", sync_to_thread=True,
          summary="Download the batch as a bank or accounting file",
-         response_description="The file, streamed")
+         response_description="The file, streamed",
+         opt=produces("text/csv", "application/json", "application/zip"))
     def export(
         self,
         batch_id: PathId,

@@ -18,6 +18,7 @@ from litestar.response import Response
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import require_roles
+from ledger.api.openapi_schemas import produces
 from ledger.db.models import Participant, Role
 from ledger.errors import NotFound, invalid_field
 from ledger.exports.pdf import render_spend_report, render_statement
@@ -67,7 +68,8 @@ class ReportsController(Controller):
     tags = ("Statements and reports",)
 
     @get("/participants/{participant_id:int}/statement", guards=[STATEMENT_READERS],
-         operation_id="getStatement", sync_to_thread=True, summary="A participant's statement (PDF or JSON)")
+         operation_id="getStatement", sync_to_thread=True, summary="A participant's statement (PDF or JSON)",
+         opt=produces("application/pdf", "application/json"))
     def statement(
         self,
         participant_id: PathId,
@@ -90,7 +92,8 @@ class ReportsController(Controller):
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/projects/{project_id:int}/spend", guards=[SPEND_READERS], operation_id="getProjectSpend",
-         sync_to_thread=True, summary="One project's spend against budget (JSON, CSV or PDF)")
+         sync_to_thread=True, summary="One project's spend against budget (JSON, CSV or PDF)",
+         opt=produces("application/json", "text/csv", "application/pdf"))
     def project(
         self,
         project_id: PathId,
@@ -106,7 +109,8 @@ class ReportsController(Controller):
         return spend_response(report, fmt, f"spend-{report.projects[0].code}")
 
     @get("/reports/spend", guards=[SPEND_READERS], operation_id="getSpendReport", sync_to_thread=True,
-         summary="Spend across projects (a lead sees their own projects)")
+         summary="Spend across projects (a lead sees their own projects)",
+         opt=produces("application/json", "text/csv", "application/pdf"))
     def across(
         self,
         db_session: Session,
