@@ -75,7 +75,8 @@ from ledger.payments.integrity import check_batch, ensure_batch_adds_up
 from ledger.payments.postings import Leg, post_entry
 from ledger.security.actor import Actor
 
-#: Which current payment preferences each batch method pays.
+#: Which current payment preferences each batch method pays (fees and expenses, except as noted in
+#: :func:`payable_by`: someone whose fees go to an organisation gets their own costs back by bank transfer).
 METHOD_PREFERENCES: dict[BatchMethod, tuple[PaymentPreference, ...]] = {
     BatchMethod.BANK_TRANSFER: (PaymentPreference.BANK_TRANSFER, PaymentPreference.EXPENSES_ONLY),
     BatchMethod.VOUCHER: (PaymentPreference.VOUCHER,),
@@ -173,6 +174,24 @@ def resolve_project(session: Session, project: int | str | None) -> Project | No
     return found
 
 
+def payable_by(method: BatchMethod) -> Any:
+    """THE routing rule: which owed postings a batch of ``method`` pays (a SQL condition).
+
+    Fees follow the person's payment choice. Expenses are the person's own money paid back, so for
+    someone whose fees go to an organisation they are paid to the person by bank transfer, never to the
+    organisation (a bank batch takes them; without confirmed bank details they are left out with the
+    reason and wait).
+    """
+    preference = Participant.payment_preference
+    chosen = preference.in_([p.value for p in METHOD_PREFERENCES[method]])
+    if method is BatchMethod.ORGANISATION:
+        return and_(chosen, Posting.category == Category.FEE.value)
+    if method is BatchMethod.BANK_TRANSFER:
+        own_costs = and_(preference == PaymentPreference.ORGANISATION.value, Posting.category == Category.EXPENSE.value)
+        return or_(chosen, own_costs)
+    return chosen
+
+
 def _owed_postings(method: BatchMethod, project_id: int | None, up_to: date | None) -> tuple[object, ...]:
     """WHERE conditions selecting unbatched payable postings payable by ``method``."""
     project_of = func.coalesce(Posting.project_id, Activity.project_id)
@@ -181,7 +200,7 @@ def _owed_postings(method: BatchMethod, project_id: int | None, up_to: date | No
         Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE,
         JournalEntry.kind.in_([k.value for k in OWED_ENTRY_KINDS]),
         ~exists().where(BatchItem.posting_id == Posting.id),
-        Participant.payment_preference.in_([p.value for p in METHOD_PREFERENCES[method]]),
+        payable_by(method),
     ]
     if project_id is not None:
         conditions.append(project_of == project_id)

@@ -222,3 +222,24 @@ def test_database_allows_one_approval_entry_per_record(factory: sessionmaker[Ses
                   {"r": record_id})
         assert s.scalar(select(func.count()).select_from(JournalEntry).where(
             JournalEntry.record_id == record_id)) == 2
+
+
+def test_organisation_gets_the_fees_and_the_person_gets_their_own_costs_back(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as s:
+        proj = project(s)
+        sam = participant(s, "Sam Lee", "organisation", organisation="Mind in Leeds")
+        sam.bank_account_name, sam.bank_sort_code, sam.bank_account_number = "Sam Lee", GOOD_SORT, GOOD_ACCOUNT
+        kim = participant(s, "Kim Ray", "organisation", organisation="Carers Leeds")  # no bank details
+        approve(s, sam, proj, MAY, 3000, 500)
+        approve(s, kim, proj, MAY, 2000, 300)
+        to_org = build_batch(s, BUILDER, "organisation").batch
+        org_lines = {line.participant_id: line for line in to_org.lines}
+        assert {pid: (ln.fees_minor, ln.expenses_minor) for pid, ln in org_lines.items()} == {
+            sam.id: (3000, 0), kim.id: (2000, 0)}
+        assert org_lines[sam.id].payee_name == "Mind in Leeds" and org_lines[sam.id].bank_account_number is None
+        to_person = build_batch(s, BUILDER, "bank_transfer")
+        [line] = to_person.batch.lines
+        assert (line.participant_id, line.fees_minor, line.expenses_minor) == (sam.id, 0, 500)
+        assert (line.payee_name, line.bank_account_number) == ("Sam Lee", GOOD_ACCOUNT)
+        [skipped] = to_person.skipped
+        assert skipped.participant_id == kim.id and skipped.amount == Decimal("3.00")
