@@ -364,7 +364,11 @@ def test_time_lines_at_one_rate_add_up_to_the_rate_times_their_total_time_rounde
         whole = (rate * minutes / Decimal(60)).quantize(unit, rounding="ROUND_HALF_UP")
         assert sum(line.amount for line in group) == whole, group
         for line in group:  # each share is within one minor unit of its exact value
-            assert abs(line.amount - rate * (line.minutes or 0) / Decimal(60)) < unit, line
+            exact = rate * (line.minutes or 0) / Decimal(60)
+            assert abs(line.amount - exact) < unit, line
+            # The explanation stays true: a share that differs from the line's own rounding says why.
+            alone = exact.quantize(unit, rounding="ROUND_HALF_UP")
+            assert ("pennies are shared" in line.explanation) == (line.amount != alone), line
     # ...and the pennies go by the largest-remainder rule (written out independently in support.py).
     assert [line.amount for line in timed] == time_amounts_from_rates(result.lines, card.currency)
 
