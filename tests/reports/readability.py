@@ -2,7 +2,7 @@
 
 Why our own counter: the score must be computed the same way on every machine without another
 dependency, and the rule is simple. Reading ease = 206.835 - 1.015 x (words per sentence) - 84.6 x
-(syllables per word). Sentences end at ".", "!", "?" or ":" (lines are joined first, so a sentence
+(syllables per word). Sentences end at ".", "!" or "?" only (lines are joined first, so a sentence
 that wraps across lines counts once and a heading without a full stop joins the sentence after it,
 which can only lower the score). Words are runs of letters (apostrophes and hyphens inside a word
 kept); anything with a digit, a currency sign or other symbols is dropped before counting.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"[.!?:]+")
+_SENTENCE_END = re.compile(r"[.!?]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
