@@ -29,7 +29,7 @@ from ledger.settings import database_url as resolve_database_url
 
 API_PREFIX = "/api/v1"
 SCHEMA_PATH = f"{API_PREFIX}/schema"
-DOCS_ASSETS_PATH = f"{API_PREFIX}/docs-assets"
+DOCS_ASSETS_PATH = f"{SCHEMA_PATH}/assets"
 SECURITY_SCHEME = "BearerToken"
 
 DESCRIPTION = """Fair, prompt, explained payment for people with lived experience who co-produce health and

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.api.app import SCHEMA_PATH, create_app
 from ledger.api.database import STATE_KEY, LedgerDatabase
+from ledger.api.limits import ServiceLimits
 from ledger.clock import today
 from ledger.db.engine import transaction
 from ledger.db.models import Base, Role
@@ -33,6 +34,7 @@ API = "/api/v1"
 BANK = {"account_name": "J SMITH", "sort_code": "12-34-56", "account_number": "12345678"}
 PROBLEM = "application/problem+json"
 MALFORMED = b'{"name": "Jo",'  # cut off mid-object
+PROGRAMMER_WORDS = ("Expected `", "RFC3339", "Please check", "body: 'data'", "Invalid enum value", "$.")
 
 
 def writing_routes(app: Litestar) -> set[tuple[str, str]]:
@@ -82,7 +84,7 @@ def _meeting(world: World, on: str, *participants: int) -> list[int]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     path: Path = tmp_path_factory.mktemp("bad_input") / "ledger.db"
-    app = create_app(f"sqlite:///{path}")
+    app = create_app(f"sqlite:///{path}", limits=ServiceLimits.unlimited())  # hundreds of requests, one client
     with TestClient(app) as client:
         database: LedgerDatabase = app.state[STATE_KEY]
         set_organisation(database.session_factory)  # batches need the organisation's details
@@ -363,6 +365,9 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
     if field is not None:
         named = [error["field"] for error in problem.get("errors", [])]
         assert field in named, f"{label}: expected {field!r} among {named}: {problem['detail']}"
+    text = problem["detail"] + " ".join(error["message"] for error in problem.get("errors", []))
+    for words in PROGRAMMER_WORDS:  # issue 8.7: nothing worded for programmers reaches a person
+        assert words not in text, f"{label}: {words!r} in {text}"
     assert world.row_counts() == before, f"{label}: something was written"
 
 
