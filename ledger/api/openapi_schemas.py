@@ -93,9 +93,9 @@ class LedgerOpenAPIPlugin(OpenAPIPlugin):
         openapi = super()._build_openapi()
         for component in (openapi.components.schemas or {}).values():
             _whole_bounds(component)
-        for path_item in (openapi.paths or {}).values():
+        for item in (openapi.paths or {}).values():
             for method in ("get", "post", "put", "patch", "delete"):
-                operation = getattr(path_item, method, None)
+                operation = getattr(item, method, None)
                 for parameter in (operation.parameters or []) if operation else []:
                     _whole_bounds(getattr(parameter, "schema", None))
         for route in self.included_routes.values():
