@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.errors import Conflict, FieldProblem, Invalid
+from ledger.security.actor import Actor
 
 SETUP_HINT = "set the organisation's details with `ledger setup`"
 
@@ -138,10 +139,15 @@ def get_organisation(session: Session) -> Organisation:
     return Organisation(**{key: values[key].strip() for key in KEYS})
 
 
-def save_organisation(session: Session, values: dict[str, Any]) -> Organisation:
-    """Check a full set of details and store them (the caller commits). All problems are reported at once."""
+def save_organisation(session: Session, values: dict[str, Any], actor: Actor | None = None) -> Organisation:
+    """Check a full set of details and store them (the caller commits). All problems are reported at once.
+
+    With an ``actor`` a change is written to the audit trail (before and after): the payer name and the
+    reference prefix go on bank files, so who changed them, and when, must be on record.
+    """
     from ledger.db.models import Setting
 
+    before = read_settings(session)
     clean = {key: str(values.get(key) or "").strip() for key in KEYS}
     clean["payer_name"] = clean["payer_name"].upper()
     clean["reference_prefix"] = clean["reference_prefix"].upper()
@@ -156,6 +162,10 @@ def save_organisation(session: Session, values: dict[str, Any]) -> Organisation:
         else:
             row.value = value
     session.flush()
+    if actor is not None and before != clean:
+        from ledger.audit.chain import record_event
+
+        record_event(session, actor, "organisation.setup", "organisation", "settings", before or None, clean)
     return Organisation(**clean)
 
 

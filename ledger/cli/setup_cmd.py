@@ -16,6 +16,7 @@ import click
 
 from ledger.cli.db_cmd import cli_errors, database_option, existing_database_session, resolve_url
 from ledger.organisation import KEYS, LABELS, Organisation, read_settings, save_organisation
+from ledger.security.actor import Actor
 
 PROMPTS: dict[str, str] = {
     "name": "Organisation name (as on letters)",
@@ -91,7 +92,7 @@ def setup_command(
                 else:
                     value = click.prompt(PROMPTS[key], default=current, show_default=current is not None)
             values[key] = value or ""
-        organisation = save_organisation(session, values)
+        organisation = save_organisation(session, values, Actor.system("ledger setup"))
     click.echo("Saved the organisation's details:")
     show(organisation)
 

@@ -131,3 +131,22 @@ def test_statements_command_says_to_run_setup_when_details_are_missing(
                                      "--database", url])
     assert made.exit_code == 0, made.output
     assert len(list(out.glob("*.pdf"))) == 1
+
+
+def test_setup_changes_are_on_the_audit_trail(db: tuple[str, sessionmaker[Session]]) -> None:
+    from sqlalchemy import select
+
+    from ledger.db.models import AuditEvent
+
+    url, factory = db
+    assert CliRunner().invoke(main, ["setup", "--no-input", *FLAGS, "--database", url]).exit_code == 0
+    assert CliRunner().invoke(main, ["setup", "--no-input", *FLAGS, "--database", url]).exit_code == 0  # no change
+    again = ["setup", "--no-input", "--reference-prefix", "NHCT", "--database", url]
+    assert CliRunner().invoke(main, again).exit_code == 0
+    with factory() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "organisation.setup")
+                                 .order_by(AuditEvent.id)).all()
+    assert len(events) == 2  # the first setting and the prefix change; saving the same details is no event
+    assert events[0].before is None and events[0].actor == "ledger setup"
+    assert events[1].before is not None and events[1].before["reference_prefix"] == "NHC"
+    assert events[1].after is not None and events[1].after["reference_prefix"] == "NHCT"
