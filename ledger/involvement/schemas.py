@@ -21,6 +21,7 @@ StatementStyleName = Literal["standard", "large_print", "easy_read"]
 PeriodName = Literal["week", "tax_year"]
 ModeName = Literal["in_person", "online"]
 RecordStatusName = Literal["submitted", "approved", "rejected", "reversed"]
+MAX_ATTENDEES = 200  # one activity; a bigger event is recorded as several (a body is capped anyway)
 MAX_ID = 2**63 - 1  # ids are BIGINT: anything larger cannot exist, and must be a 4xx, not a database error
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID, description="An id as returned by the server")]
 
@@ -66,7 +67,7 @@ class ParticipantCreate(msgspec.Struct, forbid_unknown_fields=True):
     phone: str | None = None
     bank: BankIn | None = None
     organisation: OrganisationIn | None = None
-    watch_limits: list[WatchLimitIn] = msgspec.field(default_factory=list)
+    watch_limits: Annotated[list[WatchLimitIn], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
     statement_style: StatementStyleName = "standard"
     # The projects the person belongs to; a lead limited to some projects must name one of theirs.
     projects: Annotated[list[Id], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
@@ -82,7 +83,7 @@ class ParticipantUpdate(msgspec.Struct, forbid_unknown_fields=True):
     payment_preference: PaymentPreferenceName | UnsetType = UNSET
     bank: BankIn | UnsetType | None = UNSET
     organisation: OrganisationIn | UnsetType | None = UNSET
-    watch_limits: list[WatchLimitIn] | UnsetType = UNSET
+    watch_limits: Annotated[list[WatchLimitIn], msgspec.Meta(max_length=20)] | UnsetType = UNSET
     statement_style: StatementStyleName | UnsetType = UNSET
 
 
@@ -236,7 +237,7 @@ class ActivityCreate(msgspec.Struct, forbid_unknown_fields=True):
     project: Id
     date: dt.date
     activity: str
-    attendees: list[AttendeeIn]
+    attendees: Annotated[list[AttendeeIn], msgspec.Meta(min_length=1, max_length=MAX_ATTENDEES)]
     mode: ModeName = "in_person"
     description: str | None = None
 
