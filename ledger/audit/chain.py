@@ -60,6 +60,16 @@ def chain_key() -> bytes:
     return audit_chain_key()
 
 
+def existing_chain_key() -> bytes:
+    """The chain key for *checking* a trail: never creates a key file (a new key could not match it).
+
+    With no key anywhere this raises ``KeyringError`` ("no secret key: ...") instead.
+    """
+    from ledger.security.keys import audit_chain_key
+
+    return audit_chain_key(create=False)
+
+
 def event_hash(
     *,
     prev_hash: str,
@@ -284,7 +294,7 @@ def verify_chain(
     *,
     batch_size: int = 1000,
     anchors: Sequence[Anchor] = (),
-    key_source: Callable[[], bytes] = chain_key,
+    key_source: Callable[[], bytes] = existing_chain_key,
 ) -> VerifyResult:
     """Walk every event in order and check each link and each hash, and each anchor kept elsewhere.
 
@@ -295,7 +305,8 @@ def verify_chain(
     Each anchor says "the trail had N events and the N-th had this hash": a shorter trail lost its newest
     events (or was emptied), a different hash means it was rewritten.
 
-    The key is fetched only when a keyed event is met (``KeyringError`` when it cannot be found).
+    The key is fetched only when a keyed event is met (``KeyringError`` when it cannot be found; no key
+    file is ever created by checking).
     """
     walk = _Walk(key_source)
     by_position: dict[int, list[Anchor]] = {}

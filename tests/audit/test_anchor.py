@@ -184,3 +184,36 @@ def test_no_anchor_of_a_broken_trail(engine: Engine, factory: sessionmaker[Sessi
     result = CliRunner().invoke(cli(), ["audit", "anchor", "--database", url_of(engine)])
     assert result.exit_code == 1 and f"BROKEN at event {ids[2]}" in result.output
     assert "ledger-audit-anchor" not in result.output
+
+
+def test_verify_without_any_key_says_so_and_creates_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking must never make a key: a new key cannot match the trail, and it would hide the real one."""
+    from ledger.security import keys
+
+    database = tmp_path / "alone.db"
+    url = f"sqlite:///{database}"
+    assert CliRunner().invoke(main_cli(), ["db", "upgrade", "--database", url]).exit_code == 0
+    from ledger.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    write(make_session_factory(engine), 2)
+    engine.dispose()
+    original = keys.get_keyring()
+    monkeypatch.delenv(keys.ENV_SECRET_KEY, raising=False)
+    monkeypatch.delenv(keys.ENV_KEY_FILE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for key_file in tmp_path.glob("*.key"):
+        key_file.unlink()
+    keys.reset_keyring()
+    try:
+        result = CliRunner().invoke(main_cli(), ["audit", "verify", "--database", url])
+    finally:
+        keys.use_keyring(original)
+    assert result.exit_code == 1 and result.output.startswith("error: ") and "no secret key" in result.output
+    assert not list(tmp_path.glob("*.key"))
+
+
+def main_cli() -> click.Group:
+    from ledger.cli import main
+
+    return main
