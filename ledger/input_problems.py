@@ -429,6 +429,8 @@ def problems_from_error(error: msgspec.ValidationError | str, raw: bytes | None,
             found = problems_in(msgspec.json.decode(raw), annotation)
         except msgspec.DecodeError:
             found = []
+        except RecursionError:
+            return [FieldProblem("body", "the request body is nested too deeply")]
     if not found:  # the second pass trusts nothing it cannot explain: fall back to msgspec's one problem
         first_path, first_words = plain_message(message)
         found.append(FieldProblem(first_path or "body", first_words))
@@ -450,6 +452,12 @@ def decode(raw: bytes, annotation: type[T]) -> T:
         return msgspec.json.decode(raw, type=annotation)
     except msgspec.ValidationError as exc:
         raise invalid(problems_from_error(exc, raw, annotation)) from None
+    except RecursionError:
+        raise Invalid(
+            "The request body is nested too deeply to read. Send a flatter JSON object.",
+            [FieldProblem("body", "the request body is nested too deeply")],
+            title="Malformed request body",
+        ) from None
     except msgspec.DecodeError as exc:
         raise Invalid(
             f"The request body is not valid JSON ({exc}). Send a JSON object.",

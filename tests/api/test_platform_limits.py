@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
-from litestar.testing import TestClient
-from litestar.testing import transport
+from litestar.testing import TestClient, transport
 
 import ledger.api.rates as rates_api
 from ledger.api.app import create_app
@@ -217,3 +216,13 @@ def test_a_slow_quote_does_not_hold_up_other_requests(
         release.set()
         worker.join(timeout=60)
     assert results["quote"].status_code == 200
+
+
+def test_the_quote_decoder_refuses_deep_nesting_without_a_traceback() -> None:
+    """``ledger quote`` reads stdin with the same decoder: very deep JSON is an Invalid, not a RecursionError."""
+    from ledger.errors import Invalid
+    from ledger.rates.contract import decode_request
+
+    for raw in (b'{"rate_card": ' + b"[" * 5000 + b"]" * 5000 + b"}", b"[" * 5000 + b"]" * 5000):
+        with pytest.raises(Invalid, match="nested too deeply"):
+            decode_request(raw)
