@@ -157,6 +157,10 @@ class StatementSummary:
     declined_minutes: int
     declined_count: int
     reversed_count: int
+    # The parts of ``fees_paid`` / ``fees_owed`` that go to an organisation at the person's request (so the
+    # statement can say "to the organisation you asked us to pay", not "we paid you").
+    fees_paid_to_organisation: Decimal = Decimal(0)
+    fees_owed_to_organisation: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +183,8 @@ class Statement:
     generated_on: date
     # Who sent it and whom to ask (``ledger setup``); every rendered statement names the contact person.
     contact: Organisation | None = None
+    # The organisation the person asked us to pay for their time (when they did), named on the statement.
+    fees_paid_to: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("participant_reference", "participant_name", "organisation_name"):
@@ -286,6 +292,7 @@ def summarise(activities: Iterable[StatementActivity]) -> StatementSummary:
     zero = Decimal(0)
     count = minutes = declined_minutes = declined_count = reversed_count = 0
     fees_paid = expenses_paid = fees_owed = expenses_owed = declined_value = zero
+    paid_to_organisation = owed_to_organisation = zero
     for activity in activities:
         if not activity.counted:
             reversed_count += 1
@@ -300,10 +307,14 @@ def summarise(activities: Iterable[StatementActivity]) -> StatementSummary:
             expenses_paid += activity.expenses
             if not activity.declined:
                 fees_paid += activity.fees
+                if not activity.own_earnings:
+                    paid_to_organisation += activity.fees
         elif activity.status == "owed":
             expenses_owed += activity.expenses
             if not activity.declined:
                 fees_owed += activity.fees
+                if not activity.own_earnings:
+                    owed_to_organisation += activity.fees
     return StatementSummary(
         activity_count=count,
         total_minutes=minutes,
@@ -315,4 +326,6 @@ def summarise(activities: Iterable[StatementActivity]) -> StatementSummary:
         declined_minutes=declined_minutes,
         declined_count=declined_count,
         reversed_count=reversed_count,
+        fees_paid_to_organisation=paid_to_organisation,
+        fees_owed_to_organisation=owed_to_organisation,
     )

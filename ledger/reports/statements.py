@@ -183,6 +183,7 @@ def build_statement(
     return Statement(
         participant_reference=participant.reference,
         participant_name=participant.preferred_name or participant.name,
+        fees_paid_to=(participant.organisation_name or "").strip() or None,
         organisation_name=organisation.name,
         period_from=period_from,
         period_to=period_to,

@@ -166,3 +166,22 @@ def test_standard_statement_fits_in_two_or_three_pages_and_scores_at_least_60() 
     assert flesch_reading_ease(flat(pdf)) >= 60
     text = flat(pdf)
     assert "version from 16 December 2025" in text  # sources stay in the standard statement, in words
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_fees_paid_to_an_organisation_are_never_called_paid_to_you(style: str) -> None:
+    statement = busy_statement(style, weekly_limit=False, fees_paid_to="Mind in Leeds")
+    statement = replace(statement, activities=tuple(replace(a, own_earnings=False) for a in statement.activities))
+    s = statement.summary
+    assert s.fees_paid_to_organisation == s.fees_paid > 0
+    text = flat(render_statement(statement))
+    paid = f"£{s.fees_paid:,}"
+    if style == "easy_read":
+        assert f"We paid {paid} for your time to Mind in Leeds." in text
+        assert "We paid it to Mind in Leeds." in text
+        assert "We have paid you." not in text
+    else:
+        assert f"We paid {paid} for your time to Mind in Leeds, as you asked." in text
+        assert "Paid (your time to Mind in Leeds)." in text
+        assert f"Paid to Mind in Leeds for you {paid}" in text
+    assert f"We paid you {paid}" not in text

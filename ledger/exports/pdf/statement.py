@@ -11,6 +11,7 @@ Long statements are tables that split across pages with their header row repeate
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from reportlab.lib.units import mm
@@ -41,11 +42,11 @@ class StatementRenderer(PdfRenderer):
     to twenty activities fits in two or three pages.
     """
 
-    left_margin = 16 * mm
-    right_margin = 16 * mm
-    top_margin = 15 * mm
-    body_size = 10.5
-    table_size = 9.5
+    left_margin = 15 * mm
+    right_margin = 15 * mm
+    top_margin = 14 * mm
+    body_size = 10
+    table_size = 9
     heading_size = 14
     title_size = 18
     leading_ratio = 1.25
@@ -121,7 +122,7 @@ class StatementRenderer(PdfRenderer):
                 f"or email <b>{markup(contact.contact_email)}</b>.")
 
     def summary_block(self) -> list[Flowable]:
-        sentences = summary_sentences(self.statement.summary, self.currency)
+        sentences = summary_sentences(self.statement.summary, self.currency, self.statement.fees_paid_to)
         return [
             self.para("Summary", "heading"),
             self.para(markup(" ".join(sentences))),
@@ -135,9 +136,15 @@ class StatementRenderer(PdfRenderer):
         s = self.statement.summary
         rows: list[list[Any]] = [
             self.header_cells(["", TIME_HEADING, COSTS_HEADING], money_from=1),
-            self._money_row("Paid to you", s.fees_paid, s.expenses_paid),
-            self._money_row("Not paid yet", s.fees_owed, s.expenses_owed),
+            self._money_row("Paid to you", s.fees_paid - s.fees_paid_to_organisation, s.expenses_paid),
+            self._money_row("Not paid yet", s.fees_owed - s.fees_owed_to_organisation, s.expenses_owed),
         ]
+        if s.fees_paid_to_organisation or s.fees_owed_to_organisation:
+            to = self.statement.fees_paid_to or "the organisation you chose"
+            rows.insert(2, self._money_row(f"Paid to {markup(to)} for you", s.fees_paid_to_organisation, Decimal(0)))
+            if s.fees_owed_to_organisation:
+                rows.append(self._money_row(f"Not paid to {markup(to)} yet", s.fees_owed_to_organisation,
+                                            Decimal(0)))
         if s.declined_count:
             rows.append(
                 [
@@ -176,7 +183,7 @@ class StatementRenderer(PdfRenderer):
         text = (
             f"<b>{markup(activity.activity_label)}</b>, {markup(activity.project_name)}"
             f" ({markup(mode_words(activity.mode))}{role}). Time: {duration(activity.minutes)}. "
-            f"{markup(status_text(activity, self.currency))}"
+            f"{markup(status_text(activity, self.currency, self.statement.fees_paid_to))}"
         )
         if not self.date_column:
             text = f"<b>{long_date(activity.date)}</b><br/>{text}"

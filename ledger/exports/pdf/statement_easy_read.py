@@ -112,11 +112,20 @@ class EasyReadStatementRenderer(StatementRenderer):
             rows.append(("calendar", [f"You took part {_times(s.activity_count)}."]))
             rows.append(("clock", [f"You gave {duration(s.total_minutes)} of your time."]))
         money_lines = []
-        if s.fees_paid:
-            money_lines.append(f"We paid you {self.bold_money(s.fees_paid)} for your time.")
-        if s.fees_owed:
-            money_lines.append(f"We still owe you {self.bold_money(s.fees_owed)} for your time.")
+        own_paid = s.fees_paid - s.fees_paid_to_organisation
+        own_owed = s.fees_owed - s.fees_owed_to_organisation
+        if own_paid:
+            money_lines.append(f"We paid you {self.bold_money(own_paid)} for your time.")
+        to = markup(self.statement.fees_paid_to or "the organisation you chose")
+        if s.fees_paid_to_organisation:
+            money_lines.append(f"We paid {self.bold_money(s.fees_paid_to_organisation)} for your time to {to}.")
+        if own_owed:
+            money_lines.append(f"We still owe you {self.bold_money(own_owed)} for your time.")
             money_lines.append("We will pay you this later.")
+        if s.fees_owed_to_organisation:
+            money_lines.append(f"We will pay {self.bold_money(s.fees_owed_to_organisation)} for your time to {to}.")
+        if s.fees_paid_to_organisation or s.fees_owed_to_organisation:
+            money_lines.append("You asked us to pay them.")
         if money_lines:
             rows.append(("coin", money_lines))
         cost_lines = []
@@ -162,7 +171,11 @@ class EasyReadStatementRenderer(StatementRenderer):
             rows.append(("hand", ["You chose not to be paid for this time.",
                                   f"It was worth {self.bold_money(activity.fees)}."]))
         elif activity.fees:
-            paid = "We have paid you." if activity.status == "paid" else "We will pay you later."
+            if activity.own_earnings:
+                paid = "We have paid you." if activity.status == "paid" else "We will pay you later."
+            else:
+                to = markup(self.statement.fees_paid_to or "the organisation you chose")
+                paid = f"We paid it to {to}." if activity.status == "paid" else f"It goes to {to}."
             rows.append(("coin", [f"Money for your time: {self.bold_money(activity.fees)}. {paid}",
                                   *fee_reasons(activity, self.currency)]))
         if activity.expenses:

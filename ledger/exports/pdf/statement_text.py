@@ -33,9 +33,13 @@ WATCH_NOTE = (
 CHECK_NOTE = "If anything here looks wrong, please tell the person who sent you this statement."
 
 
-def summary_sentences(summary: StatementSummary, currency: str) -> list[str]:
-    """The opening paragraph of a standard or large print statement, sentence by sentence."""
+def summary_sentences(summary: StatementSummary, currency: str, organisation: str | None = None) -> list[str]:
+    """The opening paragraph of a standard or large print statement, sentence by sentence.
+
+    ``organisation`` names the organisation the person asked us to pay for their time, if any.
+    """
     s = summary
+    to = organisation or "the organisation you asked us to pay"
     out: list[str] = []
     if s.activity_count == 0:
         out.append("There are no activities on this statement for this period.")
@@ -43,8 +47,14 @@ def summary_sentences(summary: StatementSummary, currency: str) -> list[str]:
         out.append(
             f"You took part in {plural(s.activity_count, 'activity', 'activities')} for {duration(s.total_minutes)}."
         )
-    out.extend(_money_sentence("We paid you", s.fees_paid, s.expenses_paid, currency, back=True))
-    owed = _money_sentence("We still owe you", s.fees_owed, s.expenses_owed, currency, back=False)
+    out.extend(_money_sentence("We paid you", s.fees_paid - s.fees_paid_to_organisation, s.expenses_paid, currency,
+                               back=True))
+    if s.fees_paid_to_organisation:
+        out.append(f"We paid {money(s.fees_paid_to_organisation, currency)} for your time to {to}, as you asked.")
+    owed = _money_sentence("We still owe you", s.fees_owed - s.fees_owed_to_organisation, s.expenses_owed, currency,
+                           back=False)
+    if s.fees_owed_to_organisation:
+        owed.append(f"We will pay {money(s.fees_owed_to_organisation, currency)} for your time to {to}.")
     if owed:
         out.extend(owed)
         out.append("This will come in a later payment.")
@@ -108,7 +118,7 @@ def easy_read_summary(summary: StatementSummary, currency: str) -> list[str]:
     return out
 
 
-def status_text(activity: StatementActivity, currency: str) -> str:
+def status_text(activity: StatementActivity, currency: str, organisation: str | None = None) -> str:
     """What happened to the money for one activity, in a few plain words."""
     if activity.status == "reversed":
         return "Cancelled: recorded by mistake, not counted in any total."
@@ -118,6 +128,12 @@ def status_text(activity: StatementActivity, currency: str) -> str:
         if activity.expenses:
             parts.append("Costs paid back." if activity.status == "paid" else "Costs not paid back yet.")
         return " ".join(parts)
+    if not activity.own_earnings:
+        to = organisation or "the organisation you chose"
+        # "owed" may mean only the costs are still to come (they are paid to the person, the fee to ``to``).
+        if activity.status == "paid":
+            return f"Paid (your time to {to})."
+        return f"Not all paid yet (your time goes to {to})."
     return "Paid." if activity.status == "paid" else "Not paid yet."
 
 
