@@ -226,3 +226,27 @@ def test_the_quote_decoder_refuses_deep_nesting_without_a_traceback() -> None:
     for raw in (b'{"rate_card": ' + b"[" * 5000 + b"]" * 5000 + b"}", b"[" * 5000 + b"]" * 5000):
         with pytest.raises(Invalid, match="nested too deeply"):
             decode_request(raw)
+
+
+# Handlers that may run on the event loop: they read nothing but the request and in-memory data.
+ON_THE_LOOP_ALLOWED = {("GET", "/api/v1/me"), ("GET", "/api/v1/rate-cards"), ("GET", "/api/v1/rate-cards/{key:str}")}
+
+
+def test_every_api_handler_works_off_the_event_loop(app: Litestar) -> None:
+    """Database work, quotes, PDFs and exports run in worker threads (``sync_to_thread=True``) or are async
+    and hand their work to a thread themselves (POST /quotes, tested above): a new sync handler left on
+    the loop would freeze every other request while it runs."""
+    import inspect
+
+    from litestar.routes import HTTPRoute
+
+    on_the_loop = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(API) or route.path.startswith(f"{API}/schema"):
+            continue
+        for handler in route.route_handlers:
+            methods = handler.http_methods - {"OPTIONS", "HEAD"}
+            if methods and not inspect.iscoroutinefunction(handler.fn) and not handler.sync_to_thread:
+                on_the_loop |= {(method, route.path) for method in methods}
+    assert ("GET", "/api/v1/me") in on_the_loop  # the scan does find handlers on the loop
+    assert on_the_loop <= ON_THE_LOOP_ALLOWED, sorted(on_the_loop - ON_THE_LOOP_ALLOWED)
