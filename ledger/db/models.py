@@ -318,6 +318,11 @@ class JournalEntry(IdMixin, CreatedMixin, Base):
     """A balanced set of postings: one approval, reversal, payment or returned payment. Append-only."""
 
     __tablename__ = "journal_entries"
+    __table_args__ = (
+        # One approval entry per record, whatever writes to the database (migration 0003).
+        Index("uq_journal_entries_one_approval", "record_id", unique=True,
+              sqlite_where=text("kind = 'approval'"), postgresql_where=text("kind = 'approval'")),
+    )
 
     kind: Mapped[str] = mapped_column(_enum(EntryKind))
     booked_on: Mapped[date] = mapped_column(Date, index=True)
@@ -369,6 +374,9 @@ class Batch(IdMixin, CreatedMixin, Base):
     created_by_token_id: Mapped[int | None] = mapped_column(BigId)
     approved_by_token_id: Mapped[int | None] = mapped_column(BigId)
     approved_at: Mapped[datetime | None] = mapped_column()
+    # Keyed fingerprint of every line as approved (ledger.payments.integrity): export and paid refuse a
+    # batch whose payee details or amounts changed since. Set once (migration 0003's trigger).
+    approved_fingerprint: Mapped[str | None] = mapped_column(String(64))
     exported_at: Mapped[datetime | None] = mapped_column()
     paid_on: Mapped[date | None] = mapped_column(Date)
 
@@ -388,6 +396,14 @@ class BatchLine(IdMixin, Base):
     amount_minor: Mapped[int] = mapped_column(MinorUnits)
     fees_minor: Mapped[int] = mapped_column(MinorUnits)
     expenses_minor: Mapped[int] = mapped_column(MinorUnits)
+    # The payee's confirmed details copied when the batch was built (migration 0003): approval shows
+    # them and the export writes them, whatever changes on the participant afterwards.
+    payment_preference: Mapped[str | None] = mapped_column(String(20))
+    bank_account_name: Mapped[str | None] = mapped_column(EncryptedString(200))
+    bank_sort_code: Mapped[str | None] = mapped_column(EncryptedString(6))
+    bank_account_number: Mapped[str | None] = mapped_column(EncryptedString(8))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_reference: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(_enum(BatchLineStatus), default=BatchLineStatus.PENDING)
     returned_reason: Mapped[str | None] = mapped_column(Text)
     returned_at: Mapped[datetime | None] = mapped_column()

@@ -71,7 +71,7 @@ from ledger.db.models import (
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound, invalid_field
 from ledger.money import Money
 from ledger.organisation import bank_reference, get_organisation
-from ledger.payments.integrity import check_batch, ensure_batch_adds_up
+from ledger.payments.integrity import approval_fingerprint, check_batch, ensure_batch_adds_up
 from ledger.payments.postings import Leg, post_entry
 from ledger.security.actor import Actor
 
@@ -458,9 +458,11 @@ def approve_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     batch.status = BatchStatus.APPROVED.value
     batch.approved_by_token_id = actor.token_id
     batch.approved_at = utcnow()
+    batch.approved_fingerprint = approval_fingerprint(session, batch)  # export and paid compare with it
     session.flush()
     record_event(session, actor, "batch.approve", "batch", batch.id, before,
-                 {"status": batch.status, "total": Money.from_minor(batch.total_minor, batch.currency).text()})
+                 {"status": batch.status, "total": Money.from_minor(batch.total_minor, batch.currency).text(),
+                  "fingerprint": batch.approved_fingerprint})
     return batch
 
 

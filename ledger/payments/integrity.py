@@ -10,6 +10,14 @@ the batch size:
   and its amount equals fees plus expenses;
 * the batch total equals the sum of its lines.
 
+And from approval on, the lines must be exactly as approved: approval stores a keyed fingerprint
+(HMAC-SHA256) of every line's payee, details and amounts (:func:`approval_fingerprint`), and export and
+paid recompute it. Changing where a line's money goes (say its account number, written straight into
+the database) after the approver saw it therefore stops the file and the payment. The key is derived
+from the oldest key of the keyring (``ledger.security.keys``), outside the database, so whoever can
+write to the database cannot recompute it; it is taken over plain values, so ``ledger keys rotate``
+(new ciphertext, same details) does not disturb it.
+
 A mismatch refuses the step with :class:`BatchIntegrityError` (a 409; the CLI prints it and exits 1) and
 leaves an audit event ``batch.integrity_refused``. The refusal rolls the request's transaction back, so
 the event is written in its own transaction straight after (see :func:`audit_after_transaction`).
@@ -17,10 +25,15 @@ the event is written in its own transaction straight after (see :func:`audit_aft
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, case, event, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,11 +42,21 @@ from ledger.db.models import Batch, BatchItem, BatchLine, Category, Posting
 from ledger.errors import Conflict
 from ledger.money import Money
 from ledger.security.actor import Actor
+from ledger.security.keys import get_keyring
 
 logger = logging.getLogger(__name__)
 
 #: How many mismatched lines an error message and audit event name (the rest are counted).
 SHOWN = 5
+_FINGERPRINT_INFO = b"ledger batch approval v1"
+_FINGERPRINT_CHUNK = 1000
+#: What the fingerprint covers, per line, in this order.
+FINGERPRINTED = (
+    BatchLine.id, BatchLine.participant_id, BatchLine.payee_name, BatchLine.payment_reference,
+    BatchLine.amount_minor, BatchLine.fees_minor, BatchLine.expenses_minor, BatchLine.payment_preference,
+    BatchLine.bank_account_name, BatchLine.bank_sort_code, BatchLine.bank_account_number,
+    BatchLine.organisation_name, BatchLine.organisation_reference,
+)
 
 
 @dataclass
@@ -106,6 +129,32 @@ def check_batch(session: Session, batch_id: int) -> IntegrityReport:
     return IntegrityReport(lines, lines_wrong, int(total or 0), int(lines_total), int(count))
 
 
+def _fingerprint_key() -> bytes:
+    """HMAC key for approval fingerprints: derived from the keyring's oldest key (rotation keeps it)."""
+    root = get_keyring().keys[-1]
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_FINGERPRINT_INFO).derive(root)
+
+
+def approval_fingerprint(session: Session, batch: Batch) -> str:
+    """A keyed fingerprint of the batch and every line's payee, details and amounts (lines read in chunks)."""
+    mac = hmac.new(_fingerprint_key(), digestmod=hashlib.sha256)
+    head = session.execute(
+        select(Batch.id, Batch.reference, Batch.method, Batch.currency, Batch.total_minor).where(Batch.id == batch.id)
+    ).one()
+    mac.update(json.dumps(list(head), separators=(",", ":")).encode() + b"\n")
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(*FINGERPRINTED).where(BatchLine.batch_id == batch.id, BatchLine.id > last_id)
+            .order_by(BatchLine.id).limit(_FINGERPRINT_CHUNK)
+        ).all()
+        if not rows:
+            return mac.hexdigest()
+        for row in rows:
+            mac.update(json.dumps(list(row), separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+        last_id = rows[-1][0]
+
+
 def _describe(batch: Batch, report: IntegrityReport, action: str) -> str:
     def money(minor: int) -> str:
         return Money.from_minor(minor, batch.currency).text()
@@ -164,9 +213,11 @@ def audit_after_transaction(
 
 
 def ensure_batch_adds_up(session: Session, actor: Actor, batch: Batch, action: str) -> None:
-    """Refuse ``action`` ("approved", "exported", "marked paid") unless the batch still adds up."""
+    """Refuse ``action`` ("approved", "exported", "marked paid") unless the batch still adds up and,
+    once approved, its lines are exactly as approved."""
     report = check_batch(session, batch.id)
     if report.ok:
+        _ensure_as_approved(session, actor, batch, action)
         return
     audit_after_transaction(
         session, actor, "batch.integrity_refused", "batch", batch.id,
@@ -185,3 +236,24 @@ def ensure_batch_adds_up(session: Session, actor: Actor, batch: Batch, action: s
         },
     )
     raise BatchIntegrityError(_describe(batch, report, action))
+
+
+def _ensure_as_approved(session: Session, actor: Actor, batch: Batch, action: str) -> None:
+    approved = session.scalar(select(Batch.approved_fingerprint).where(Batch.id == batch.id))
+    if approved is None:  # a draft, or a batch approved before fingerprints existed (migration 0003)
+        return
+    if hmac.compare_digest(approved, approval_fingerprint(session, batch)):
+        return
+    audit_after_transaction(
+        session, actor, "batch.integrity_refused", "batch", batch.id,
+        {"reference": batch.reference, "refused": action, "status": batch.status,
+         "reason": "lines changed since approval"},
+    )
+    raise BatchIntegrityError(
+        f"Batch {batch.reference} was not {action}: its lines are not as they were approved (a payee's name, "
+        "bank details, organisation, reference or amount was changed afterwards, outside the ledger). "
+        "Nothing has been changed; do not pay from any earlier file of this batch. Compare 'ledger batch "
+        "show' with what was approved, report it to whoever looks after the database, and see 'When a "
+        "re-check refuses' in docs/payments.md."
+    )
+

@@ -23,6 +23,7 @@ from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.payments.integrity import BatchIntegrityError
 from ledger.reports.batch_review import review_lines
 from ledger.security.actor import Actor
+from ledger.security.crypto import encrypt
 from payments.factory import GOOD_ACCOUNT, GOOD_SORT, approve, export_file, participant, project
 
 BUILDER = Actor.system("finance one")
@@ -243,3 +244,29 @@ def test_organisation_gets_the_fees_and_the_person_gets_their_own_costs_back(fac
         assert (line.payee_name, line.bank_account_number) == ("Sam Lee", GOOD_ACCOUNT)
         [skipped] = to_person.skipped
         assert skipped.participant_id == kim.id and skipped.amount == Decimal("3.00")
+
+
+def test_details_changed_in_the_database_after_approval_stop_export_and_paid(factory: sessionmaker[Session]) -> None:
+    batch_id, (ann_id, _bob) = _one_batch(factory)
+    with transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    with transaction(factory) as s:  # re-encrypting the same details (what key rotation does) changes nothing
+        for line in s.scalars(select(BatchLine).where(BatchLine.batch_id == batch_id)):
+            s.execute(text("UPDATE batch_lines SET bank_account_number = :v WHERE id = :i"),
+                      {"v": encrypt(line.bank_account_number or ""), "i": line.id})
+    with transaction(factory) as s:
+        assert _bank_rows(export_file(s, CHECKER, batch_id, "bank-csv"))
+    with transaction(factory) as s:  # someone with database access redirects Ann's payment
+        line = s.scalars(select(BatchLine).where(BatchLine.batch_id == batch_id,
+                                                 BatchLine.participant_id == ann_id)).one()
+        line.bank_sort_code, line.bank_account_number = OTHER_SORT, OTHER_ACCOUNT
+    content = b""
+    with pytest.raises(BatchIntegrityError, match="not as they were approved"), transaction(factory) as s:
+        content = export_file(s, CHECKER, batch_id, "bank-csv")
+    assert content == b""
+    with pytest.raises(BatchIntegrityError, match="not as they were approved"), transaction(factory) as s:
+        mark_paid(s, CHECKER, batch_id, date.today())
+    with transaction(factory) as s:
+        assert [r["reason"] for r in _refusals(s, batch_id)] == ["lines changed since approval"] * 2
+    with pytest.raises(IntegrityError, match="fingerprint"), transaction(factory) as s:
+        s.execute(text("UPDATE batches SET approved_fingerprint = 'x' WHERE id = :b"), {"b": batch_id})

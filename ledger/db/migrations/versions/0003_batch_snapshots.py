@@ -10,6 +10,8 @@ Revises: 0002
   are sized for ciphertext: revision 0004 encrypts them.
 * The money of a batch is fixed once built: triggers refuse UPDATE of a line's amounts, payee or batch,
   and of a batch's total, currency or method (both databases). Status and return columns stay writable.
+* ``batches.approved_fingerprint``: a keyed fingerprint of the lines as approved, set once (the trigger
+  refuses changing it after that). Batches approved before this revision have none.
 * A unique partial index allows one approval entry per record. A database that already holds two
   approvals of one record stops the upgrade with the record ids (see docs/payments.md).
 * PostgreSQL: the deferred per-posting balance trigger (``postings_balanced``, which re-summed the whole
@@ -44,8 +46,10 @@ SNAPSHOT_COLUMNS = (
 
 LINE_MONEY = ("amount_minor", "fees_minor", "expenses_minor", "batch_id", "participant_id")
 BATCH_MONEY = ("total_minor", "currency", "method")
+FINGERPRINT = "approved_fingerprint"
 LINES_MESSAGE = "batch_lines amounts are fixed when the batch is built: build a new batch instead"
-BATCHES_MESSAGE = "a batch total is fixed when the batch is built: build a new batch instead"
+BATCHES_MESSAGE = ("a batch total is fixed when the batch is built, and its approval fingerprint once "
+                   "approved: build a new batch instead")
 
 
 def _changed(columns: tuple[str, ...], dialect: str) -> str:
@@ -53,19 +57,28 @@ def _changed(columns: tuple[str, ...], dialect: str) -> str:
     return " OR ".join(f"OLD.{c} {op_} NEW.{c}" for c in columns)
 
 
+def _batch_changed(dialect: str) -> str:
+    """The batch's money changed, or its fingerprint changed after it was first set."""
+    op_ = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    return (f"{_changed(BATCH_MONEY, dialect)} OR "
+            f"(OLD.{FINGERPRINT} IS NOT NULL AND OLD.{FINGERPRINT} {op_} NEW.{FINGERPRINT})")
+
+
 def _sqlite_money_guards() -> list[str]:
     return [
         f"CREATE TRIGGER batch_lines_money_fixed BEFORE UPDATE OF {', '.join(LINE_MONEY)} ON batch_lines "
         f"WHEN {_changed(LINE_MONEY, 'sqlite')} BEGIN SELECT RAISE(ABORT, '{LINES_MESSAGE}'); END",
-        f"CREATE TRIGGER batches_money_fixed BEFORE UPDATE OF {', '.join(BATCH_MONEY)} ON batches "
-        f"WHEN {_changed(BATCH_MONEY, 'sqlite')} BEGIN SELECT RAISE(ABORT, '{BATCHES_MESSAGE}'); END",
+        f"CREATE TRIGGER batches_money_fixed BEFORE UPDATE OF {', '.join((*BATCH_MONEY, FINGERPRINT))} ON batches "
+        f"WHEN {_batch_changed('sqlite')} BEGIN SELECT RAISE(ABORT, '{BATCHES_MESSAGE}'); END",
     ]
 
 
 def _postgres_money_guards() -> list[str]:
     statements = []
-    for table, columns, message in (("batch_lines", LINE_MONEY, LINES_MESSAGE),
-                                    ("batches", BATCH_MONEY, BATCHES_MESSAGE)):
+    for table, columns, changed, message in (
+        ("batch_lines", LINE_MONEY, _changed(LINE_MONEY, "postgresql"), LINES_MESSAGE),
+        ("batches", (*BATCH_MONEY, FINGERPRINT), _batch_changed("postgresql"), BATCHES_MESSAGE),
+    ):
         statements += [
             f"""
             CREATE OR REPLACE FUNCTION ledger_{table}_money_fixed() RETURNS trigger AS $$
@@ -75,7 +88,7 @@ def _postgres_money_guards() -> list[str]:
             $$ LANGUAGE plpgsql
             """,
             f"CREATE TRIGGER {table}_money_fixed BEFORE UPDATE OF {', '.join(columns)} ON {table} "
-            f"FOR EACH ROW WHEN ({_changed(columns, 'postgresql')}) EXECUTE FUNCTION ledger_{table}_money_fixed()",
+            f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION ledger_{table}_money_fixed()",
         ]
     return statements
 
@@ -187,6 +200,7 @@ def upgrade() -> None:
                     sqlite_where=sa.text(APPROVAL_WHERE), postgresql_where=sa.text(APPROVAL_WHERE))
     for name, type_ in SNAPSHOT_COLUMNS:
         op.add_column("batch_lines", sa.Column(name, type_, nullable=True))
+    op.add_column("batches", sa.Column(FINGERPRINT, sa.String(64), nullable=True))
     _fill_snapshots()
     for statement in _postgres_money_guards() if dialect == "postgresql" else _sqlite_money_guards():
         op.execute(statement)
@@ -206,6 +220,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS batch_lines_money_fixed")
         op.execute("DROP TRIGGER IF EXISTS batches_money_fixed")
+    op.drop_column("batches", FINGERPRINT)
     for name, _type in reversed(SNAPSHOT_COLUMNS):
         op.drop_column("batch_lines", name)
     op.drop_index(APPROVAL_INDEX, table_name="journal_entries")
