@@ -35,7 +35,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, case, event, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from ledger.audit import record_event
 from ledger.db.models import Batch, BatchItem, BatchLine, Category, Posting
@@ -191,15 +191,15 @@ def audit_after_transaction(
 
     A refusal rolls the caller's transaction back, which would take an event written inside it along;
     waiting for the end also means the new transaction never waits for the caller's locks (SQLite has one
-    writer at a time). Written once, whether the caller rolls back or (unusually) commits.
+    writer at a time). Written once, whether the caller rolls back, closes or (unusually) commits.
     """
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     written = False
 
-    def write(_session: Session) -> None:
+    def write(_session: Session, transaction: SessionTransaction) -> None:
         nonlocal written
-        if written:
+        if written or transaction.parent is not None:  # a savepoint ending is not the end
             return
         written = True
         try:
@@ -208,8 +208,9 @@ def audit_after_transaction(
         except Exception:  # the refusal itself must still reach the user
             logger.exception("could not write the audit event %s for %s %s", action, entity, entity_id)
 
-    event.listen(session, "after_rollback", write, once=True)
-    event.listen(session, "after_commit", write, once=True)
+    # Fires once the outermost transaction has ended (rolled back, committed or closed) and its
+    # connection has been given back, so the new transaction never waits for it.
+    event.listen(session, "after_transaction_end", write)
 
 
 def ensure_batch_adds_up(session: Session, actor: Actor, batch: Batch, action: str) -> None:
