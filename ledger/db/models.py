@@ -387,7 +387,11 @@ class BatchLine(IdMixin, Base):
     """What one payee is paid in one batch (one line per payee)."""
 
     __tablename__ = "batch_lines"
-    __table_args__ = (UniqueConstraint("batch_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "participant_id"),
+        # Lines are read in id order, a chunk at a time (export, review, fingerprint): one index range each.
+        Index("ix_batch_lines_batch_id_id", "batch_id", "id"),
+    )
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))

@@ -41,6 +41,7 @@ from ledger.audit import record_event
 from ledger.db.models import Batch, BatchItem, BatchLine, Category, Posting
 from ledger.errors import Conflict
 from ledger.money import Money
+from ledger.payments.lines import line_id_chunks
 from ledger.security.actor import Actor
 from ledger.security.keys import get_keyring
 
@@ -142,18 +143,11 @@ def approval_fingerprint(session: Session, batch: Batch) -> str:
         select(Batch.id, Batch.reference, Batch.method, Batch.currency, Batch.total_minor).where(Batch.id == batch.id)
     ).one()
     mac.update(json.dumps(list(head), separators=(",", ":")).encode() + b"\n")
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(*FINGERPRINTED).where(BatchLine.batch_id == batch.id, BatchLine.id > last_id)
-            .order_by(BatchLine.id).limit(_FINGERPRINT_CHUNK)
-        ).all()
-        if not rows:
-            return mac.hexdigest()
+    for chunk in line_id_chunks(session, batch.id, size=_FINGERPRINT_CHUNK):
+        rows = session.execute(select(*FINGERPRINTED).where(BatchLine.id.in_(chunk)).order_by(BatchLine.id)).all()
         for row in rows:
             mac.update(json.dumps(list(row), separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
-        last_id = rows[-1][0]
-
+    return mac.hexdigest()
 
 def _describe(batch: Batch, report: IntegrityReport, action: str) -> str:
     def money(minor: int) -> str:

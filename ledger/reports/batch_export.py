@@ -33,6 +33,7 @@ from ledger.db.models import (
 )
 from ledger.money import Money
 from ledger.organisation import get_organisation
+from ledger.payments.lines import line_id_chunks
 from ledger.reports.batch_data import BatchExport, BatchExportLine
 from ledger.reports.batch_projects import project_amounts
 
@@ -69,18 +70,13 @@ def batch_export_data(session: Session, batch: Batch) -> BatchExport:
 def _export_lines(
     session: Session, batch_id: int, currency: str, statuses: tuple[str, ...]
 ) -> Iterator[BatchExportLine]:
-    last_id = 0
-    while True:
+    for chunk in line_id_chunks(session, batch_id, statuses, _CHUNK):
         rows = session.execute(
             select(BatchLine, Participant.reference)
             .join(Participant, Participant.id == BatchLine.participant_id)
-            .where(BatchLine.batch_id == batch_id, BatchLine.id > last_id, BatchLine.status.in_(statuses))
+            .where(BatchLine.id.in_(chunk))
             .order_by(BatchLine.id)
-            .limit(_CHUNK)
         ).all()
-        if not rows:
-            return
-        last_id = rows[-1][0].id
         line_ids = [line.id for line, _ in rows]
         details = _line_details(session, line_ids)
         parts = project_amounts(session, line_ids, currency)  # per-project rows for Xero and Sage

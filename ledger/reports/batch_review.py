@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger.db.models import Batch, BatchLine, BatchMethod, Participant
 from ledger.money import Money
+from ledger.payments.lines import line_id_chunks
 from ledger.security.masking import mask_account_number, mask_sort_code
 
 _CHUNK = 1000
@@ -50,20 +51,15 @@ class ReviewLine:
 
 def review_lines(session: Session, batch: Batch) -> Iterator[ReviewLine]:
     """The batch's lines in order, read in chunks (a batch can have 100,000 lines)."""
-    last_id = 0
-    while True:
+    for chunk in line_id_chunks(session, batch.id, size=_CHUNK):
         rows = session.execute(
             select(BatchLine.id, Participant.reference, BatchLine.payee_name, BatchLine.bank_sort_code,
                    BatchLine.bank_account_number, BatchLine.organisation_name, BatchLine.amount_minor,
                    BatchLine.status)
             .join(Participant, Participant.id == BatchLine.participant_id)
-            .where(BatchLine.batch_id == batch.id, BatchLine.id > last_id)
+            .where(BatchLine.id.in_(chunk))
             .order_by(BatchLine.id)
-            .limit(_CHUNK)
         ).all()
-        if not rows:
-            return
-        last_id = rows[-1][0]
         for line_id, reference, payee, sort_code, account, organisation, amount, status in rows:
             yield ReviewLine(
                 line_id=line_id,

@@ -10,6 +10,8 @@ Revises: 0002
   are sized for ciphertext: revision 0004 encrypts them.
 * The money of a batch is fixed once built: triggers refuse UPDATE of a line's amounts, payee or batch,
   and of a batch's total, currency or method (both databases). Status and return columns stay writable.
+* An index on ``batch_lines (batch_id, id)``: lines are read a chunk at a time in id order, and without
+  it PostgreSQL could sort the whole batch for every chunk.
 * ``batches.approved_fingerprint``: a keyed fingerprint of the lines as approved, set once (the trigger
   refuses changing it after that). Batches approved before this revision have none.
 * A unique partial index allows one approval entry per record. A database that already holds two
@@ -32,6 +34,7 @@ branch_labels = None
 depends_on = None
 
 APPROVAL_INDEX = "uq_journal_entries_one_approval"
+LINES_INDEX = "ix_batch_lines_batch_id_id"  # reading a batch's lines in chunks, in id order
 APPROVAL_WHERE = "kind = 'approval'"
 
 # Sized for ciphertext (ledger.security.crypto.ciphertext_length of 200, 6 and 8 characters).
@@ -201,6 +204,7 @@ def upgrade() -> None:
     for name, type_ in SNAPSHOT_COLUMNS:
         op.add_column("batch_lines", sa.Column(name, type_, nullable=True))
     op.add_column("batches", sa.Column(FINGERPRINT, sa.String(64), nullable=True))
+    op.create_index(LINES_INDEX, "batch_lines", ["batch_id", "id"])
     _fill_snapshots()
     for statement in _postgres_money_guards() if dialect == "postgresql" else _sqlite_money_guards():
         op.execute(statement)
@@ -220,6 +224,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS batch_lines_money_fixed")
         op.execute("DROP TRIGGER IF EXISTS batches_money_fixed")
+    op.drop_index(LINES_INDEX, table_name="batch_lines")
     op.drop_column("batches", FINGERPRINT)
     for name, _type in reversed(SNAPSHOT_COLUMNS):
         op.drop_column("batch_lines", name)
