@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from ledger.errors import Conflict, FieldProblem, Invalid
-from ledger.security.actor import Actor
+
+if TYPE_CHECKING:  # plain-data modules import this one: it must not pull in the database at import time
+    from sqlalchemy.orm import Session
+
+    from ledger.security.actor import Actor
 
 SETUP_HINT = "set the organisation's details with `ledger setup`"
 
@@ -116,6 +117,8 @@ def problems_with(values: dict[str, str]) -> list[FieldProblem]:
 
 def read_settings(session: Session) -> dict[str, str]:
     """The stored details as they are (possibly incomplete), for ``ledger setup`` to show and change."""
+    from sqlalchemy import select
+
     from ledger.db.models import Setting
 
     rows = session.scalars(select(Setting).where(Setting.key.in_(KEYS))).all()
