@@ -270,3 +270,26 @@ def test_details_changed_in_the_database_after_approval_stop_export_and_paid(fac
         assert [r["reason"] for r in _refusals(s, batch_id)] == ["lines changed since approval"] * 2
     with pytest.raises(IntegrityError, match="fingerprint"), transaction(factory) as s:
         s.execute(text("UPDATE batches SET approved_fingerprint = 'x' WHERE id = :b"), {"b": batch_id})
+
+
+def test_a_change_confirmed_by_two_people_after_approval_is_not_paid_by_this_batch(
+    factory: sessionmaker[Session],
+) -> None:
+    """End to end with the four-eyes change: proposed by a lead, confirmed by finance, after approval."""
+    from ledger.db.models import Role
+    from ledger.involvement.payee_changes import PayeeDetails, confirm, propose
+
+    lead = Actor(token_id=101, name="lead", role=Role.LEAD)
+    finance = Actor(token_id=102, name="finance", role=Role.FINANCE)
+    batch_id, (ann_id, _bob) = _one_batch(factory)
+    with transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    with transaction(factory) as s:
+        ann = s.get_one(Participant, ann_id)
+        change = propose(s, lead, ann, PayeeDetails("bank_transfer", "Ann Example", OTHER_SORT, OTHER_ACCOUNT))
+        assert change is not None
+        confirm(s, finance, change.id)
+    with transaction(factory) as s:
+        assert s.get_one(Participant, ann_id).bank_account_number == OTHER_ACCOUNT  # the change took effect
+        rows = _bank_rows(export_file(s, CHECKER, batch_id, "bank-csv"))
+    assert {(r[1], r[2]) for r in rows} == {(GOOD_SORT, GOOD_ACCOUNT)}  # but this batch pays as approved
