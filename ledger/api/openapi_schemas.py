@@ -16,7 +16,16 @@ import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
-from litestar.openapi.spec import OpenAPI, OpenAPIFormat, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Schema
+from litestar.enums import ParamType
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Parameter,
+    Schema,
+)
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -75,6 +84,17 @@ PRODUCES_OPT = "produces"
 _BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
 
 
+IDEMPOTENCY_KEY_PARAMETER = Parameter(
+    name="Idempotency-Key",
+    param_in=ParamType.HEADER,
+    required=False,
+    description="Makes a retry safe: the same key with the same request gets the first successful answer "
+    "again (with `Idempotent-Replayed: true`) and nothing is done twice. A refused (4xx) or failed (5xx) "
+    "request does not use up its key. Printable ASCII, at most 200 characters (a UUID is ideal).",
+    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=200, pattern=r"^[!-~]([ -~]*[!-~])?$"),
+)
+
+
 def produces(*media_types: str) -> dict[str, Any]:
     """``opt=produces("application/pdf", "application/json")``: a route answering in several formats.
 
@@ -98,6 +118,9 @@ class LedgerOpenAPIPlugin(OpenAPIPlugin):
                 operation = getattr(item, method, None)
                 for parameter in (operation.parameters or []) if operation else []:
                     _whole_bounds(getattr(parameter, "schema", None))
+        for item in (openapi.paths or {}).values():
+            if item.post is not None:
+                item.post.parameters = [*(item.post.parameters or []), IDEMPOTENCY_KEY_PARAMETER]
         for route in self.included_routes.values():
             path_item = (openapi.paths or {}).get(route.path_format or "/")
             if path_item is None:
