@@ -14,6 +14,7 @@ import os
 
 import click
 
+from ledger.banknames import bank_form
 from ledger.cli.db_cmd import cli_errors, database_option, existing_database_session, resolve_url
 from ledger.organisation import KEYS, LABELS, Organisation, read_settings, save_organisation
 from ledger.security.actor import Actor
@@ -27,6 +28,16 @@ PROMPTS: dict[str, str] = {
     "payer_name": "Payer name on bank files (up to 18 capitals, e.g. NORTHSHIRE HCT)",
     "reference_prefix": "Bank reference prefix (2-6 capitals, e.g. NHC gives 'NHC PAY B0010')",
 }
+
+
+def suggested(key: str, name: str) -> str | None:
+    """A first answer worked out from the organisation's name: "NORTHSHIRE HEALTH " for the payer name
+    (bank letters, 18 at most), "NHAC" (initials) for the reference prefix. Only a suggestion to accept."""
+    letters = bank_form(name)
+    if key == "payer_name":
+        return letters[:18].strip() or None
+    initials = "".join(word[0] for word in letters.split() if word[0].isalnum())[:6]
+    return initials if len(initials) >= 2 else None
 
 
 def show(organisation: Organisation) -> None:
@@ -87,6 +98,9 @@ def setup_command(
                 if current is None and key == "name":
                     # The old environment variable, if someone set it, is a sensible first answer.
                     current = (os.environ.get("LEDGER_ORGANISATION_NAME") or "").strip() or None
+                derived = key in ("payer_name", "reference_prefix")
+                if current is None and derived and not no_input and values.get("name"):
+                    current = suggested(key, values["name"])
                 if no_input:
                     value = current or ""
                 else:

@@ -150,3 +150,14 @@ def test_setup_changes_are_on_the_audit_trail(db: tuple[str, sessionmaker[Sessio
     assert events[0].before is None and events[0].actor == "ledger setup"
     assert events[1].before is not None and events[1].before["reference_prefix"] == "NHC"
     assert events[1].after is not None and events[1].after["reference_prefix"] == "NHCT"
+
+
+def test_first_setup_suggests_payer_name_and_prefix_from_the_name(db: tuple[str, sessionmaker[Session]]) -> None:
+    url, factory = db
+    # name, contact, phone, email, address typed; Enter accepts the suggested payer name and prefix
+    answers = "Northshire Health & Care Partnership\nAmira Khan\n0161 496 0123\na@northshire.example\n1 Road\n\n\n"
+    result = CliRunner().invoke(main, ["setup", "--database", url], input=answers)
+    assert result.exit_code == 0, result.output
+    with transaction(factory) as session:
+        org = get_organisation(session)
+    assert (org.payer_name, org.reference_prefix) == ("NORTHSHIRE HEALTH", "NHCP")
