@@ -1,8 +1,8 @@
 """Benchmark: a payment batch through build, approve, export and paid on PostgreSQL, per payee, as it grows.
 
-Run from the repository root (about a minute at the default sizes on a 2-core machine):
+Run from the repository root (about a minute and a half at the default sizes on a 2-core machine):
 
-    .venv/bin/python bench/bench_batch_scale.py [--sizes 1000,10000] [--database URL] [--repeat 2]
+    .venv/bin/python bench/bench_batch_scale.py [--sizes 1000,10000] [--database URL] [--repeat 4]
 
 ``--database`` (else ``LEDGER_TEST_DATABASE_URL``, else postgresql://postgres@127.0.0.1:5432/postgres) names
 a PostgreSQL server; each size runs in a private database created there and dropped at the end.
@@ -213,7 +213,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="payees per batch, comma-separated")
     parser.add_argument("--database", default=os.environ.get("LEDGER_TEST_DATABASE_URL", DEFAULT_PG_URL),
                         help="a PostgreSQL server URL; private databases are created and dropped there")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per size; the best is reported")
+    parser.add_argument("--repeat", type=int, default=4, help="runs per size; the best is reported")
     args = parser.parse_args()
     use_keyring(Keyring.generate())  # a throw-away key in memory: no key file is written
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
