@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 from ledger import clock
 from ledger.audit import record_event
 from ledger.bankcheck import validate_uk_bank
+from ledger.banknames import bank_name_problem
 from ledger.db.base import utcnow
 from ledger.db.models import (
     AccountKind,
@@ -257,6 +258,9 @@ def _snapshot(method: BatchMethod, participant: Participant) -> tuple[str | None
             return "no confirmed bank details yet (a change waits for a second person to confirm it)", None
         if not account_name:
             return "no name on the bank account; add the account holder's name", None
+        name_problem = bank_name_problem(account_name)  # one name never stops the whole batch
+        if name_problem is not None:
+            return name_problem, None
         check = validate_uk_bank(participant.bank_sort_code, participant.bank_account_number)
         if not check.could_be_valid:
             return f"bank details cannot be used: {check.message}", None

@@ -293,3 +293,25 @@ def test_a_change_confirmed_by_two_people_after_approval_is_not_paid_by_this_bat
         assert s.get_one(Participant, ann_id).bank_account_number == OTHER_ACCOUNT  # the change took effect
         rows = _bank_rows(export_file(s, CHECKER, batch_id, "bank-csv"))
     assert {(r[1], r[2]) for r in rows} == {(GOOD_SORT, GOOD_ACCOUNT)}  # but this batch pays as approved
+
+
+def test_an_account_name_no_bank_can_carry_leaves_that_payee_out_not_the_batch(
+    factory: sessionmaker[Session],
+) -> None:
+    with transaction(factory) as s:
+        proj = project(s)
+        ready = participant(s, "Ann Example")
+        arabic = participant(s, "Amal", account_name="أمل حداد")  # stored before names were checked on entry
+        accented = participant(s, "Jan", account_name="Jan Łukasiewicz")  # has an A-Z spelling: paid
+        for person in (ready, arabic, accented):
+            approve(s, person, proj, MAY, 2000)
+        outcome = build_batch(s, BUILDER, "bank_transfer")
+        assert {line.participant_id for line in outcome.batch.lines} == {ready.id, accented.id}
+        [skipped] = outcome.skipped
+        assert skipped.participant_id == arabic.id and "letters a bank payment file cannot carry" in skipped.reason
+        batch_id = outcome.batch.id
+    with transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+    with transaction(factory) as s:
+        names = sorted(r[3] for r in _bank_rows(export_file(s, CHECKER, batch_id, "bank-csv")))
+    assert names == ["ANN EXAMPLE", "JAN LUKASIEWICZ"]
