@@ -8,6 +8,7 @@ Anything unexpected becomes a 500 that says nothing about the internals, and is 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -113,8 +114,16 @@ def validation_problems(request: Request[Any, Any, Any], extra: Any) -> list[Fie
     return problems
 
 
+_MISSING_PARAMETER = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
+
+
 def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    found = input_problems.invalid(validation_problems(request, exc.extra))
+    problems = validation_problems(request, exc.extra)
+    missing = _MISSING_PARAMETER.search(str(exc.detail or ""))
+    if not problems and missing:  # Litestar says this in its detail only, without ``extra``
+        name, kind = missing.group("name"), missing.group("kind")
+        problems = [FieldProblem(name, f"{input_problems.named(name)} is required (a {kind} parameter)")]
+    found = input_problems.invalid(problems)
     return problem_response(
         422,
         found.detail,

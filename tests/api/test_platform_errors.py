@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 import pytest
-from litestar import Controller, Litestar, post
+from litestar import Controller, Litestar, get, post
 from litestar.testing import TestClient
 
 from ledger.api.auth import PUBLIC_ROUTE
@@ -33,6 +33,10 @@ class ErrorProbe(Controller):
     @post("/validate", sync_to_thread=False, **PUBLIC_ROUTE)
     def validate(self, data: ActivityIn) -> dict[str, int]:
         return {"attendees": len(data.attendees)}
+
+    @get("/needs-query", sync_to_thread=False, **PUBLIC_ROUTE)
+    def needs_query(self, week: int) -> dict[str, int]:
+        return {"week": week}
 
     @post("/raise/{kind:str}", sync_to_thread=False, **PUBLIC_ROUTE)
     def raise_kind(self, kind: str) -> None:
@@ -249,3 +253,11 @@ def test_query_parameters_are_named_plainly(client: TestClient[Litestar], lead: 
     assert_plain(body)
     assert [e["field"] for e in body["errors"]] == ["limit"]
     assert "whole number" in body["errors"][0]["message"]
+
+
+def test_a_missing_query_parameter_is_named(client: TestClient[Litestar]) -> None:
+    body = assert_problem(client.get("/api/v1/probe/needs-query"), 422)
+    assert_plain(body)
+    assert body["errors"] == [{"field": "week", "message": "week is required (a query parameter)"}]
+    wrong = assert_problem(client.get("/api/v1/probe/needs-query?week=soon"), 422)
+    assert wrong["errors"] == [{"field": "week", "message": "week must be a whole number"}]
