@@ -19,8 +19,8 @@ Revises: 0002
 * PostgreSQL: the deferred per-posting balance trigger (``postings_balanced``, which re-summed the whole
   entry for every posting row: quadratic for a big payment entry) is replaced by a deferred check once per
   journal entry, plus a guard refusing postings added to an entry committed by an earlier transaction
-  (each entry records the transaction that created it in ``created_xact``). An unbalanced entry still
-  cannot commit.
+  (each entry records the transaction that created it in ``created_xact``, from ``pg_current_xact_id()``:
+  PostgreSQL 13 or later). An unbalanced entry still cannot commit.
 """
 
 from __future__ import annotations
