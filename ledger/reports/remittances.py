@@ -37,9 +37,12 @@ from ledger.reports.statements import METHOD_LABELS, activity_label
 from ledger.security.masking import mask_account_number
 
 
-def _paid_to(method: str, participant: Participant, payee_name: str) -> str:
+def _paid_to(method: str, line: BatchLine, participant: Participant) -> str:
+    """Where the money went, from the details the batch copied at build (what was approved and paid),
+    never from the person's current details, which may have changed since."""
+    payee_name = line.payee_name
     if method == BatchMethod.BANK_TRANSFER:
-        return f"Your bank account ending {mask_account_number(participant.bank_account_number) or '****'}"
+        return f"Your bank account ending {mask_account_number(line.bank_account_number) or '****'}"
     if method == BatchMethod.ORGANISATION:
         person = participant.preferred_name or participant.name
         return f"{payee_name}, the organisation {person} asked us to pay"
@@ -80,7 +83,7 @@ def build_remittances(
             amount=Money.from_minor(line.amount_minor, batch.currency).amount,
             fees=Money.from_minor(line.fees_minor, batch.currency).amount,
             expenses=Money.from_minor(line.expenses_minor, batch.currency).amount,
-            paid_to=_paid_to(batch.method, participant, line.payee_name),
+            paid_to=_paid_to(batch.method, line, participant),
             items=items.get(line.id, ()),
             paid_on=paid_on,
             expected_on=expected,

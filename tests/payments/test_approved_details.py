@@ -315,3 +315,19 @@ def test_an_account_name_no_bank_can_carry_leaves_that_payee_out_not_the_batch(
     with transaction(factory) as s:
         names = sorted(r[3] for r in _bank_rows(export_file(s, CHECKER, batch_id, "bank-csv")))
     assert names == ["ANN EXAMPLE", "JAN LUKASIEWICZ"]
+
+
+def test_payment_advice_names_the_account_the_batch_paid_not_a_later_one(factory: sessionmaker[Session]) -> None:
+    from ledger.reports.remittances import build_remittances
+
+    batch_id, (ann_id, _bob_id) = _one_batch(factory)
+    with transaction(factory) as s:
+        approve_batch(s, CHECKER, batch_id)
+        mark_paid(s, CHECKER, batch_id, date.today())
+    with transaction(factory) as s:  # the person's details change after the money went
+        ann = s.get_one(Participant, ann_id)
+        ann.bank_sort_code, ann.bank_account_number = OTHER_SORT, OTHER_ACCOUNT
+    with transaction(factory) as s:
+        (advice,) = build_remittances(s, batch_id, ann_id)
+    assert advice.paid_to.endswith(GOOD_ACCOUNT[-4:])
+    assert OTHER_ACCOUNT[-4:] not in advice.paid_to
