@@ -13,6 +13,7 @@ from ledger.cli.db_cmd import cli_errors, database_option, ensure_migrated, open
 from ledger.db.engine import make_session_factory, transaction
 from ledger.security import keys
 from ledger.security.actor import Actor
+from ledger.security.keycheck import check_stored_keys
 from ledger.security.rotation import key_usage, lock_for_rotation, reencrypt_all
 
 
@@ -30,11 +31,16 @@ def status_command(database_url: str | None) -> None:
         engine = open_engine(url)
         try:
             ensure_migrated(engine, url)
-            ring = keys.get_keyring()
             with transaction(make_session_factory(engine)) as session:
                 usage = key_usage(session)
+                # Only looks: never makes a key file (that would hide a missing one).
+                ring = keys.get_keyring(create=False) if usage.total else _keyring_or_none()
         finally:
             engine.dispose()
+    if ring is None:
+        click.echo("No secret key yet, and no encrypted values: one is made on first start (see "
+                   "docs/administrators.md, 'The secret key').")
+        return
     click.echo(f"Keys from: {ring.source}")
     click.echo(f"Current key (encrypts new values): {ring.current_id}")
     older = ", ".join(ring.ids[1:]) or "none"
@@ -51,6 +57,13 @@ def status_command(database_url: str | None) -> None:
     stale = sum(count for kid, count in usage.by_key.items() if kid != ring.current_id)
     if stale:
         click.echo(f"{stale} value(s) are under an older key: run `ledger keys rotate` to re-encrypt them.")
+
+
+def _keyring_or_none() -> keys.Keyring | None:
+    try:
+        return keys.get_keyring(create=False)
+    except keys.KeyringError:
+        return None
 
 
 def key_id_of_root(ring: keys.Keyring) -> str:
@@ -73,7 +86,10 @@ def rotate_command(database_url: str | None) -> None:
         engine = open_engine(url)
         try:
             ensure_migrated(engine, url)
-            keys.get_keyring()  # first start: make the key file before anything else
+            with engine.connect() as connection:
+                # Data under a key we lack stops here, before any key file could be made.
+                check_stored_keys(connection)
+            keys.get_keyring()  # first start on an empty database: make the key file before anything else
             factory = make_session_factory(engine)
             with transaction(factory) as session:
                 lock_for_rotation(session)

@@ -144,7 +144,8 @@ def test_a_value_under_an_unknown_key_stops_the_rotation_and_changes_nothing(
 
     result = CliRunner().invoke(cli, ["keys", "rotate", "--database", url])
     assert result.exit_code == 1
-    assert "not in the keyring" in result.output and "99999999" not in result.output
+    assert crypto.stored_key_id(stranger) in result.output and "does not hold" in result.output
+    assert "99999999" not in result.output
     assert raw_values(url) == before
     assert key_file.read_text() == file_before
 
@@ -182,3 +183,27 @@ def test_a_sqlite_backup_copy_holds_no_bank_digits(cli: click.Group, tmp_path: P
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*")) + copy.read_bytes()
     for _name, sort_code, account in PEOPLE:
         assert sort_code.encode() not in blob and account.encode() not in blob
+
+
+def test_keys_commands_never_make_a_key_for_data_under_a_missing_one(
+    cli: click.Group, url: str, key_file: Path
+) -> None:
+    assert run(cli, "db", "upgrade", "--database", url).exit_code == 0
+    assert key_file.exists()  # first start
+    key_file.unlink()
+    keys.reset_keyring()
+    fresh = run(cli, "keys", "status", "--database", url)
+    assert fresh.exit_code == 0 and "No secret key yet" in fresh.output
+    assert not key_file.exists()
+
+    keys.get_keyring()  # a key again (made on first use), and data under it
+    seed(url)
+    needed = keys.get_keyring().current_id
+    key_file.unlink()
+    keys.reset_keyring()
+    for command in ("status", "rotate"):
+        result = CliRunner().invoke(cli, ["keys", command, "--database", url])
+        assert result.exit_code == 1, result.output
+        assert "error:" in result.output and "no secret key" in result.output, result.output
+        assert not key_file.exists(), command
+    assert needed in CliRunner().invoke(cli, ["keys", "rotate", "--database", url]).output
