@@ -26,7 +26,7 @@ class DemoParticipant:
     preferred_name: str | None = None
     bank: tuple[str, str] | None = None  # (sort code, account number)
     organisation: tuple[str, str | None] | None = None
-    watch_limits: tuple[tuple[str, str, str], ...] = ()  # (period, amount, label)
+    watch_limits: tuple[str, ...] = ()  # named limits (ledger/rates/limits): the amount in force on each date
     projects: tuple[int, ...] = field(default=(0,))
 
 
@@ -36,9 +36,9 @@ PROJECTS = (
     DemoProject("EASY-INFO", "Easy Read appointment letters co-design", "day-rate-example", "4000.00", "COM-118"),
 )
 
-ESA = ("week", "195.50", "ESA permitted work limit")
-CARERS = ("week", "196.00", "Carer's Allowance earnings limit")
-TRADING = ("tax_year", "1000.00", "Trading allowance (no tax return needed below this)")
+ESA = "esa_permitted_work"
+CARERS = "carers_allowance"
+TRADING = "trading_allowance"
 
 PARTICIPANTS = (
     DemoParticipant("Margaret Ellis", "bank_transfer", preferred_name="Maggie", bank=("089999", "66374958"),

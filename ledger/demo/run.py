@@ -157,7 +157,7 @@ class Demo:
                 payment_preference=person.preference,  # type: ignore[arg-type]
                 bank=BankIn(person.name, *person.bank) if person.bank else None,
                 organisation=OrganisationIn(*person.organisation) if person.organisation else None,
-                watch_limits=[WatchLimitIn(p, a, label) for p, a, label in person.watch_limits],  # type: ignore[arg-type]
+                watch_limits=[WatchLimitIn(limit=key) for key in person.watch_limits],
                 statement_style=person.style,  # type: ignore[arg-type]
                 email=f"{person.name.split()[0].lower()}@example.org",
             )
