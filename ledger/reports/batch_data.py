@@ -38,6 +38,14 @@ class ProjectAmount:
     cost_code: str | None
     fees: Decimal
     expenses: Decimal
+    # How many records (one person's part in one activity) of this project the part pays for; None when
+    # not known (then an exporter says nothing of the count rather than the whole payment's count).
+    activities: int | None = None
+
+
+def activities_description(count: int) -> str:
+    """The words an accounting row uses for what a payment covers: "Involvement fees and expenses, 2 activities"."""
+    return f"Involvement fees and expenses, {count} {'activity' if count == 1 else 'activities'}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,15 +23,17 @@ _CHUNK = 500
 
 
 def project_amounts(session: Session, line_ids: list[int], currency: str) -> dict[int, tuple[ProjectAmount, ...]]:
-    """Per batch line id: its fees and expenses per project, ordered by project code."""
+    """Per batch line id: its fees, expenses and number of activities per project, ordered by project code."""
     fees = func.sum(case((Posting.category == Category.FEE.value, -Posting.amount_minor), else_=0))
     expenses = func.sum(case((Posting.category == Category.EXPENSE.value, -Posting.amount_minor), else_=0))
+    # A record is one person's part in one activity: counted once however many postings it has.
+    activities = func.count(func.distinct(Record.id))
     project_id = func.coalesce(Posting.project_id, Activity.project_id)
     found: dict[int, list[ProjectAmount]] = defaultdict(list)
     for start in range(0, len(line_ids), _CHUNK):
         chunk = line_ids[start : start + _CHUNK]
         rows = session.execute(
-            select(BatchItem.batch_line_id, Project.code, Project.cost_code, fees, expenses)
+            select(BatchItem.batch_line_id, Project.code, Project.cost_code, fees, expenses, activities)
             .join(Posting, Posting.id == BatchItem.posting_id)
             .outerjoin(Record, Record.id == Posting.record_id)
             .outerjoin(Activity, Activity.id == Record.activity_id)
@@ -40,11 +42,12 @@ def project_amounts(session: Session, line_ids: list[int], currency: str) -> dic
             .group_by(BatchItem.batch_line_id, Project.code, Project.cost_code)
             .order_by(BatchItem.batch_line_id, Project.code)
         )
-        for line_id, code, cost_code, fee_minor, expense_minor in rows:
+        for line_id, code, cost_code, fee_minor, expense_minor, count in rows:
             found[int(line_id)].append(ProjectAmount(
                 project_code=code or "",
                 cost_code=cost_code or None,
                 fees=Money.from_minor(int(fee_minor or 0), currency).amount,
                 expenses=Money.from_minor(int(expense_minor or 0), currency).amount,
+                activities=int(count or 0),
             ))
     return {line_id: tuple(parts) for line_id, parts in found.items()}

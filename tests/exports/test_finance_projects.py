@@ -20,6 +20,7 @@ from ledger.errors import Invalid
 from ledger.exports.finance import get_exporter
 from ledger.payments.batches import build_batch
 from ledger.reports.batch_data import BatchExport, BatchExportLine, ProjectAmount
+from ledger.reports.batch_export import batch_export_data
 from ledger.reports.batch_projects import project_amounts
 from ledger.security.actor import Actor
 
@@ -94,6 +95,48 @@ def test_project_amounts_split_a_payment_by_project_from_its_postings(factory: s
         codes = [(first.code, first.cost_code), (second.code, second.cost_code)]
     assert len(line_ids) == 1
     assert parts[line_ids[0]] == (
-        ProjectAmount(codes[0][0], codes[0][1], D("75.00"), D("6.40")),
-        ProjectAmount(codes[1][0], codes[1][1], D("41.25"), D("3.00")),
+        ProjectAmount(codes[0][0], codes[0][1], D("75.00"), D("6.40"), activities=2),
+        ProjectAmount(codes[1][0], codes[1][1], D("41.25"), D("3.00"), activities=1),
     )
+
+
+def test_xero_rows_count_each_projects_own_activities(factory: sessionmaker[Session]) -> None:
+    """Two activities in each of two projects: each project's rows say 2, not the payment's 4."""
+    with transaction(factory) as s:
+        first, second = project(s, "EASY-INFO"), project(s, "MH-REDESIGN")
+        dan = participant(s, "Daniel Okafor")
+        approve(s, dan, first, date(2025, 5, 1), 5000, 640)
+        approve(s, dan, second, date(2025, 5, 2), 2500, 0)
+        approve(s, dan, first, date(2025, 5, 8), 2500, 0)
+        approve(s, dan, second, date(2025, 5, 9), 4125, 300)
+        batch = build_batch(s, CLI, "bank_transfer").batch
+        data = batch_export_data(s, batch)
+        rows = csv_rows(b"".join(get_exporter("xero").iter_chunks(data)))[1:]
+    descriptions = [row[5] for row in rows]
+    assert descriptions == [
+        f"Fees: Involvement fees and expenses, 2 activities (project {first.code})",
+        f"Expenses: Involvement fees and expenses, 2 activities (project {first.code})",
+        f"Fees: Involvement fees and expenses, 2 activities (project {second.code})",
+        f"Expenses: Involvement fees and expenses, 2 activities (project {second.code})",
+    ]
+
+
+def test_xero_project_rows_name_each_projects_count_not_the_whole_payments() -> None:
+    line = split_line(projects=(ProjectAmount("BD", "CC-1", D("100.00"), D("6.40"), activities=1),
+                                ProjectAmount("YCV", "CC-2", D("50.00"), D("4.00"), activities=2)))
+    rows = csv_rows(b"".join(get_exporter("xero").iter_chunks(batch_of(line))))[1:]
+    assert [row[5] for row in rows] == [
+        "Fees: Involvement fees and expenses, 1 activity (project BD)",
+        "Expenses: Involvement fees and expenses, 1 activity (project BD)",
+        "Fees: Involvement fees and expenses, 2 activities (project YCV)",
+        "Expenses: Involvement fees and expenses, 2 activities (project YCV)",
+    ]
+    # Count unknown: a project row does not borrow the whole payment's "3 activities".
+    rows = csv_rows(b"".join(get_exporter("xero").iter_chunks(batch_of(split_line()))))[1:]
+    assert [row[5] for row in rows] == ["Fees (project BD)", "Expenses (project BD)", "Fees (project YCV)",
+                                        "Expenses (project YCV)"]
+    # One project only: the line's own description, as before.
+    one = split_line(project_codes=("BD",), cost_codes=("CC-1",),
+                     projects=(ProjectAmount("BD", "CC-1", D("150.00"), D("10.40"), activities=3),))
+    rows = csv_rows(b"".join(get_exporter("xero").iter_chunks(batch_of(one))))[1:]
+    assert [row[5] for row in rows] == ["Fees: Involvement, 3 activities", "Expenses: Involvement, 3 activities"]

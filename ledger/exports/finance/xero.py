@@ -15,7 +15,8 @@ Choices, documented in docs/finance.md:
   batch was made; ``DueDate`` is the paid date when known, otherwise the same day.
 * ``TrackingName1``/``TrackingOption1`` carry the project. Xero tracks one option per row, so a payment
   spanning several projects has a fees row and an expenses row per project (each with its project; the
-  rows of one bill still add up to the payment). Only when the per-project split is unknown is the
+  rows of one bill still add up to the payment, and each project's rows count that project's
+  activities, e.g. "2 activities (project EASY-INFO)"). Only when the per-project split is unknown is the
   row left untracked with its projects listed in the description.
 * Xero takes at most 500 bills a file. ``xero`` refuses a bigger batch with a message; ``xero-zip``
   streams a zip of files of up to 500 bills each, and :meth:`XeroBillsExporter.iter_parts` gives the
@@ -42,7 +43,7 @@ from ledger.exports.finance.base import (
     utf8,
 )
 from ledger.money import format_amount
-from ledger.reports.batch_data import BatchExport, BatchExportLine
+from ledger.reports.batch_data import BatchExport, BatchExportLine, activities_description
 
 #: Xero's limit on bills in one import file.
 XERO_MAX_BILLS = 500
@@ -183,14 +184,20 @@ class XeroBillsExporter(StreamingExporter):
         parts = project_parts(line, batch)
         unsplit = len(parts) == 1 and not parts[0][0] and len(line.project_codes) > 1
         projects_note = f" (projects {', '.join(line.project_codes)})" if unsplit else ""
+        counts = {part.project_code: part.activities for part in line.projects}
         for project, _cost_code, fees, expenses in parts:
+            what = line.description
+            if len(parts) > 1:
+                # A project's row counts that project's activities, not the whole payment's.
+                count = counts.get(project)
+                what = activities_description(count) if count is not None else ""
             for label, value, account in (
                 ("Fees", fees, settings.fees_account),
                 ("Expenses", expenses, settings.expenses_account),
             ):
                 if value == 0:
                     continue
-                description = f"{label}: {line.description}{projects_note}" if line.description else label
+                description = f"{label}: {what}{projects_note}" if what else label
                 if len(parts) > 1 and project:
                     description += f" (project {project})"
                 row = [
