@@ -56,6 +56,8 @@ def print_summary(summary: DemoSummary) -> None:
     table.add_row("Watch-limit warnings", str(summary.warnings))
     for line in summary.batches:
         table.add_row("Batch", line)
+    for line in summary.left_out or ["nobody (everyone owed money had details their payment method needs)"]:
+        table.add_row("Left out of a batch", line)
     console.print(table)
     console.print("\n[bold]What each user sees[/bold] (all under " + str(summary.out) + "):")
     for who, paths in summary.files.items():

@@ -82,6 +82,8 @@ class DemoSummary:
     records: dict[str, int] = field(default_factory=dict)
     batches: list[str] = field(default_factory=list)
     files: dict[str, list[Path]] = field(default_factory=dict)
+    # Payees a pay run left out, with the reason (e.g. no confirmed bank details): "B-0004: P-0007 £12.00: reason".
+    left_out: list[str] = field(default_factory=list)
     fees_approved: str = "0.00"
     expenses_approved: str = "0.00"
     warnings: int = 0
@@ -305,9 +307,13 @@ class Demo:
             for method in ("bank_transfer", "voucher", "organisation"):
                 with clock.as_of(made_on):
                     try:
-                        batch_id = self.call(build_batch, finance, method, up_to=up_to).batch.id
+                        outcome = self.call(build_batch, finance, method, up_to=up_to)
                     except Invalid:
                         continue  # nothing owed by this method this month
+                batch_id = outcome.batch.id
+                self.summary.left_out.extend(
+                    f"{outcome.batch.reference}: {s.participant_reference} "
+                    f"{Money(s.amount, s.currency).display()}: {s.reason}" for s in outcome.skipped)
                 with clock.as_of(made_on + timedelta(days=1)):
                     self.call(approve_batch, checker, batch_id)
                     if not last:
@@ -319,7 +325,7 @@ class Demo:
                 paid_on = made_on + timedelta(days=3)
                 with clock.as_of(paid_on):
                     self.call(mark_paid, finance, batch_id, paid_on)
-                    self._remittances(batch_id, single=last)
+                    self._remittances(batch_id, single=last, own_costs=last and method == "bank_transfer")
                 if method == "bank_transfer" and number == len(PAY_RUNS) - 1 and not bounced:
                     self._bounce(batch_id, paid_on + timedelta(days=4))
                     bounced = True
@@ -369,7 +375,12 @@ class Demo:
 
         self.summary.add_file("finance officer", self.run(write))
 
-    def _remittances(self, batch_id: int, *, single: bool) -> None:
+    def _remittances(self, batch_id: int, *, single: bool, own_costs: bool = False) -> None:
+        """Every payee's advice in one zip; with ``single``, the first payee's advice as its own PDF too.
+
+        With ``own_costs``, also the advice of someone whose fees go to an organisation, paid back their
+        own travel costs by bank transfer (the routing rule ``payable_by``): it goes to the person.
+        """
         folder = self.out / "remittances"
         folder.mkdir(parents=True, exist_ok=True)
         advice = self.run(lambda s: build_remittances(s, batch_id))
@@ -383,6 +394,14 @@ class Demo:
             one = folder / f"{batch_reference}_{advice[0].payee_reference}.pdf"
             one.write_bytes(render_remittance(advice[0]))
             self.summary.add_file("payee", one)
+        if own_costs:
+            via_organisation = {p.name for p in PARTICIPANTS if p.preference == "organisation"}
+            for item in advice:
+                if item.payee_name in via_organisation and not item.fees and item.expenses:
+                    costs = folder / f"{batch_reference}_{item.payee_reference}-own-costs.pdf"
+                    costs.write_bytes(render_remittance(item))
+                    self.summary.add_file("payee", costs)
+                    break
 
     # ------------------------------------------------------------------------------------ documents
 

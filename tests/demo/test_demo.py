@@ -107,3 +107,35 @@ def test_every_payee_change_in_the_demo_was_confirmed_by_a_second_person(demo: D
         assert with_bank >= 3
         confirmations = session.scalars(select(AuditEvent).where(AuditEvent.action == "payee_change.confirm")).all()
         assert len(confirmations) == len(changes)
+
+
+def test_people_whose_fees_go_to_an_organisation_get_their_own_costs_back(demo: DemoSummary) -> None:
+    """Fees go to the organisation; the person's own travel costs go to the person by bank transfer."""
+    from ledger.db.models import Batch, BatchLine
+
+    factory = make_session_factory(make_engine(f"sqlite:///{demo.database}"))
+    with factory() as session:
+        via_organisation = session.scalars(select(Participant).where(
+            Participant.payment_preference == PaymentPreference.ORGANISATION.value)).all()
+        assert len(via_organisation) >= 2
+        for person in via_organisation:
+            assert person.bank_account_number is not None, person.reference
+            lines = session.execute(select(Batch.method, BatchLine).join(Batch, BatchLine.batch_id == Batch.id)
+                                    .where(BatchLine.participant_id == person.id)).all()
+            to_person = [line for method, line in lines if method == "bank_transfer"]
+            to_organisation = [line for method, line in lines if method == "organisation"]
+            assert to_person and all(line.fees_minor == 0 and line.expenses_minor > 0 for line in to_person)
+            assert to_organisation and all(line.expenses_minor == 0 for line in to_organisation)
+            # Nothing of theirs is left owed from before the last pay run.
+            owed_costs = session.scalar(
+                select(func.coalesce(func.sum(Posting.amount_minor), 0))
+                .join(Record, Posting.record_id == Record.id).join(Activity, Record.activity_id == Activity.id)
+                .where(Posting.participant_id == person.id, Posting.category == "expense",
+                       Posting.account_kind == "participant_payable", Activity.date <= date(2026, 2, 6),
+                       Posting.id.not_in(select(BatchItem.posting_id)))) or 0
+            assert owed_costs == 0, person.reference
+    own_costs = [p for p in demo.files["payee"] if p.name.endswith("-own-costs.pdf")]
+    assert len(own_costs) == 1
+    text = "\n".join(page.extract_text() for page in PdfReader(own_costs[0]).pages)
+    assert "Bank transfer" in text and "Your bank account ending" in text
+    assert demo.left_out == []  # everyone owed money can be paid; the demo's output says who was left out
