@@ -56,18 +56,25 @@ def paid_by_currency_and_category(session: Session, participant_id: int) -> dict
     return result
 
 
-def paid_by_record(session: Session, record_ids: Sequence[int]) -> dict[int, int]:
-    """For a statement: per record, what of the money it made owed was paid (minor units)."""
-    result: dict[int, int] = {}
+def paid_by_record_and_category(session: Session, record_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """For a statement: per record, per category (``fee``/``expense``), what of the money it made owed
+    was paid (minor units).
+
+    Per category because a record's fee and its expenses can be paid apart: someone whose fees go to an
+    organisation gets the fee in an organisation batch and their own costs in a bank transfer batch
+    (``ledger.payments.batches.payable_by``), so "the record is paid" is not one fact.
+    """
+    result: dict[int, dict[str, int]] = defaultdict(dict)
     for start in range(0, len(record_ids), _CHUNK):
         chunk = list(record_ids[start : start + _CHUNK])
         rows = session.execute(
-            paid_select(Posting.record_id, paid_amount())
+            paid_select(Posting.record_id, Posting.category, paid_amount())
             .where(Posting.record_id.in_(chunk))
-            .group_by(Posting.record_id)
+            .group_by(Posting.record_id, Posting.category)
         )
-        result.update({int(record_id): int(total or 0) for record_id, total in rows})
-    return result
+        for record_id, category, total in rows:
+            result[int(record_id)][str(category)] = int(total or 0)
+    return dict(result)
 
 
 def last_paid_on(session: Session, participant_id: int) -> date | None:

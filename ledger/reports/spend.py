@@ -13,7 +13,10 @@ What each figure means (also explained to finance officers in docs/payments.md):
   record was reversed after payment and the money is still to be recovered;
 * ``remaining``: ``budget - committed - paid`` (the budget is the project's whole budget);
 * ``declined_value`` and ``minutes_declined``: time people chose not to be paid for, recognised on the
-  FOREGONE account; ``minutes_paid`` is the paid-for time (the ``minutes`` on fee legs);
+  FOREGONE account (declined FEES only: it is the value of time); ``minutes_paid`` is the paid-for time
+  (the ``minutes`` on fee legs);
+* ``declined_expenses``: costs people chose not to be paid back (the "decline" choice declines costs
+  too), also on the FOREGONE account, kept apart because costs are not time and were never spent;
 * ``participants``: distinct people with an approved record in the period;
 * days to payment: per record, days from the activity date to the paid date of its (latest) paid
   batch. On PostgreSQL the median and 90th percentile are ``percentile_cont`` in SQL (computed by the
@@ -110,7 +113,8 @@ def spend_report(
 
     rows: list[ProjectSpend] = []
     for project in projects:
-        fees, expenses, declined, minutes_paid, minutes_declined = sums.get(project.id, (0, 0, 0, 0, 0))
+        fees, expenses, declined, declined_expenses, minutes_paid, minutes_declined = sums.get(
+            project.id, (0, 0, 0, 0, 0, 0))
         paid_minor = paid.get(project.id, 0)
         committed = fees + expenses - paid_minor
         budget = project.budget_minor
@@ -122,6 +126,7 @@ def spend_report(
             remaining=money(budget - committed - paid_minor) if budget is not None else None,
             fees=money(fees), expenses=money(expenses),
             minutes_paid=minutes_paid, minutes_declined=minutes_declined, declined_value=money(declined),
+            declined_expenses=money(declined_expenses),
             participants=people.get(project.id, 0),
             days_to_payment_median=median, days_to_payment_p90=p90,
             by_activity=by_activity.get(project.id, ()), by_month=by_month.get(project.id, ()),
@@ -139,6 +144,7 @@ def spend_report(
         fees=sum((r.fees for r in rows), zero), expenses=sum((r.expenses for r in rows), zero),
         minutes_paid=sum(r.minutes_paid for r in rows), minutes_declined=sum(r.minutes_declined for r in rows),
         declined_value=sum((r.declined_value for r in rows), zero),
+        declined_expenses=sum((r.declined_expenses for r in rows), zero),
         participants=people.get(ALL, 0), days_to_payment_median=median, days_to_payment_p90=p90,
         by_activity=_merge_activity(rows), by_month=_merge_month(rows),
     )
@@ -151,8 +157,9 @@ def spend_report(
 
 def _spend_sums(
     session: Session, ids: list[int], period: tuple[date, date]
-) -> dict[int, tuple[int, int, int, int, int]]:
-    """fees, expenses, declined value, paid-for minutes, declined minutes per project (one GROUP BY)."""
+) -> dict[int, tuple[int, int, int, int, int, int]]:
+    """fees, expenses, declined fees (the value of declined time), declined expenses, paid-for minutes,
+    declined minutes per project (one GROUP BY)."""
     spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
     foregone = Posting.account_kind == AccountKind.PROJECT_FOREGONE.value
     fee = Posting.category == Category.FEE.value
@@ -163,7 +170,8 @@ def _spend_sums(
             Posting.project_id,
             func.sum(case((spend & fee, Posting.amount_minor), else_=0)),
             func.sum(case((spend & expense, Posting.amount_minor), else_=0)),
-            func.sum(case((foregone, Posting.amount_minor), else_=0)),
+            func.sum(case((foregone & fee, Posting.amount_minor), else_=0)),
+            func.sum(case((foregone & expense, Posting.amount_minor), else_=0)),
             func.sum(case((spend & fee, minutes), else_=0)),
             func.sum(case((foregone & fee, minutes), else_=0)),
         )
@@ -356,7 +364,7 @@ def _merge_month(rows: list[ProjectSpend]) -> tuple[MonthSpend, ...]:
 
 CSV_HEADER = (
     "Project code", "Project", "Budget", "Committed (approved, not paid)", "Paid", "Remaining", "Fees",
-    "Expenses", "Minutes paid for", "Minutes declined", "Declined value", "Participants",
+    "Expenses", "Minutes paid for", "Minutes declined", "Declined value", "Declined expenses", "Participants",
     "Median days to payment", "90th percentile days to payment", "Currency",
 )
 
@@ -376,7 +384,8 @@ def spend_csv(report: SpendReport) -> bytes:
         writer.writerow([
             cell(row.code), cell(row.name), amount(row.budget), amount(row.committed), amount(row.paid),
             amount(row.remaining), amount(row.fees), amount(row.expenses), str(row.minutes_paid),
-            str(row.minutes_declined), amount(row.declined_value), str(row.participants),
+            str(row.minutes_declined), amount(row.declined_value), amount(row.declined_expenses),
+            str(row.participants),
             days(row.days_to_payment_median), days(row.days_to_payment_p90), report.currency,
         ])
     return buffer.getvalue().encode("utf-8")

@@ -6,7 +6,9 @@ works these figures out from the ledger; renderers (PDF, JSON, CSV) only lay the
 
 Money is ``Decimal`` in the report's currency. ``committed`` is approved but not yet paid;
 ``paid`` is what has been sent; ``remaining`` is budget minus committed minus paid and is present exactly
-when a budget is. ``declined_value`` is recognised value that was neither paid nor owed.
+when a budget is. ``declined_value`` is the value of time people chose not to be paid for (declined
+fees), neither paid nor owed; ``declined_expenses`` is costs they chose not to be paid back, kept apart
+because costs are not time.
 
 The report checks the totals row against the projects for every figure that adds up (money and
 minutes); participant counts and waiting-time figures do not add across projects, so the reports layer
@@ -27,7 +29,7 @@ from ledger.reports.statement_data import check_money, check_text
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
-ADDITIVE_MONEY = ("committed", "paid", "fees", "expenses", "declined_value")
+ADDITIVE_MONEY = ("committed", "paid", "fees", "expenses", "declined_value", "declined_expenses")
 ADDITIVE_MINUTES = ("minutes_paid", "minutes_declined")
 
 
@@ -68,6 +70,8 @@ class ProjectSpend:
     days_to_payment_p90: Decimal | None
     by_activity: tuple[ActivitySpend, ...] = ()
     by_month: tuple[MonthSpend, ...] = ()
+    # Costs people chose not to be paid back (not time, not spent): apart from ``declined_value``.
+    declined_expenses: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,7 @@ class SpendReport:
         if needs_code:
             check_text(project.code, f"{where}.code")
         check_text(project.name, f"{where}.name")
-        for name in ("committed", "paid", "fees", "expenses", "declined_value"):
+        for name in ADDITIVE_MONEY:
             check_money(getattr(project, name), self.currency, f"{where}.{name}")
         if (project.budget is None) != (project.remaining is None):
             raise invalid_field(f"{where}.remaining", "give remaining exactly when there is a budget")

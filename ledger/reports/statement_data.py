@@ -13,10 +13,14 @@ Meaning of the money on an activity:
 
 * ``fees`` is the money for the person's time, ``expenses`` the costs paid back. They are never mixed.
 * ``declined=True`` means the person chose not to be paid for their time: ``fees`` is then the value of
-  that time (recognised, shown, but neither paid nor owed). Expenses may still be paid or owed.
-* ``status`` says where the money is: ``"paid"``, ``"owed"`` (approved, not yet paid), ``"declined"``
-  (nothing to pay at all: the fee was declined and there are no expenses), or ``"reversed"`` (recorded
-  by mistake and cancelled: shown for openness, counted nowhere).
+  that time (recognised, shown, but neither paid nor owed). Expenses may still be paid or owed, or
+  declined too (``expenses_declined``: someone who chose "decline" is paid back nothing either).
+* Fee and expenses are paid apart, so where the money is goes per category: ``paid_fees``/``owed_fees``
+  and ``paid_expenses``/``owed_expenses``/``expenses_declined`` (someone whose fees go to an
+  organisation has the fee paid there and their own costs paid to them by bank transfer, later or not).
+* ``status`` sums that up: ``"paid"`` (nothing left owed), ``"owed"`` (some of it is approved, not yet
+  paid), ``"declined"`` (nothing to pay at all: the fee was declined and the expenses are declined or
+  none), or ``"reversed"`` (recorded by mistake and cancelled: shown for openness, counted nowhere).
 """
 
 from __future__ import annotations
@@ -92,11 +96,49 @@ class StatementActivity:
     # Whether its fees are the person's own earnings for watch limits (``ledger.involvement.watch.
     # counts_as_earnings``: bank transfer or voucher; not fees paid to an organisation, not declined ones).
     own_earnings: bool = True
+    # What was paid of the fees / of the expenses (from ``ledger.involvement.paid``). ``None`` means all or
+    # nothing by ``status`` (for hand-made statements); the statement builder always gives the amounts.
+    fees_paid: Decimal | None = None
+    expenses_paid: Decimal | None = None
+    # The part of ``expenses`` the person chose not to be paid back (the "decline" choice): not owed.
+    expenses_declined: Decimal = Decimal(0)
 
     @property
     def counted(self) -> bool:
         """Reversed activities are shown for openness but counted in no total."""
         return self.status != "reversed"
+
+    @property
+    def paid_fees(self) -> Decimal:
+        """Money for their time that was paid (to them or to the organisation they chose)."""
+        if not self.counted or self.declined:
+            return Decimal(0)
+        if self.fees_paid is not None:
+            return self.fees_paid
+        return self.fees if self.status == "paid" else Decimal(0)
+
+    @property
+    def owed_fees(self) -> Decimal:
+        """Money for their time still to be paid (declined time is never owed)."""
+        if not self.counted or self.declined:
+            return Decimal(0)
+        return self.fees - self.paid_fees
+
+    @property
+    def paid_expenses(self) -> Decimal:
+        """Costs paid back."""
+        if not self.counted:
+            return Decimal(0)
+        if self.expenses_paid is not None:
+            return self.expenses_paid
+        return self.expenses - self.expenses_declined if self.status == "paid" else Decimal(0)
+
+    @property
+    def owed_expenses(self) -> Decimal:
+        """Costs still to be paid back (declined costs are never owed)."""
+        if not self.counted:
+            return Decimal(0)
+        return self.expenses - self.expenses_declined - self.paid_expenses
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +203,8 @@ class StatementSummary:
     # statement can say "to the organisation you asked us to pay", not "we paid you").
     fees_paid_to_organisation: Decimal = Decimal(0)
     fees_owed_to_organisation: Decimal = Decimal(0)
+    # Costs the person chose not to be paid back (the "decline" choice): neither paid nor owed.
+    expenses_declined: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +229,9 @@ class Statement:
     contact: Organisation | None = None
     # The organisation the person asked us to pay for their time (when they did), named on the statement.
     fees_paid_to: str | None = None
+    # Money is owed to them by bank transfer (their own costs, when their fees go to an organisation) and we
+    # have no confirmed bank details: the statement asks for them instead of promising a later payment.
+    bank_details_needed: bool = False
 
     def __post_init__(self) -> None:
         for name in ("participant_reference", "participant_name", "organisation_name"):
@@ -253,9 +300,23 @@ class Statement:
             raise invalid_field(
                 f"{where}.expenses", f"{activity.expenses} is not the sum of its expense lines ({expense_sum})"
             )
+        for name in ("fees_paid", "expenses_paid"):
+            if getattr(activity, name) is not None:
+                check_money(getattr(activity, name), self.currency, f"{where}.{name}")
+        check_money(activity.expenses_declined, self.currency, f"{where}.expenses_declined")
+        if not Decimal(0) <= activity.expenses_declined <= activity.expenses:
+            raise invalid_field(f"{where}.expenses_declined", "must be between 0 and the expenses")
+        if activity.counted:
+            if activity.fees_paid is not None and not Decimal(0) <= activity.fees_paid <= activity.fees:
+                raise invalid_field(f"{where}.fees_paid", "must be between 0 and the fees")
+            if activity.paid_expenses < 0 or activity.owed_expenses < 0:
+                raise invalid_field(f"{where}.expenses_paid",
+                                    "paid and declined expenses together cannot be more than the expenses")
+            if activity.status == "paid" and (activity.owed_fees or activity.owed_expenses):
+                raise invalid_field(f"{where}.status", "status 'paid' means nothing is still owed")
         if activity.status == "declined" and not activity.declined:
             raise invalid_field(f"{where}.status", "status 'declined' needs declined=True")
-        if activity.status == "declined" and activity.expenses != 0:
+        if activity.status == "declined" and activity.expenses != activity.expenses_declined:
             raise invalid_field(
                 f"{where}.status",
                 "status 'declined' means nothing is paid or owed; when expenses are paid or owed use "
@@ -291,7 +352,7 @@ def summarise(activities: Iterable[StatementActivity]) -> StatementSummary:
     """Sum activities into the statement's opening numbers (reversed ones are counted apart)."""
     zero = Decimal(0)
     count = minutes = declined_minutes = declined_count = reversed_count = 0
-    fees_paid = expenses_paid = fees_owed = expenses_owed = declined_value = zero
+    fees_paid = expenses_paid = fees_owed = expenses_owed = declined_value = expenses_declined = zero
     paid_to_organisation = owed_to_organisation = zero
     for activity in activities:
         if not activity.counted:
@@ -303,18 +364,15 @@ def summarise(activities: Iterable[StatementActivity]) -> StatementSummary:
             declined_count += 1
             declined_minutes += activity.minutes
             declined_value += activity.fees
-        if activity.status == "paid":
-            expenses_paid += activity.expenses
-            if not activity.declined:
-                fees_paid += activity.fees
-                if not activity.own_earnings:
-                    paid_to_organisation += activity.fees
-        elif activity.status == "owed":
-            expenses_owed += activity.expenses
-            if not activity.declined:
-                fees_owed += activity.fees
-                if not activity.own_earnings:
-                    owed_to_organisation += activity.fees
+        # Per category: a fee paid to an organisation while the person's own costs wait is both.
+        fees_paid += activity.paid_fees
+        fees_owed += activity.owed_fees
+        expenses_paid += activity.paid_expenses
+        expenses_owed += activity.owed_expenses
+        expenses_declined += activity.expenses_declined
+        if not activity.own_earnings:
+            paid_to_organisation += activity.paid_fees
+            owed_to_organisation += activity.owed_fees
     return StatementSummary(
         activity_count=count,
         total_minutes=minutes,
@@ -328,4 +386,5 @@ def summarise(activities: Iterable[StatementActivity]) -> StatementSummary:
         reversed_count=reversed_count,
         fees_paid_to_organisation=paid_to_organisation,
         fees_owed_to_organisation=owed_to_organisation,
+        expenses_declined=expenses_declined,
     )

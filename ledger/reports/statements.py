@@ -5,9 +5,15 @@ Where each figure comes from, so it can be checked by hand:
 * an activity is one approved (or later reversed) record whose activity date is in the period; its
   lines are the record lines fixed at approval, with the rate engine's own explanations;
 * ``declined`` means the fee went to the participant's FOREGONE account (they chose not to be paid for
-  their time); the value is still shown;
-* ``paid`` / ``owed``: the record's payable postings that sit in a paid batch line, against what the
-  record made payable (approval and reversal legs). All of it paid -> ``paid``; otherwise ``owed``;
+  their time); the value is still shown. ``expenses_declined`` is the expenses on that account (the
+  "decline" choice declines the costs too): neither paid nor owed;
+* paid / owed, per record AND per category (fee, expense), because the two are paid apart (an
+  organisation payee's fee goes in an organisation batch, their own costs in a bank transfer batch):
+  what the record made payable (approval and reversal legs) against what of it sits in paid batch lines
+  (``ledger.involvement.paid``, the one rule balances and the spend report use too). Nothing left owed
+  -> status ``paid``; otherwise ``owed``;
+* ``bank_details_needed``: money owed to them that a bank transfer batch would take (``payable_by``,
+  the one routing rule) while we hold no confirmed bank details, so it cannot come "in a later payment";
 * payments are the participant's paid batch lines whose paid date is in the period (a returned payment
   was never received, so it is not listed; the amount shows as owed again);
 * totals per tax year always; per week (Monday to Sunday) only when they asked us to watch a weekly limit.
@@ -22,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger import clock
@@ -30,8 +36,10 @@ from ledger.db.models import (
     AccountKind,
     Activity,
     Batch,
+    BatchItem,
     BatchLine,
     BatchLineStatus,
+    BatchMethod,
     Category,
     EntryKind,
     JournalEntry,
@@ -43,10 +51,11 @@ from ledger.db.models import (
     WatchLimit,
 )
 from ledger.errors import NotFound, invalid_field
-from ledger.involvement.paid import paid_by_record
+from ledger.involvement.paid import paid_by_record_and_category
 from ledger.involvement.watch import counts_as_earnings, limit_in_force
 from ledger.money import Money
 from ledger.organisation import get_organisation
+from ledger.payments.batches import OWED_ENTRY_KINDS, payable_by
 from ledger.rates.registry import default_registry
 from ledger.rates.taxyear import resolve_period, tax_year_end, tax_year_label, tax_year_start, week_end, week_start
 from ledger.reports.statement_data import (
@@ -155,15 +164,21 @@ def build_statement(
         fees = _money(record.fees_minor or 0, currency)
         expenses = _money(record.expenses_minor or 0, currency)
         state = money_state.get(record.id, _RecordMoney())
-        declined = state.declined
+        declined = state.fee_declined
+        fees_paid = min(_money(state.paid_fee, currency), fees)
+        expenses_declined = _money(state.declined_expenses, currency)
+        expenses_paid = min(_money(state.paid_expense, currency), expenses - expenses_declined)
+        owed = (fees - fees_paid if not declined else 0) + (expenses - expenses_declined - expenses_paid)
         if record.status == RecordStatus.REVERSED:
             status = "reversed"
-        elif declined and expenses == 0:
-            status = "declined"
-        elif state.owed > 0 and state.paid >= state.owed:
-            status = "paid"
-        else:
+        elif owed > 0:
             status = "owed"
+        elif fees_paid > 0 or expenses_paid > 0:
+            status = "paid"
+        elif declined:
+            status = "declined"
+        else:
+            status = "owed"  # nothing to pay and nothing paid: as before, never "paid"
         minutes = sum(line.minutes or 0 for line in record.lines if line.category == Category.FEE)
         activities.append(StatementActivity(
             date=act.date, project_name=project.name,
@@ -171,6 +186,8 @@ def build_statement(
             role=record.role, mode=act.mode, minutes=minutes, lines=lines, fees=fees, expenses=expenses,
             declined=declined, status=status,  # type: ignore[arg-type]
             own_earnings=counts_as_earnings(record.payment_preference_at_approval),
+            fees_paid=fees_paid if not declined else Decimal(0), expenses_paid=expenses_paid,
+            expenses_declined=expenses_declined,
         ))
 
     # Each limit as it stands at the end of the period (a named limit's amount is dated data).
@@ -184,6 +201,7 @@ def build_statement(
         participant_reference=participant.reference,
         participant_name=participant.preferred_name or participant.name,
         fees_paid_to=(participant.organisation_name or "").strip() or None,
+        bank_details_needed=_bank_details_needed(session, participant),
         organisation_name=organisation.name,
         period_from=period_from,
         period_to=period_to,
@@ -212,36 +230,76 @@ def _currency(records: Sequence[Record], participant: Participant) -> str:
 
 
 class _RecordMoney:
-    __slots__ = ("declined", "owed", "paid")
+    """One record's money per category, in minor units: made payable, paid, declined."""
 
-    def __init__(self, owed: int = 0, paid: int = 0, declined: bool = False) -> None:
-        self.owed = owed
-        self.paid = paid
-        self.declined = declined
+    __slots__ = ("declined_expenses", "fee_declined", "paid_expense", "paid_fee")
+
+    def __init__(self, paid_fee: int = 0, paid_expense: int = 0, declined_expenses: int = 0,
+                 fee_declined: bool = False) -> None:
+        self.paid_fee = paid_fee
+        self.paid_expense = paid_expense
+        self.declined_expenses = declined_expenses
+        self.fee_declined = fee_declined
 
 
 def _record_money(session: Session, record_ids: list[int]) -> dict[int, _RecordMoney]:
-    """Per record, in SQL: what was made payable, what of that is in paid batch lines, and if declined."""
+    """Per record and category, in SQL: what of the money it made payable is paid, and what was declined.
+
+    Declined comes from the declined (FOREGONE) postings themselves, per category: approval
+    (``approval_legs``) puts a decliner's fee AND expenses there, an "expenses only" person's fee only.
+    Paid is the one rule in ``ledger.involvement.paid``, per category (a fee can be paid while the
+    costs wait)."""
     if not record_ids:
         return {}
-    payable = Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE
-    owed = func.sum(case((payable & JournalEntry.kind.in_([EntryKind.APPROVAL.value, EntryKind.REVERSAL.value]),
-                          -Posting.amount_minor), else_=0))
-    declined = func.sum(case((Posting.account_kind == AccountKind.PARTICIPANT_FOREGONE, 1), else_=0))
-    paid = paid_by_record(session, record_ids)  # the one "what was paid" rule (balances and spend use it too)
+    foregone = Posting.account_kind == AccountKind.PARTICIPANT_FOREGONE
+    fee = Posting.category == Category.FEE.value
+    declined_fee = func.sum(case((foregone & fee, 1), else_=0))
+    declined_expenses = func.sum(case((foregone & ~fee, -Posting.amount_minor), else_=0))
+    paid = paid_by_record_and_category(session, record_ids)  # the one "what was paid" rule
     result: dict[int, _RecordMoney] = {}
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start : start + 500]
         rows = session.execute(
-            select(Posting.record_id, owed, declined)
+            select(Posting.record_id, declined_fee, declined_expenses)
             .join(JournalEntry, JournalEntry.id == Posting.entry_id)
             .where(Posting.record_id.in_(chunk), JournalEntry.kind != EntryKind.PAYMENT.value)
             .group_by(Posting.record_id)
         )
-        for record_id, owed_minor, declined_count in rows:
-            result[int(record_id)] = _RecordMoney(int(owed_minor or 0), paid.get(int(record_id), 0),
-                                                  bool(declined_count))
+        for record_id, fee_count, expenses_minor in rows:
+            by_category = paid.get(int(record_id), {})
+            result[int(record_id)] = _RecordMoney(
+                paid_fee=by_category.get(Category.FEE.value, 0),
+                paid_expense=by_category.get(Category.EXPENSE.value, 0),
+                declined_expenses=int(expenses_minor or 0), fee_declined=bool(fee_count),
+            )
     return result
+
+
+def has_confirmed_bank_details(participant: Participant) -> bool:
+    """Whether we hold bank details a transfer could use (the participant row holds only confirmed ones)."""
+    return bool(participant.bank_sort_code and participant.bank_account_number
+                and (participant.bank_account_name or "").strip())
+
+
+def _bank_details_needed(session: Session, participant: Participant) -> bool:
+    """True when money owed to them waits for a bank transfer batch (``payable_by``, the one routing rule)
+    and we have no confirmed bank details, so no batch will ever take it until they give them."""
+    if has_confirmed_bank_details(participant):
+        return False
+    waiting = session.scalar(
+        select(func.coalesce(func.sum(-Posting.amount_minor), 0))
+        .select_from(Posting)
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .join(Participant, Participant.id == Posting.participant_id)
+        .where(
+            Posting.participant_id == participant.id,
+            Posting.account_kind == AccountKind.PARTICIPANT_PAYABLE.value,
+            JournalEntry.kind.in_([k.value for k in OWED_ENTRY_KINDS]),
+            ~exists().where(BatchItem.posting_id == Posting.id),
+            payable_by(BatchMethod.BANK_TRANSFER),
+        )
+    )
+    return int(waiting or 0) > 0
 
 
 def _payments(

@@ -130,8 +130,12 @@ def approve(
     minutes: int = 60,
     activity: str = "meeting",
     declined: bool = False,
+    costs_declined: bool = False,
 ) -> Approved:
-    """Record and approve one activity for one person, posting the approval entry."""
+    """Record and approve one activity for one person, posting the approval entry.
+
+    ``declined`` declines the fee ("expenses only"); with ``costs_declined`` too the expenses go to the
+    FOREGONE accounts as well, as approval does for someone who chose "decline"."""
     act = Activity(project_id=proj.id, date=on, activity=activity, mode="online", description=None)
     session.add(act)
     session.flush()
@@ -156,6 +160,8 @@ def approve(
     fee_debit = AccountKind.PROJECT_FOREGONE if declined else spend
     fee_credit = AccountKind.PARTICIPANT_FOREGONE if declined else payable
     common = {"record_id": rec.id, "activity_date": on}
+    if costs_declined:
+        spend, payable = AccountKind.PROJECT_FOREGONE, AccountKind.PARTICIPANT_FOREGONE
     legs = [
         Leg(fee_debit, Category.FEE, fee_minor, "GBP", participant_id=person.id, project_id=proj.id,
             minutes=minutes, **common),  # type: ignore[arg-type]

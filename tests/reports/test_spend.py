@@ -24,6 +24,7 @@ from ledger.reports.spend import percentile, project_spend, spend_csv, spend_rep
 from ledger.security.actor import Actor
 
 CLI = Actor.system("cli")
+SECOND = Actor.system("second check")  # a batch is approved by someone other than who built it
 PERIOD = (date(2025, 4, 6), date(2026, 4, 5))
 
 
@@ -34,19 +35,23 @@ def _ledger(s: Session) -> list[int]:
     approved = []
     for _ in range(60):
         on = date(2025, 4, 10) + timedelta(days=rng.randrange(0, 300))
-        approved.append(approve(s, rng.choice(people), rng.choice(projects), on, rng.randrange(500, 9000),
-                                rng.choice([0, 0, 450, 1275]), minutes=rng.choice([30, 60, 95]),
-                                declined=rng.random() < 0.15, activity=rng.choice(["meeting", "review"])))
+        who, where, fee, cost = rng.choice(people), rng.choice(projects), rng.randrange(500, 9000), rng.choice(
+            [0, 0, 450, 1275])
+        minutes, declined, kind = rng.choice([30, 60, 95]), rng.random() < 0.15, rng.choice(["meeting", "review"])
+        # Some who declined chose "decline" (costs declined too), some "expenses only" (costs paid back).
+        costs_declined = declined and len(approved) % 2 == 0
+        approved.append(approve(s, who, where, on, fee, cost or (640 if costs_declined else 0), minutes=minutes,
+                                declined=declined, costs_declined=costs_declined, activity=kind))
     approve(s, people[0], projects[0], date(2024, 12, 1), 99999)  # outside the period
     for wrong in approved[:4]:
         reverse(s, wrong, date(2025, 12, 1))
     first = build_batch(s, CLI, "bank_transfer", up_to=date(2025, 9, 30)).batch
-    approve_batch(s, CLI, first.id)
+    approve_batch(s, SECOND, first.id)
     backdate(s, first, date(2025, 10, 1))
     mark_paid(s, CLI, first.id, date(2025, 10, 3), today=date(2025, 10, 4))
     return_line(s, CLI, first.id, first.lines[0].id, "account closed", booked_on=date(2025, 10, 10))
     second = build_batch(s, CLI, "bank_transfer", up_to=date(2025, 12, 31)).batch
-    approve_batch(s, CLI, second.id)
+    approve_batch(s, SECOND, second.id)
     backdate(s, second, date(2026, 1, 5))
     mark_paid(s, CLI, second.id, date(2026, 1, 9), today=date(2026, 1, 10))
     return [p.id for p in projects]
@@ -59,7 +64,11 @@ def _expected(s: Session, project_id: int) -> dict[str, int]:
     fees = sum(p.amount_minor for p in mine if p.account_kind == AccountKind.PROJECT_SPEND and p.category == "fee")
     expenses = sum(p.amount_minor for p in mine if p.account_kind == AccountKind.PROJECT_SPEND
                    and p.category == "expense")
-    declined = sum(p.amount_minor for p in mine if p.account_kind == AccountKind.PROJECT_FOREGONE)
+    # The value of declined time is declined FEES only; declined costs are not time and are counted apart.
+    declined = sum(p.amount_minor for p in mine if p.account_kind == AccountKind.PROJECT_FOREGONE
+                   and p.category == "fee")
+    declined_expenses = sum(p.amount_minor for p in mine if p.account_kind == AccountKind.PROJECT_FOREGONE
+                            and p.category == "expense")
     minutes_paid = sum(p.minutes or 0 for p in mine if p.account_kind == AccountKind.PROJECT_SPEND
                        and p.category == "fee")
     minutes_declined = sum(p.minutes or 0 for p in mine if p.account_kind == AccountKind.PROJECT_FOREGONE
@@ -71,7 +80,8 @@ def _expected(s: Session, project_id: int) -> dict[str, int]:
     people = {r.participant_id for r in s.scalars(select(Record))
               if r.status == "approved" and r.activity.project_id == project_id
               and PERIOD[0] <= r.activity.date <= PERIOD[1]}
-    return {"fees": fees, "expenses": expenses, "declined": declined, "minutes_paid": minutes_paid,
+    return {"fees": fees, "expenses": expenses, "declined": declined, "declined_expenses": declined_expenses,
+            "minutes_paid": minutes_paid,
             "minutes_declined": minutes_declined, "paid": paid, "people": len(people)}
 
 
@@ -114,6 +124,7 @@ def check_roll_up(factory: sessionmaker[Session]) -> None:
             assert row.fees == Decimal(want["fees"]) / 100
             assert row.expenses == Decimal(want["expenses"]) / 100
             assert row.declined_value == Decimal(want["declined"]) / 100
+            assert row.declined_expenses == Decimal(want["declined_expenses"]) / 100
             assert (row.minutes_paid, row.minutes_declined) == (want["minutes_paid"], want["minutes_declined"])
             assert row.paid == Decimal(want["paid"]) / 100
             assert row.committed == Decimal(want["fees"] + want["expenses"] - want["paid"]) / 100
@@ -128,6 +139,7 @@ def check_roll_up(factory: sessionmaker[Session]) -> None:
             assert sum(m.fees for m in row.by_month) == row.fees
             assert sum(a.fees for a in row.by_activity) == row.fees
         assert report.totals.paid == sum(r.paid for r in report.projects)
+        assert report.totals.declined_expenses > 0  # the data has people who declined their costs too
         assert report.totals.budget is None  # BETA has no budget
         all_days = _days(s, ids)
         assert report.totals.days_to_payment_median == percentile(all_days, Decimal("0.5"))

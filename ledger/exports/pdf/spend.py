@@ -105,8 +105,11 @@ class SpendReportRenderer(PdfRenderer):
             f"Of that, {money(t.paid, cur)} has been paid and {money(t.committed, cur)} is committed "
             f"(approved but not paid yet). People gave {duration(t.minutes_paid)} of involvement that is paid "
             f"for, and {duration(t.minutes_declined)} without pay, worth {money(t.declined_value, cur)}. "
-            f"{plural(t.participants, 'person', 'people')} took part."
         )
+        if t.declined_expenses:
+            text += (f"People also chose not to be paid back {money(t.declined_expenses, cur)} of travel and "
+                     "other costs. ")
+        text += f"{plural(t.participants, 'person', 'people')} took part."
         if t.days_to_payment_median is not None:
             text += f" Half of the payments were made within {_days(t.days_to_payment_median)} days of the activity"
             text += (

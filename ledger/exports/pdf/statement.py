@@ -122,7 +122,8 @@ class StatementRenderer(PdfRenderer):
                 f"or email <b>{markup(contact.contact_email)}</b>.")
 
     def summary_block(self) -> list[Flowable]:
-        sentences = summary_sentences(self.statement.summary, self.currency, self.statement.fees_paid_to)
+        sentences = summary_sentences(self.statement.summary, self.currency, self.statement.fees_paid_to,
+                                      bank_details_needed=self.statement.bank_details_needed)
         return [
             self.para("Summary", "heading"),
             self.para(markup(" ".join(sentences))),
@@ -145,12 +146,12 @@ class StatementRenderer(PdfRenderer):
             if s.fees_owed_to_organisation:
                 rows.append(self._money_row(f"Not paid to {markup(to)} yet", s.fees_owed_to_organisation,
                                             Decimal(0)))
-        if s.declined_count:
+        if s.declined_count or s.expenses_declined:
             rows.append(
                 [
                     self.para("You chose not to be paid (value of your time)", "cell"),
                     self.money(s.declined_value),
-                    "",
+                    self.money(s.expenses_declined) if s.expenses_declined else "",
                 ]
             )
         return self.table(rows, (0.5, 0.25, 0.25), money_from=1)

@@ -31,12 +31,19 @@ WATCH_NOTE = (
     "totals beside them so you can check. You decide what to do: we never decide for you."
 )
 CHECK_NOTE = "If anything here looks wrong, please tell the person who sent you this statement."
+BANK_DETAILS_NEEDED = (
+    "We need your bank details to pay you this. Please give them to the person who sent you this statement."
+)
 
 
-def summary_sentences(summary: StatementSummary, currency: str, organisation: str | None = None) -> list[str]:
+def summary_sentences(
+    summary: StatementSummary, currency: str, organisation: str | None = None, *, bank_details_needed: bool = False,
+) -> list[str]:
     """The opening paragraph of a standard or large print statement, sentence by sentence.
 
-    ``organisation`` names the organisation the person asked us to pay for their time, if any.
+    ``organisation`` names the organisation the person asked us to pay for their time, if any;
+    ``bank_details_needed`` (``Statement.bank_details_needed``) says money owed to them waits for their
+    bank details, so we ask for them instead of promising a later payment that cannot come.
     """
     s = summary
     to = organisation or "the organisation you asked us to pay"
@@ -51,21 +58,28 @@ def summary_sentences(summary: StatementSummary, currency: str, organisation: st
                                back=True))
     if s.fees_paid_to_organisation:
         out.append(f"We paid {money(s.fees_paid_to_organisation, currency)} for your time to {to}, as you asked.")
-    owed = _money_sentence("We still owe you", s.fees_owed - s.fees_owed_to_organisation, s.expenses_owed, currency,
-                           back=False)
+    owed_to_you = _money_sentence("We still owe you", s.fees_owed - s.fees_owed_to_organisation, s.expenses_owed,
+                                  currency, back=False)
+    out.extend(owed_to_you)
+    if owed_to_you and bank_details_needed:
+        out.append(BANK_DETAILS_NEEDED)
     if s.fees_owed_to_organisation:
-        owed.append(f"We will pay {money(s.fees_owed_to_organisation, currency)} for your time to {to}.")
-    if owed:
-        out.extend(owed)
+        out.append(f"We will pay {money(s.fees_owed_to_organisation, currency)} for your time to {to}.")
+    if (owed_to_you and not bank_details_needed) or s.fees_owed_to_organisation:
         out.append("This will come in a later payment.")
-    if s.declined_count:
+    if s.declined_count and s.declined_value:
         out.append(
             f"You chose not to be paid for {duration(s.declined_minutes)}. "
             f"That time was worth {money(s.declined_value, currency)}. Thank you."
         )
+    elif s.declined_count:
+        out.append(f"You chose not to be paid for {duration(s.declined_minutes)}. Thank you.")
+    if s.expenses_declined:
+        out.append(f"You chose not to be paid back {money(s.expenses_declined, currency)} for travel and other costs.")
     if s.reversed_count:
         out.append(_reversed_sentence(s.reversed_count))
-    if s.activity_count and not (s.fees_paid or s.expenses_paid or s.fees_owed or s.expenses_owed or s.declined_count):
+    if s.activity_count and not (s.fees_paid or s.expenses_paid or s.fees_owed or s.expenses_owed or s.declined_count
+                                 or s.expenses_declined):
         out.append("There was no money to pay for these activities.")
     return out
 
@@ -87,7 +101,7 @@ def _reversed_sentence(count: int) -> str:
     return f"{count} activities were recorded by mistake and then cancelled. They are shown below but not counted."
 
 
-def easy_read_summary(summary: StatementSummary, currency: str) -> list[str]:
+def easy_read_summary(summary: StatementSummary, currency: str, *, bank_details_needed: bool = False) -> list[str]:
     """The same facts as :func:`summary_sentences`, one short idea per line."""
     s = summary
     out: list[str] = []
@@ -104,12 +118,16 @@ def easy_read_summary(summary: StatementSummary, currency: str) -> list[str]:
         out.append(f"We still owe you {money(s.fees_owed, currency)} for your time.")
     if s.expenses_owed:
         out.append(f"We still owe you {money(s.expenses_owed, currency)} for travel and other costs.")
-    if s.fees_owed or s.expenses_owed:
+    if (s.fees_owed or s.expenses_owed) and bank_details_needed:
+        out.append("We need your bank details to pay you.")
+    elif s.fees_owed or s.expenses_owed:
         out.append("We will pay you this later.")
     if s.declined_count:
         out.append(f"You chose not to be paid for {duration(s.declined_minutes)}.")
         out.append(f"That time was worth {money(s.declined_value, currency)}.")
         out.append("Thank you.")
+    if s.expenses_declined:
+        out.append(f"You chose not to get back {money(s.expenses_declined, currency)} for costs.")
     if s.reversed_count:
         out.append(
             f"We made {plural(s.reversed_count, 'mistake')} and took {'it' if s.reversed_count == 1 else 'them'} off."
@@ -126,15 +144,30 @@ def status_text(activity: StatementActivity, currency: str, organisation: str | 
     if activity.declined:
         parts.append(f"You chose not to be paid for this time. It was worth {money(activity.fees, currency)}.")
         if activity.expenses:
-            parts.append("Costs paid back." if activity.status == "paid" else "Costs not paid back yet.")
+            parts.append(_costs_words(activity))
         return " ".join(parts)
+    fees_done = not activity.owed_fees
+    costs_done = not activity.owed_expenses
     if not activity.own_earnings:
         to = organisation or "the organisation you chose"
-        # "owed" may mean only the costs are still to come (they are paid to the person, the fee to ``to``).
-        if activity.status == "paid":
+        if fees_done and costs_done:
             return f"Paid (your time to {to})."
+        if fees_done and activity.fees:
+            # The fee went to ``to``; the person's own costs come to them by bank transfer, apart.
+            return f"Your time: paid to {to}. {_costs_words(activity)}"
         return f"Not all paid yet (your time goes to {to})."
-    return "Paid." if activity.status == "paid" else "Not paid yet."
+    if fees_done and costs_done:
+        return "Paid."
+    if activity.paid_fees and not costs_done:
+        return f"Your time: paid. {_costs_words(activity)}"
+    return "Not paid yet."
+
+
+def _costs_words(activity: StatementActivity) -> str:
+    """Where the costs of one activity stand: declined, paid back or still to come."""
+    if activity.expenses_declined and activity.expenses_declined == activity.expenses:
+        return "You chose not to be paid back your costs."
+    return "Costs not paid back yet." if activity.owed_expenses else "Costs paid back."
 
 
 def easy_read_status(activity: StatementActivity, currency: str) -> list[str]:
@@ -143,10 +176,10 @@ def easy_read_status(activity: StatementActivity, currency: str) -> list[str]:
         return ["This was a mistake.", "We took it off.", "It is not counted."]
     if activity.declined:
         out = ["You chose not to be paid for this time.", f"It was worth {money(activity.fees, currency)}."]
-        if activity.expenses:
-            out.append(
-                "We paid back your costs." if activity.status == "paid" else "We will pay back your costs later."
-            )
+        if activity.expenses and activity.expenses_declined == activity.expenses:
+            out.append("You chose not to get your costs back.")
+        elif activity.expenses:
+            out.append("We will pay back your costs later." if activity.owed_expenses else "We paid back your costs.")
         return out
     return ["We have paid you for this."] if activity.status == "paid" else ["We will pay you for this later."]
 
