@@ -121,7 +121,8 @@ class EasyReadStatementRenderer(StatementRenderer):
             money_lines.append(f"We paid {self.bold_money(s.fees_paid_to_organisation)} for your time to {to}.")
         if own_owed:
             money_lines.append(f"We still owe you {self.bold_money(own_owed)} for your time.")
-            money_lines.append("We will pay you this later.")
+            money_lines.append("We need your bank details to pay you." if self.statement.bank_details_needed
+                               else "We will pay you this later.")
         if s.fees_owed_to_organisation:
             money_lines.append(f"We will pay {self.bold_money(s.fees_owed_to_organisation)} for your time to {to}.")
         if s.fees_paid_to_organisation or s.fees_owed_to_organisation:
@@ -133,8 +134,13 @@ class EasyReadStatementRenderer(StatementRenderer):
             cost_lines.append(f"We paid you back {self.bold_money(s.expenses_paid)} for travel and other costs.")
         if s.expenses_owed:
             cost_lines.append(f"We still owe you {self.bold_money(s.expenses_owed)} for travel and other costs.")
+            if self.statement.bank_details_needed:
+                cost_lines.append("We need your bank details to pay you.")
         if cost_lines:
             cost_lines += ["This money is not pay.", "It does not count for benefits or tax."]
+        if s.expenses_declined:
+            cost_lines.append(f"You chose not to get back {self.bold_money(s.expenses_declined)} for costs.")
+        if cost_lines:
             rows.append(("bus", cost_lines))
         if s.declined_count:
             rows.append(("hand", [
@@ -172,10 +178,10 @@ class EasyReadStatementRenderer(StatementRenderer):
                                   f"It was worth {self.bold_money(activity.fees)}."]))
         elif activity.fees:
             if activity.own_earnings:
-                paid = "We have paid you." if activity.status == "paid" else "We will pay you later."
+                paid = "We will pay you later." if activity.owed_fees else "We have paid you."
             else:
                 to = markup(self.statement.fees_paid_to or "the organisation you chose")
-                paid = f"We paid it to {to}." if activity.status == "paid" else f"It goes to {to}."
+                paid = f"It goes to {to}." if activity.owed_fees else f"We paid it to {to}."
             rows.append(("coin", [f"Money for your time: {self.bold_money(activity.fees)}. {paid}",
                                   *fee_reasons(activity, self.currency)]))
         if activity.expenses:
@@ -183,8 +189,10 @@ class EasyReadStatementRenderer(StatementRenderer):
             sentence = f"Money back for costs: {self.bold_money(activity.expenses)}."
             if items:
                 sentence += f" This was for {markup(items)}."
-            if activity.declined:
-                sentence += " We have paid this." if activity.status == "paid" else " We will pay this later."
+            if activity.expenses_declined == activity.expenses:
+                sentence += " You chose not to get this back."
+            elif activity.declined or not activity.own_earnings:
+                sentence += " We will pay this later." if activity.owed_expenses else " We have paid this."
             rows.append(("bus", [sentence]))
         return self.with_picture(rows)
 
