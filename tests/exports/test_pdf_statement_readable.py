@@ -143,7 +143,7 @@ def test_plain_words_for_the_engine_reasons() -> None:
     assert "We pay a set amount for a half day." in text
     assert "This was for driving 12 miles and taking someone with you." in text
     assert "This was for bus, train or tram tickets." in text
-    assert "That is 2 hours taking part, 1 hour 30 minutes getting ready and 30 minutes work after." in text
+    assert "That is 2 hours taking part, 1 hour 30 minutes getting ready and 30 minutes doing work after." in text
     spelled = spell_out("ESA and PIP limits")
     assert spelled == "Employment and Support Allowance and Personal Independence Payment limits"
 
@@ -152,7 +152,8 @@ def test_plain_words_for_the_engine_reasons() -> None:
 def test_headings_never_sit_alone_at_the_bottom_of_a_page(style: str) -> None:
     for page in pages(render_statement(busy_statement(style))):
         lines = [line.strip() for line in page.splitlines() if line.strip()]
-        body = [line for line in lines if not re.match(r"^(Statement for .*|Page \d+ of \d+)$", line)]
+        body = [line for line in lines
+                if not re.match(r"^(Statement for .*|Your money statement|Page \d+ of \d+)$", line)]
         assert body, page
         assert body[-1] not in HEADINGS, body[-3:]
 

@@ -43,7 +43,7 @@ _ABBREVIATION = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reve
 TIME_KINDS = {
     "involvement": "taking part",
     "preparation": "getting ready",
-    "follow_up": "work after",
+    "follow_up": "doing work after",
     "travel_time": "travelling",
 }
 
@@ -68,6 +68,29 @@ ACTIVITY_WORDS: dict[str, str] = {
     "short survey": "A short survey",
     "chair": "Chairing a meeting",
 }
+
+
+#: What the person did, as the end of a sentence that starts "On 6 October 2025 ...".
+ACTIVITY_DONE: dict[str, str] = {
+    "meeting": "you went to a meeting",
+    "co-facilitating": "you helped to run a session",
+    "reading and commenting": "you read papers and told us what you think",
+    "recruitment or interview": "you helped us choose new staff",
+    "short survey": "you did a short survey",
+    "chair": "you chaired a meeting",
+}
+
+
+def activity_sentence(label: str, on: str) -> str:
+    """``On 6 October 2025 you went to a meeting.``: the day and what was done, in one short sentence.
+
+    ``on`` is the date as markup (it may be bold). A label we do not know is kept as written.
+    """
+    lowered = label.strip().lower()
+    for start, words in ACTIVITY_DONE.items():
+        if lowered.startswith(start):
+            return f"On {on} {words}."
+    return f"On {on}: {spell_out(label)}."
 
 
 def activity_words(label: str) -> str:
@@ -137,10 +160,13 @@ def fee_reasons(activity: StatementActivity, currency: str) -> list[str]:
             out.append(f"You were the {role}, so we paid more for each hour.")
         if line.kind == "involvement" and "we always pay at least" in text:
             out.append("We always pay for a set amount of time, even if it was shorter.")
-        if line.kind == "preparation" and "we pay preparation up to" in text:
-            out.append("We pay for getting ready up to a set time.")
-        if line.kind == "follow_up" and "we pay up to" in text:
-            out.append("We pay for work after it up to a set time.")
+        if line.kind == "preparation":
+            out.extend(_preparation_cap(text))
+        if line.kind == "follow_up":
+            capped = _FOLLOW_UP_CAP.search(text)
+            cap = _minutes(capped.group(1)) if capped else None
+            if cap is not None:
+                out.append(f"We pay for up to {duration(cap)} of work after.")
         if line.kind == "fixed_fee":
             out.append("We pay a set amount for this, however long it takes.")
         if line.kind == "band":
@@ -149,6 +175,35 @@ def fee_reasons(activity: StatementActivity, currency: str) -> list[str]:
         if line.kind == "daily_cap":
             out.append(f"We can only pay so much for one day, so we took off {money(-line.amount, currency)}.")
     return list(dict.fromkeys(out))
+
+
+# The rate engine's words (ledger/rates/engine.py), lower-cased: "you prepared for 2 h; we pay preparation
+# up to 1 x the time of the activity (1 h 30 min)" and "...; we pay up to 1 h of follow-up for each activity".
+_PREPARATION_CAP = re.compile(r"you prepared for ([^;]+); we pay preparation up to ([\d.]+) x the time of the "
+                              r"activity \(([^)]+)\)")
+_FOLLOW_UP_CAP = re.compile(r"we pay up to ([^;.]+?) of follow-up")
+_DURATION = re.compile(r"^(?:(\d+) h)?\s*(?:(\d+) min)?$")
+
+
+def _minutes(text: str) -> int | None:
+    """``1 h 30 min`` -> 90 (the engine's short durations); None for words we do not recognise."""
+    found = _DURATION.match(text.strip())
+    if not found or not any(found.groups()):
+        return None
+    return int(found.group(1) or 0) * 60 + int(found.group(2) or 0)
+
+
+def _preparation_cap(text: str) -> list[str]:
+    """Say the limit on paid getting-ready time only when it cut the time the person gave."""
+    found = _PREPARATION_CAP.search(text)
+    if not found:
+        return []
+    prepared, times, activity = _minutes(found.group(1)), Decimal(found.group(2)), _minutes(found.group(3))
+    if prepared is None or activity is None or prepared <= times * activity:
+        return []
+    if times == 1:
+        return ["We pay for getting ready for as long as the activity, and no longer."]
+    return [f"We pay for getting ready for up to {times.normalize():f} times as long as the activity."]
 
 
 def cost_items(activity: StatementActivity) -> str:

@@ -14,16 +14,20 @@ kept with what follows them, so none sits alone at the bottom of a page.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from ledger.exports.pdf.pictures import picture
-from ledger.exports.pdf.plain_words import activity_words, cost_items, fee_reasons, spell_out, time_sentence
+from ledger.exports.pdf.plain_words import activity_sentence, cost_items, fee_reasons, spell_out, time_sentence
 from ledger.exports.pdf.statement import StatementRenderer
 from ledger.exports.pdf.text import duration, markup, plain_date
 from ledger.reports.statement_data import PeriodTotal, StatementActivity
+
+#: A week's label from the statement builder: "Week 6 October 2025 to 12 October 2025".
+_WEEK = re.compile(r"^Week (\d{1,2} [A-Z][a-z]+ \d{4}) to ")
 
 
 def _times(count: int) -> str:
@@ -51,6 +55,10 @@ class EasyReadStatementRenderer(StatementRenderer):
 
     def subject(self) -> str:
         return "The money you got for taking part, and how we worked it out"
+
+    def footer_text(self) -> str:
+        # A reference number means little to the reader; their number is on page 1 for when they call us.
+        return "Your money statement"
 
     # ---- building blocks -----------------------------------------------------------------------
     def lines(self, texts: list[str]) -> list[Flowable]:
@@ -100,6 +108,7 @@ class EasyReadStatementRenderer(StatementRenderer):
                 f"Questions? Ask {markup(contact.contact_name)}.",
                 f"Phone: <b>{markup(contact.contact_phone)}</b>",
                 f"Email: <b>{markup(contact.contact_email)}</b>",
+                f"When you ask, tell us your number: <b>{markup(s.participant_reference)}</b>",
             ])]),
         ]
 
@@ -161,8 +170,8 @@ class EasyReadStatementRenderer(StatementRenderer):
         return self.section(title, blocks[0], *(KeepTogether([Spacer(1, self.block_gap), b]) for b in blocks[1:]))
 
     def activity_block(self, activity: StatementActivity) -> Table:
-        what = f"{activity_words(activity.activity_label)} for {activity.project_name}."
-        first = [f"<b>{plain_date(activity.date)}</b>", markup(what)]
+        first = [activity_sentence(markup(activity.activity_label), f"<b>{plain_date(activity.date)}</b>"),
+                 f"It was for {markup(activity.project_name)}."]
         if activity.mode == "online":
             first.append("You took part online.")
         elif activity.mode == "phone":
@@ -205,14 +214,20 @@ class EasyReadStatementRenderer(StatementRenderer):
             if "organisation" in p.method_label.lower():  # "Paid to an organisation for you"
                 # The money went to the organisation they chose: nothing shows on their own bank statement.
                 rows.append(("bank", [
-                    f"<b>{plain_date(p.date)}</b>: we sent {self.bold_money(p.total)} to the organisation "
-                    "you asked us to pay.",
+                    f"On <b>{plain_date(p.date)}</b> we sent {self.bold_money(p.total)} to "
+                    f"{markup(self.statement.fees_paid_to or 'the group you asked us to pay')}.",
                 ]))
                 continue
-            rows.append(("bank", [
-                f"<b>{plain_date(p.date)}</b>: we sent {self.bold_money(p.total)}. How: {markup(p.method_label)}.",
-                f"Look for this name on your bank statement: {markup(p.reference)}",
-            ]))
+            if p.method_label.lower().startswith("bank"):
+                rows.append(("bank", [
+                    f"On <b>{plain_date(p.date)}</b> we sent {self.bold_money(p.total)} to your bank.",
+                    f"Look for this name on your bank statement: {markup(p.reference)}",
+                ]))
+            else:
+                rows.append(("bank", [
+                    f"On <b>{plain_date(p.date)}</b> we sent you {self.bold_money(p.total)}.",
+                    f"How: {markup(p.method_label)}.",
+                ]))
         return self.section(title, self.with_picture(rows))
 
     def declined_block(self) -> list[Flowable]:
@@ -232,7 +247,8 @@ class EasyReadStatementRenderer(StatementRenderer):
             limit_lines.append("Only money for your time counts. Money back for costs does not.")
             flow.extend(self.section("Limits we watch for you", self.with_picture([("scales", limit_lines)])))
         if s.weeks:
-            flow.extend(self.lines(["Here is each week you took part. A week starts on a Monday."]))
+            flow.extend(self.lines(["Here is the money for your time in each week you took part.",
+                                    "A week starts on a Monday."]))
             flow.extend(self.week_line(total) for total in s.weeks)
         return flow
 
@@ -240,24 +256,28 @@ class EasyReadStatementRenderer(StatementRenderer):
         out = [f"<b>{markup(total.label)}</b>",
                f"Money for your time: {self.bold_money(total.fees)}."]
         if total.paid_to_organisation:
-            out.append(f"Money for your time that we paid to an organisation for you: "
-                       f"{self.bold_money(total.paid_to_organisation)}.")
+            to = markup(self.statement.fees_paid_to or "the group you chose")
+            out.append(f"Money for your time that we paid to {to}: {self.bold_money(total.paid_to_organisation)}.")
         out.append(f"Money back for costs: {self.bold_money(total.expenses)}.")
         if total.limit is not None and total.over_limit:
             out.append("<b>This is more than the limit.</b>")
         return out
 
     def week_line(self, total: PeriodTotal) -> Flowable:
-        text = f"{markup(total.label)}: {self.bold_money(total.fees)}."
+        """One week: what they got on one line, and how that compares with the limit on the next."""
+        starts = _WEEK.match(total.label)
+        week = f"In the week from {starts.group(1)}" if starts else markup(total.label)
+        lines = [self.para(f"{week} you got {self.bold_money(total.fees)}.", "tight")]
         if total.limit is not None:
-            text += " <b>More than the limit.</b>" if total.over_limit else " Under the limit."
-        return self.para(text)
+            lines.append(self.para("<b>That is more than the limit.</b>" if total.over_limit
+                                   else "That is under the limit.", "tight"))
+        return KeepTogether([*lines, Spacer(1, self.paragraph_space)])
 
     def sources_block(self) -> list[Flowable]:
         contact = self.require_contact()
         address = ", ".join(contact.address_lines)
         return self.section(
-            "Something wrong?",
+            "Is something wrong?",
             self.with_picture([("question", [
                 "If something looks wrong, please tell us.",
                 f"Ask {markup(contact.contact_name)}. Phone <b>{markup(contact.contact_phone)}</b>.",
