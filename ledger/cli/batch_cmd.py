@@ -21,7 +21,7 @@ from ledger.cli.common import fail, friendly_errors
 from ledger.cli.common import friendly_errors as database_errors  # one error helper: database errors too
 from ledger.cli.db_cmd import database_option
 from ledger.db.engine import make_engine, make_session_factory, transaction
-from ledger.db.models import Batch
+from ledger.db.models import Batch, Role
 from ledger.exports.finance import EXPORTERS, export_to_path, get_exporter
 from ledger.money import Money
 from ledger.payments.batches import (
@@ -39,6 +39,20 @@ from ledger.security.actor import Actor
 from ledger.settings import database_url
 
 CLI_ACTOR = Actor.system("cli")
+#: Who builds and who approves: the CLI has no token, so the person is their name, and the ledger refuses
+#: an approval by the builder's name (four eyes; ledger.security.actor.same_person).
+as_option = click.option(
+    "--as", "as_name", required=True, metavar="NAME",
+    help="Your name, for the audit trail. The batch must be approved by someone other than who built it.",
+)
+
+
+def _person(name: str) -> Actor:
+    name = " ".join(name.split())
+    if not name:
+        fail("--as needs your name")
+    return Actor(token_id=None, name=name, role=Role.ADMIN)
+
 
 @contextmanager
 def cli_transaction(given: str | None) -> Iterator[Session]:
@@ -55,7 +69,7 @@ def _print_lines(session: Session, b: Batch) -> None:
     """Every line as the approver checks it: payee, masked account, amount (never the full numbers)."""
     for line in review_lines(session, b):
         status = "" if line.status == "pending" else f"  [{line.status}]"
-        click.echo(f"  {line.participant_reference:<10} {line.payee_name[:30]:<30} {line.paid_to:<28} "
+        click.echo(f"  {line.participant_reference:<10} {line.participant_name[:30]:<30} {line.paid_to:<46} "
                    f"{Money(line.amount, b.currency).display():>12}{status}")
     click.echo(f"  {len(b.lines)} payments, total {Money.from_minor(b.total_minor, b.currency).display()}")
 
@@ -70,22 +84,24 @@ def batch() -> None:
 @click.option("--project", default=None, help="Only this project (code or id).")
 @click.option("--up-to", "up_to", default=None, type=click.DateTime(["%Y-%m-%d"]),
               help="Only activities on or before this date (YYYY-MM-DD).")
+@as_option
 @database_option
 @database_errors
 @friendly_errors
-def create(method: str, project: str | None, up_to: object, database_url: str | None) -> None:
-    """Build a draft batch of everything payable by METHOD."""
+def create(method: str, project: str | None, up_to: object, as_name: str, database_url: str | None) -> None:
+    """Build a draft batch of everything payable by METHOD (someone else approves it)."""
+    builder = _person(as_name)
     with cli_transaction(database_url) as session:
         found = resolve_project(session, project)
         cutoff = up_to.date() if up_to is not None else None  # type: ignore[attr-defined]
-        outcome = build_batch(session, CLI_ACTOR, method, found.id if found else None, cutoff)
+        outcome = build_batch(session, builder, method, found.id if found else None, cutoff)
         b = outcome.batch
         click.echo(f"Batch {b.reference} (id {b.id}) created as a draft: {len(b.lines)} payments, "
                    f"total {Money.from_minor(b.total_minor, b.currency).display()}.")
         for s in outcome.skipped:
             click.echo(f"  left out {s.participant_reference} {s.name} "
                        f"({Money(s.amount, s.currency).display()}): {s.reason}")
-        click.echo(f"Next: check it, then 'ledger batch approve {b.id}'.")
+        click.echo(f"Next: someone other than {builder.name} checks it, then 'ledger batch approve {b.id} --as NAME'.")
 
 
 @batch.command("show")
@@ -103,13 +119,14 @@ def show(batch_id: int, database_url: str | None) -> None:
 
 @batch.command("approve")
 @click.argument("batch_id", type=int)
+@as_option
 @database_option
 @database_errors
 @friendly_errors
-def approve(batch_id: int, database_url: str | None) -> None:
-    """Approve draft batch BATCH_ID (it is re-checked first) and list what was approved."""
+def approve(batch_id: int, as_name: str, database_url: str | None) -> None:
+    """Approve draft batch BATCH_ID as NAME, not the person who built it (re-checked first); list what was approved."""
     with cli_transaction(database_url) as session:
-        b = approve_batch(session, CLI_ACTOR, batch_id)
+        b = approve_batch(session, _person(as_name), batch_id)
         click.echo(f"Batch {b.reference} approved. The export will pay exactly these lines:")
         _print_lines(session, b)
 

@@ -22,7 +22,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.db.base import Base, BigId, CreatedMixin, IdMixin, MinorUnits, utcnow
@@ -127,10 +127,27 @@ class Participant(IdMixin, CreatedMixin, Base):
     # Set when the retention period ended and the personal details were replaced by a tombstone
     # (ledger.involvement.erasure); amounts, references and records stay.
     erased_at: Mapped[datetime | None] = mapped_column()
+    # Keyed seal over the confirmed payee details (ledger.payments.payee_seal, migration 0010): details
+    # moved here by direct SQL no longer match it, and batches leave the person out.
+    payee_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     watch_limits: Mapped[list[WatchLimit]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="WatchLimit.id"
     )
+
+
+@event.listens_for(Participant, "after_insert")
+def _seal_new_participant(_mapper: Any, connection: Any, target: Participant) -> None:
+    from ledger.payments.payee_seal import seal_on_write  # lazy: it needs the keyring, not the models
+
+    seal_on_write(connection, target, inserted=True)
+
+
+@event.listens_for(Participant, "after_update")
+def _seal_changed_participant(_mapper: Any, connection: Any, target: Participant) -> None:
+    from ledger.payments.payee_seal import seal_on_write
+
+    seal_on_write(connection, target, inserted=False)
 
 
 class PayeeChangeStatus(enum.StrEnum):
@@ -322,6 +339,9 @@ class JournalEntry(IdMixin, CreatedMixin, Base):
         # One approval entry per record, whatever writes to the database (migration 0003).
         Index("uq_journal_entries_one_approval", "record_id", unique=True,
               sqlite_where=text("kind = 'approval'"), postgresql_where=text("kind = 'approval'")),
+        # One payment entry per batch (migration 0010): a batch can never be posted as paid twice.
+        Index("uq_journal_entries_one_payment", "batch_id", unique=True,
+              sqlite_where=text("kind = 'payment'"), postgresql_where=text("kind = 'payment'")),
     )
 
     kind: Mapped[str] = mapped_column(_enum(EntryKind))
@@ -373,6 +393,10 @@ class Batch(IdMixin, CreatedMixin, Base):
     total_minor: Mapped[int] = mapped_column(MinorUnits, default=0)
     created_by_token_id: Mapped[int | None] = mapped_column(BigId)
     approved_by_token_id: Mapped[int | None] = mapped_column(BigId)
+    # Who built and who approved, by name (migration 0010): the CLI has no token, so "someone else must
+    # approve" compares names too (ledger.security.actor.same_person).
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None] = mapped_column()
     # Keyed fingerprint of every line as approved (ledger.payments.integrity): export and paid refuse a
     # batch whose payee details or amounts changed since. Set once (migration 0003's trigger).

@@ -32,6 +32,7 @@ from ledger.errors import Conflict, Forbidden, NotFound, invalid_field
 from ledger.involvement.access import ensure_role
 from ledger.involvement.schemas import BankOut, OrganisationOut, PayeeChangeOut, PayeeDetailsOut
 from ledger.security.actor import Actor
+from ledger.security.actor import same_person as same_actor
 from ledger.security.masking import mask_bank
 
 CONFIRMERS = (Role.FINANCE,)  # and admin (``ensure_role`` always lets an administrator through)
@@ -125,14 +126,13 @@ def mask_account_name(name: str | None) -> str | None:
 
 
 def same_person(change: PayeeChange, actor: Actor) -> bool:
-    """Whether ``actor`` is whoever proposed ``change``.
+    """Whether ``actor`` is whoever proposed ``change``: same token OR same name (case and spacing ignored).
 
-    API callers are told apart by their token. Callers without a token (the CLI, the demo, an import)
-    are told apart by the name they act under, so the CLI asks for a name (``--as``).
+    A token id alone would let one person confirm their own change with a second token under the same
+    name, or through the CLI (``--as``) for a change they proposed over the API. The one rule is
+    :func:`ledger.security.actor.same_person`, also used for batch approval.
     """
-    if change.proposed_by_token_id is not None or actor.token_id is not None:
-        return change.proposed_by_token_id == actor.token_id
-    return change.proposed_by.strip().casefold() == actor.name.strip().casefold()
+    return same_actor(change.proposed_by_token_id, change.proposed_by, actor.token_id, actor.name)
 
 
 # -------------------------------------------------------------------------------------- services

@@ -72,9 +72,15 @@ from ledger.db.models import (
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound, invalid_field
 from ledger.money import Money
 from ledger.organisation import bank_reference, get_organisation
-from ledger.payments.integrity import approval_fingerprint, check_batch, ensure_batch_adds_up
+from ledger.payments.integrity import (
+    approval_fingerprint,
+    audit_after_transaction,
+    check_batch,
+    ensure_batch_adds_up,
+)
+from ledger.payments.payee_seal import UNSEALED_REASON, seal_matches
 from ledger.payments.postings import Leg, post_entry
-from ledger.security.actor import Actor
+from ledger.security.actor import Actor, same_person
 
 #: Which current payment preferences each batch method pays (fees and expenses, except as noted in
 #: :func:`payable_by`: someone whose fees go to an organisation gets their own costs back by bank transfer).
@@ -252,6 +258,8 @@ def _snapshot(method: BatchMethod, participant: Participant) -> tuple[str | None
     organisation for an organisation payment, nothing for a voucher.
     """
     preference = participant.payment_preference
+    if not seal_matches(participant):  # moved here by direct SQL: nobody confirmed these details
+        return UNSEALED_REASON, None
     if method is BatchMethod.BANK_TRANSFER:
         account_name = (participant.bank_account_name or "").strip()
         if not (participant.bank_sort_code or participant.bank_account_number or account_name):
@@ -342,6 +350,10 @@ def build_batch(
                 payable.append((participant, snapshot, fees, expenses))
     skipped.sort(key=lambda s: s.participant_reference)
     payable.sort(key=lambda row: row[0].reference)
+    unsealed = [s.participant_reference for s in skipped if s.reason == UNSEALED_REASON]
+    if unsealed:  # in its own transaction: it must be kept even when no batch is made
+        audit_after_transaction(session, actor, "batch.payee_details_unconfirmed", "batch", "new",
+                                {"method": method.value, "participants": unsealed, "reason": UNSEALED_REASON})
     if not payable:
         reasons = "; ".join(f"{s.participant_reference}: {s.reason}" for s in skipped)
         raise Invalid(f"no one can be paid by {method.value.replace('_', ' ')}{where}: {reasons}")
@@ -355,6 +367,7 @@ def build_batch(
         currency=currency,
         total_minor=sum(f + e for _, _, f, e in payable),
         created_by_token_id=actor.token_id,
+        created_by=actor.name,
     )
     session.add(batch)
     session.flush()
@@ -445,7 +458,7 @@ def _state_error(batch: Batch, action: str, allowed: str) -> Conflict:
 
 
 def approve_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
-    """draft -> approved. Not by the token that built the batch (a second person checks it).
+    """draft -> approved. Not by whoever built the batch (same token or same name: a second person checks it).
 
     The batch must still add up (``ledger.payments.integrity``); the approver sees each line's payee,
     masked account and amount (``ledger.reports.batch_review``).
@@ -453,14 +466,16 @@ def approve_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     batch = get_batch(session, batch_id, for_update=True)
     if batch.status != BatchStatus.DRAFT:
         raise _state_error(batch, "approved", "a draft")
-    if actor.token_id is not None and actor.token_id == batch.created_by_token_id:
+    if same_person(batch.created_by_token_id, batch.created_by, actor.token_id, actor.name):
         raise Forbidden(
-            f"batch {batch.reference} was built with this token; someone else must check and approve it"
+            f"batch {batch.reference} was built by {batch.created_by or 'this token'}; someone else must check "
+            "and approve it (four eyes)"
         )
     ensure_batch_adds_up(session, actor, batch, "approved")
     before = {"status": batch.status}
     batch.status = BatchStatus.APPROVED.value
     batch.approved_by_token_id = actor.token_id
+    batch.approved_by = actor.name
     batch.approved_at = utcnow()
     batch.approved_fingerprint = approval_fingerprint(session, batch)  # export and paid compare with it
     session.flush()

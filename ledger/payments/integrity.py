@@ -38,7 +38,7 @@ from sqlalchemy import Engine, case, event, func, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from ledger.audit import record_event
-from ledger.db.models import Batch, BatchItem, BatchLine, Category, Posting
+from ledger.db.models import Batch, BatchItem, BatchLine, Category, EntryKind, JournalEntry, Posting
 from ledger.errors import Conflict
 from ledger.money import Money
 from ledger.payments.lines import line_id_chunks
@@ -208,8 +208,9 @@ def audit_after_transaction(
 
 
 def ensure_batch_adds_up(session: Session, actor: Actor, batch: Batch, action: str) -> None:
-    """Refuse ``action`` ("approved", "exported", "marked paid") unless the batch still adds up and,
-    once approved, its lines are exactly as approved."""
+    """Refuse ``action`` ("approved", "exported", "marked paid") unless the batch still adds up, has never
+    been paid and, once approved, its lines are exactly as approved."""
+    _ensure_not_paid(session, actor, batch, action)
     report = check_batch(session, batch.id)
     if report.ok:
         _ensure_as_approved(session, actor, batch, action)
@@ -231,6 +232,28 @@ def ensure_batch_adds_up(session: Session, actor: Actor, batch: Batch, action: s
         },
     )
     raise BatchIntegrityError(_describe(batch, report, action))
+
+
+def _ensure_not_paid(session: Session, actor: Actor, batch: Batch, action: str) -> None:
+    """A batch with a PAYMENT entry was paid, whatever its status says now (a status set back by direct
+    SQL would otherwise give a second bank file and a second payment). Migration 0010's triggers refuse
+    such a status change and its unique index a second payment entry; this catches a database whose
+    triggers were dropped, and says so before any file is written."""
+    paid = session.scalar(select(JournalEntry.id).where(
+        JournalEntry.batch_id == batch.id, JournalEntry.kind == EntryKind.PAYMENT.value).limit(1))
+    if paid is None:
+        return
+    audit_after_transaction(
+        session, actor, "batch.integrity_refused", "batch", batch.id,
+        {"reference": batch.reference, "refused": action, "status": batch.status,
+         "reason": "already paid", "payment_entry": paid},
+    )
+    raise BatchIntegrityError(
+        f"Batch {batch.reference} was not {action}: it was already paid (journal entry {paid}), although its "
+        f"status now says {batch.status}. Someone or something changed the batch outside the ledger. Nothing "
+        "has been changed; do not upload any file of this batch again, or people are paid twice. Report it "
+        "to whoever looks after the database, and see 'When a re-check refuses' in docs/payments.md."
+    )
 
 
 def _ensure_as_approved(session: Session, actor: Actor, batch: Batch, action: str) -> None:

@@ -42,3 +42,21 @@ class Actor:
         """A participant token reads only its own participant; other roles are checked by route guards."""
         if self.role == Role.PARTICIPANT and self.participant_id != participant_id:
             raise Forbidden("a participant token can only read its own participant's data")
+
+
+def _person_name(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def same_person(token_a: int | None, name_a: str | None, token_b: int | None, name_b: str | None) -> bool:
+    """THE "same person" rule for four eyes (payee changes, batch approval): same token OR same name.
+
+    A token id alone is not a person: one person can hold two tokens (a lead token and a finance token
+    both named "Finn Finance"), and the CLI has no token at all, only the name given with ``--as``. So two
+    actions are by the same person when their token ids are equal, or when their names are equal ignoring
+    case and spacing, whichever side had a token. Missing ids or blank names never match.
+    """
+    if token_a is not None and token_a == token_b:
+        return True
+    first, second = _person_name(name_a), _person_name(name_b)
+    return bool(first) and first == second

@@ -61,7 +61,7 @@ def test_database_errors_are_one_helper() -> None:
     "args",
     [
         ["token", "list"],  # the db_cmd family (existing database)
-        ["batch", "approve", "1"],  # the batch_cmd family (one transaction per command)
+        ["batch", "approve", "1", "--as", "Cal Checker"],  # the batch_cmd family (one transaction per command)
     ],
 )
 def test_both_command_families_say_error_the_same_way(args: list[str], tmp_path: Path) -> None:

@@ -487,3 +487,29 @@ def test_two_confirmations_at_once_confirm_once_and_a_racing_proposal_never_slip
             assert first.status == PayeeChangeStatus.SUPERSEDED and number == "55779911"
         else:
             assert first.status == PayeeChangeStatus.CONFIRMED and number == "11223344"
+
+
+# One person, several identities: the same name is the same person, whichever side had a token (issue 7).
+SECOND_FINN = Actor(token_id=50, name="Finn Finance", role=Role.FINANCE)  # a second token, same person
+FINN_AS_LEAD = Actor(token_id=51, name="finn  FINANCE", role=Role.LEAD)  # a lead token in the same name
+
+
+@pytest.mark.parametrize(("proposer", "confirmer"), [
+    pytest.param(FINANCE, SECOND_FINN, id="second-token-same-name"),
+    pytest.param(FINN_AS_LEAD, FINANCE, id="lead-and-finance-tokens-same-name"),
+    pytest.param(LEAD, Actor(token_id=None, name="  lee   LEAD ", role=Role.ADMIN), id="cli-as-api-proposer"),
+    pytest.param(Actor(token_id=None, name="Lee Lead", role=Role.ADMIN),
+                 Actor(token_id=52, name="Lee Lead", role=Role.FINANCE), id="api-token-for-cli-proposal"),
+])
+def test_one_person_cannot_confirm_their_own_change_under_another_identity(
+    session: Session, proposer: Actor, confirmer: Actor
+) -> None:
+    person = participant(session)
+    change = propose(session, proposer, person, PayeeDetails("bank_transfer", "MALLORY", "200000", "55779911"))
+    assert change is not None
+    with pytest.raises(Forbidden, match="you cannot confirm it yourself"):
+        confirm(session, confirmer, change.id)
+    assert _bank(session, person.id)[2] == "12345678"
+    confirm(session, Actor(token_id=77, name="Olu Other", role=Role.FINANCE), change.id)
+    assert _bank(session, person.id)[2] == "55779911"
+

@@ -108,7 +108,8 @@ def test_approval_view_shows_payee_masked_account_and_amount(factory: sessionmak
         batch = approve_batch(s, CHECKER, batch_id)
         [line] = list(review_lines(s, batch))
     assert line.payee_name == "Person 0" and line.amount == Decimal("35.38")
-    assert line.paid_to == "**-**-99 ****4958"
+    assert line.participant_name == "Person 0"
+    assert line.paid_to == "PERSON 0 **-**-99 ****4958" or line.paid_to.endswith(" **-**-99 ****4958")
     assert GOOD_ACCOUNT not in line.paid_to
 
 
@@ -195,7 +196,7 @@ def test_cli_refuses_an_inflated_batch_with_a_message_and_exit_1(
     shown = run(main, ["batch", "show", str(batch_id), "--database", url])
     assert shown.exit_code == 0, shown.output
     assert "**-**-99 ****4958" in shown.output and "£35.38" in shown.output and GOOD_ACCOUNT not in shown.output
-    approved = run(main, ["batch", "approve", str(batch_id), "--database", url])
+    approved = run(main, ["batch", "approve", str(batch_id), "--as", "Cal Checker", "--database", url])
     assert approved.exit_code == 0, approved.output
     assert "Person 0" in approved.output and "****4958" in approved.output and "£21.00" in approved.output
     _inflate_first_line(factory, batch_id)

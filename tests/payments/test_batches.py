@@ -28,6 +28,7 @@ from ledger.security.actor import Actor
 from payments.factory import approve, export_file, participant, project, reverse
 
 CLI = Actor.system("cli")
+CHECKER = Actor.system("checker")  # a second person: the builder may not approve
 MAY = date(2025, 5, 1)
 
 
@@ -138,9 +139,9 @@ def test_state_machine_errors_are_conflicts(factory: sessionmaker[Session]) -> N
             export_file(s, CLI, batch.id, "pdf")
         with pytest.raises(Conflict, match="not paid"):
             return_line(s, CLI, batch.id, line_id, "account closed")
-        approve_batch(s, CLI, batch.id)
+        approve_batch(s, CHECKER, batch.id)
         with pytest.raises(Conflict, match="only be approved when it is a draft"):
-            approve_batch(s, CLI, batch.id)
+            approve_batch(s, CHECKER, batch.id)
         with pytest.raises(Invalid, match="in the future"):
             mark_paid(s, CLI, batch.id, date.today() + timedelta(days=3))
         mark_paid(s, CLI, batch.id, date.today())
@@ -175,7 +176,7 @@ def test_paid_return_and_rebatch(factory: sessionmaker[Session]) -> None:
         approve(s, ann, proj, MAY, 3438, 1250)
         approve(s, bob, proj, MAY, 2000)
         first = build_batch(s, CLI, "bank_transfer").batch
-        approve_batch(s, CLI, first.id)
+        approve_batch(s, CHECKER, first.id)
         export_file(s, CLI, first.id, "bank-csv")
         mark_paid(s, CLI, first.id, date.today())
         assert first.status == "paid" and all(line.status == "paid" for line in first.lines)
@@ -222,7 +223,7 @@ def test_exported_files_parse_back_to_the_postings(factory: sessionmaker[Session
             approve(s, person, proj, MAY, 1000 + i * 111, 250 * i)
             approve(s, person, proj, MAY + timedelta(days=3), 2000)
         batch = build_batch(s, CLI, "bank_transfer").batch
-        approve_batch(s, CLI, batch.id)
+        approve_batch(s, CHECKER, batch.id)
         owed = {
             person.reference: -int(s.scalar(select(func.sum(Posting.amount_minor)).join(
                 BatchItem, BatchItem.posting_id == Posting.id).where(Posting.participant_id == person.id)) or 0)
@@ -247,7 +248,7 @@ def test_payee_named_like_a_formula_is_neutralised(factory: sessionmaker[Session
     with transaction(factory) as s:
         approve(s, participant(s, evil), project(s), MAY, 1000)
         batch = build_batch(s, CLI, "bank_transfer").batch
-        approve_batch(s, CLI, batch.id)
+        approve_batch(s, CHECKER, batch.id)
         listing = export_file(s, CLI, batch.id, "csv").decode("utf-8-sig")
         xero = export_file(s, CLI, batch.id, "xero").decode("utf-8-sig")
     payee = next(r for r in csv.DictReader(io.StringIO(listing)) if r["Record type"] == "payment")["Payee"]

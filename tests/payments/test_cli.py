@@ -25,16 +25,16 @@ def test_batch_commands_end_to_end(factory: sessionmaker[Session], tmp_path: Pat
     run = CliRunner().invoke
     db = ["--database", url]
 
-    created = run(main, ["batch", "create", "--method", "bank_transfer", "--project", code, *db])
+    created = run(main, ["batch", "create", "--method", "bank_transfer", "--project", code, "--as", "Bea Builder", *db])
     assert created.exit_code == 0, created.output
     assert "B-0001" in created.output and "£46.88" in created.output
-    empty = run(main, ["batch", "create", "--method", "bank_transfer", *db])
+    empty = run(main, ["batch", "create", "--method", "bank_transfer", "--as", "Bea Builder", *db])
     assert empty.exit_code == 1 and "error: nothing is owed" in empty.output and "Traceback" not in empty.output
 
     out = tmp_path / "bank.csv"
     early = run(main, ["batch", "export", "1", "--format", "bank-csv", "--out", str(out), *db])
     assert early.exit_code == 1 and "approved" in early.output and not out.exists()
-    assert run(main, ["batch", "approve", "1", *db]).exit_code == 0
+    assert run(main, ["batch", "approve", "1", "--as", "Cal Checker", *db]).exit_code == 0
     exported = run(main, ["batch", "export", "1", "--format", "bank-csv", "--out", str(out), *db])
     assert exported.exit_code == 0, exported.output
     rows = list(csv.reader(out.open()))
@@ -62,5 +62,6 @@ def test_batch_commands_end_to_end(factory: sessionmaker[Session], tmp_path: Pat
     pdf = tmp_path / "spend.pdf"
     assert run(main, ["report", "spend", "--format", "pdf", "--out", str(pdf), *db]).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
-    missing = run(main, ["batch", "approve", "1", "--database", f"sqlite:///{tmp_path / 'nope' / 'x.db'}"])
+    nowhere = f"sqlite:///{tmp_path / 'nope' / 'x.db'}"
+    missing = run(main, ["batch", "approve", "1", "--as", "Cal Checker", "--database", nowhere])
     assert missing.exit_code == 1 and "Traceback" not in missing.output

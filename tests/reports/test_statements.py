@@ -38,7 +38,7 @@ def _story(s: Session) -> int:
     ann = participant(s, "Ann Example", weekly_limit="195.50")
     approve(s, ann, proj, date(2025, 5, 1), 3438, 1250, minutes=75)
     batch = build_batch(s, CLI, "bank_transfer").batch
-    approve_batch(s, CLI, batch.id)
+    approve_batch(s, Actor.system("checker"), batch.id)
     backdate(s, batch, date(2025, 5, 15))
     mark_paid(s, CLI, batch.id, date(2025, 5, 20), today=date(2025, 5, 21))
     approve(s, ann, proj, date(2025, 6, 3), 2750, minutes=60)
@@ -127,7 +127,7 @@ def test_returned_payment_shows_as_owed_again(factory: sessionmaker[Session]) ->
         ann = participant(s, "Ann Returned")
         approve(s, ann, proj, date(2025, 5, 1), 3000)
         batch = build_batch(s, CLI, "bank_transfer").batch
-        approve_batch(s, CLI, batch.id)
+        approve_batch(s, Actor.system("checker"), batch.id)
         backdate(s, batch, date(2025, 5, 15))
         mark_paid(s, CLI, batch.id, date(2025, 5, 20), today=date(2025, 5, 21))
         assert build_statement(s, ann.id, *TAX_YEAR).activities[0].status == "paid"
