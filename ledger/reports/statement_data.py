@@ -170,6 +170,8 @@ class PeriodTotal:
     limit: Decimal | None = None
     limit_label: str | None = None
     paid_to_organisation: Decimal = Decimal(0)
+    # Costs they chose not to be paid back (not in ``expenses``, which is what is paid back or owed).
+    declined_expenses: Decimal = Decimal(0)
 
     @property
     def over_limit(self) -> bool:
@@ -336,7 +338,7 @@ class Statement:
 
     def _check_total(self, total: PeriodTotal, where: str) -> None:
         check_text(total.label, f"{where}.label")
-        for name in ("fees", "expenses", "declined", "paid_to_organisation"):
+        for name in ("fees", "expenses", "declined", "paid_to_organisation", "declined_expenses"):
             check_money(getattr(total, name), self.currency, f"{where}.{name}")
         if total.limit is not None:
             check_money(total.limit, self.currency, f"{where}.limit")

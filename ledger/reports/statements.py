@@ -334,12 +334,14 @@ def _totals(
 ) -> tuple[PeriodTotal, ...]:
     """Per tax year or per week: the fees that are the person's own earnings (the one watch-limit rule,
     ``counts_as_earnings``: what quotes and approvals warn on), fees paid to an organisation for them,
-    expenses and declined value, with the limit in force in that period beside them."""
+    expenses paid back or to be (not declined ones), declined value of time and declined costs, with the
+    limit in force in that period beside them."""
     zero = Money.zero(currency).amount
     fees: dict[date, Decimal] = defaultdict(lambda: zero)
     to_organisation: dict[date, Decimal] = defaultdict(lambda: zero)
     expenses: dict[date, Decimal] = defaultdict(lambda: zero)
     declined: dict[date, Decimal] = defaultdict(lambda: zero)
+    declined_expenses: dict[date, Decimal] = defaultdict(lambda: zero)
     for activity in activities:
         if not activity.counted:
             continue
@@ -350,7 +352,8 @@ def _totals(
             fees[key] += activity.fees
         else:
             to_organisation[key] += activity.fees
-        expenses[key] += activity.expenses
+        expenses[key] += activity.expenses - activity.expenses_declined  # costs paid back or to be
+        declined_expenses[key] += activity.expenses_declined
         fees[key] += zero
     watched = [limit for limit in watch_limits if limit.period == period]
     totals = []
@@ -365,7 +368,8 @@ def _totals(
                       if f is not None and f.currency == currency), None)
         totals.append(PeriodTotal(label=label, fees=fees[key], expenses=expenses[key], declined=declined[key],
                                   limit=found.amount if found else None, limit_label=found.label if found else None,
-                                  paid_to_organisation=to_organisation[key]))
+                                  paid_to_organisation=to_organisation[key],
+                                  declined_expenses=declined_expenses[key]))
     return tuple(totals)
 
 
