@@ -149,7 +149,8 @@ class StatementRenderer(PdfRenderer):
         if s.declined_count or s.expenses_declined:
             rows.append(
                 [
-                    self.para("You chose not to be paid (value of your time)", "cell"),
+                    self.para("You chose not to be paid (what your time was worth, and your costs)"
+                              if s.expenses_declined else "You chose not to be paid (value of your time)", "cell"),
                     self.money(s.declined_value),
                     self.money(s.expenses_declined) if s.expenses_declined else "",
                 ]
