@@ -55,7 +55,8 @@ def test_batch_create_prints_who_was_left_out_and_why(tmp_path: Path) -> None:
     factory = migrated_factory(tmp_path)
     paid, waiting = _owed_to_one_without_bank_details(factory)
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    result = CliRunner().invoke(main, ["batch", "create", "--method", "bank_transfer", "--database", url])
+    result = CliRunner().invoke(main, ["batch", "create", "--method", "bank_transfer", "--as", "Bea Builder",
+                                       "--database", url])
     assert result.exit_code == 0, result.output
     assert "1 payments" in result.output
     [line] = [row for row in result.output.splitlines() if "left out" in row]
