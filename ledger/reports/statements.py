@@ -56,6 +56,7 @@ from ledger.involvement.watch import counts_as_earnings, limit_in_force
 from ledger.money import Money
 from ledger.organisation import get_organisation
 from ledger.payments.batches import OWED_ENTRY_KINDS, payable_by
+from ledger.payments.payee_seal import seal_matches
 from ledger.rates.registry import default_registry
 from ledger.rates.taxyear import resolve_period, tax_year_end, tax_year_label, tax_year_start, week_end, week_start
 from ledger.reports.statement_data import (
@@ -276,9 +277,10 @@ def _record_money(session: Session, record_ids: list[int]) -> dict[int, _RecordM
 
 
 def has_confirmed_bank_details(participant: Participant) -> bool:
-    """Whether we hold bank details a transfer could use (the participant row holds only confirmed ones)."""
+    """Whether we hold bank details a transfer could use: the participant row holds only confirmed ones,
+    and a batch leaves out details whose seal does not match (changed outside the ledger)."""
     return bool(participant.bank_sort_code and participant.bank_account_number
-                and (participant.bank_account_name or "").strip())
+                and (participant.bank_account_name or "").strip() and seal_matches(participant))
 
 
 def _bank_details_needed(session: Session, participant: Participant) -> bool:

@@ -17,6 +17,7 @@ from involvement.support import participant as new_participant
 from involvement.support import project as new_project
 from payments.factory import approve, backdate, participant, project
 from pypdf import PdfReader
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db.engine import transaction
@@ -166,3 +167,18 @@ def test_spend_counts_only_declined_fees_as_the_value_of_time(any_factory: sessi
         assert "2 hours without pay, worth £55.00." in text
         assert "People also chose not to be paid back £69.40 of travel and other costs." in text
         assert "£55.00" in _pdf_text(render_spend_report(report))
+
+
+def test_bank_details_are_asked_for_only_when_a_bank_batch_cannot_pay(any_factory: sessionmaker[Session]) -> None:
+    with transaction(any_factory) as s:
+        proj = project(s, "BANK")
+        dan = participant(s, "Dan Bank")  # confirmed (sealed) bank details
+        approve(s, dan, proj, date(2025, 6, 2), 2750, 640)
+        statement = build_statement(s, dan.id, *TAX_YEAR, today=date(2026, 4, 6))
+        assert not statement.bank_details_needed
+        assert "This will come in a later payment." in _words(s, dan.id)
+        # Details moved outside the ledger are not confirmed: no batch will pay them, so we ask.
+        s.execute(text("UPDATE participants SET payee_fingerprint = 'moved by hand' WHERE id = :id"), {"id": dan.id})
+        s.expire_all()
+        assert build_statement(s, dan.id, *TAX_YEAR, today=date(2026, 4, 6)).bank_details_needed
+        assert BANK_DETAILS_NEEDED in _words(s, dan.id)
