@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from ledger.security.keycheck import check_stored_keys
+from ledger.security.keycheck import check_recorded_keys, check_stored_keys, record_key_ids
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -27,4 +27,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         # Before anything could create a key file: a database whose key is missing stops here (P3).
         check_stored_keys(connection)
+        check_recorded_keys(connection)  # a database used with another key: never start with a new one
         command.upgrade(config, revision)
+        record_key_ids(connection)

@@ -243,6 +243,9 @@ def load_keyring(create: bool = True, database_url: str | None = None) -> Keyrin
         return Keyring(keys=keys, source=f"key file {path}", path=path)
     if not create:
         raise KeyringError(f"no secret key: set {ENV_SECRET_KEY} or {ENV_KEY_FILE}, or restore {path}")
+    from ledger.security.keycheck import refuse_new_key_for_used_database  # it imports this module
+
+    refuse_new_key_for_used_database(database_url, path)  # a database already keyed never gets a second key
     keys = (generate_key(),)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

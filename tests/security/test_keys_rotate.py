@@ -196,7 +196,11 @@ def test_keys_commands_never_make_a_key_for_data_under_a_missing_one(
     assert fresh.exit_code == 0 and "No secret key yet" in fresh.output
     assert not key_file.exists()
 
-    keys.get_keyring()  # a key again (made on first use), and data under it
+    with pytest.raises(keys.KeyringError, match="No new key was made"):
+        keys.get_keyring()  # the database's key ids are recorded: first use never makes a second key
+    assert not key_file.exists()
+    keys.write_key_file(key_file, (keys.generate_key(),))  # a key made by hand, and data under it
+    keys.reset_keyring()
     seed(url)
     needed = keys.get_keyring().current_id
     key_file.unlink()
