@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def run(cli: click.Group, *args: str) -> Any:
 def test_db_upgrade_creates_the_schema(cli: click.Group, url: str) -> None:
     result = run(cli, "db", "upgrade", "--database", url)
     assert result.exit_code == 0, result.output
-    assert "up to date (revision 0001" in result.output or "up to date (revision 000" in result.output
+    assert re.search(r"up to date \(revision \d{4}\)", result.output), result.output
     assert run(cli, "db", "upgrade", "--database", url).exit_code == 0
 
 
