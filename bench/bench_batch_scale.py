@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +61,7 @@ from ledger.exports.finance import get_exporter
 from ledger.exports.finance.sample import bank_pool
 from ledger.organisation import save_organisation
 from ledger.payments.batches import approve_batch, build_batch, mark_exported, mark_paid
+from ledger.payments.payee_seal import SEALED_FIELDS, payee_fingerprint
 from ledger.reports.batch_export import batch_export_data
 from ledger.security.actor import Actor
 from ledger.security.keys import Keyring, use_keyring
@@ -117,6 +118,13 @@ def seed(factory: sessionmaker[Session], payees: int) -> None:
                 for i in chunk
             ])
         people = s.scalars(select(Participant.id).order_by(Participant.id)).all()
+        # A bulk INSERT bypasses the ORM hook that seals confirmed payee details (ledger.payments.payee_seal);
+        # unsealed people would be left out of the batch, so seal them as the ledger would have.
+        sealed = s.execute(select(Participant.id, *(getattr(Participant, f) for f in SEALED_FIELDS))).all()
+        s.execute(update(Participant), [
+            {"id": pid, "payee_fingerprint": payee_fingerprint(pid, dict(zip(SEALED_FIELDS, values, strict=True)))}
+            for pid, *values in sealed
+        ])
         for chunk in _chunks(payees):
             activities = s.scalars(insert(Activity).returning(Activity.id, sort_by_parameter_order=True), [
                 {"project_id": project.id, "date": ON, "activity": "meeting", "mode": "online"} for _ in chunk

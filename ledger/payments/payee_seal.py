@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -45,7 +46,12 @@ UNSEALED_REASON = "bank details changed outside the ledger; ask finance to confi
 
 
 def _seal_key(keyring: Keyring | None = None) -> bytes:
-    root = (keyring or get_keyring()).keys[-1]  # the oldest key: rotation keeps seals valid
+    return _derive((keyring or get_keyring()).keys[-1])  # the oldest key: rotation keeps seals valid
+
+
+@lru_cache(maxsize=8)
+def _derive(root: bytes) -> bytes:
+    """Derived once per key, not once per participant (a batch checks every payee's seal)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(root)
 
 
