@@ -190,7 +190,12 @@ def propose(session: Session, actor: Actor, participant: Participant, details: P
 
 
 def confirm(session: Session, actor: Actor, change_id: int) -> PayeeChange:
-    """A second person confirms a pending change: the participant is paid with it from now on."""
+    """A second person confirms a pending change: the participant is paid with it from now on.
+
+    Writing the details onto the participant also writes their keyed seal (``participants.payee_fingerprint``,
+    by the hook in ``ledger.db.models`` calling ``ledger.payments.payee_seal``), the only way details become
+    payable again after someone changed them outside the ledger.
+    """
     ensure_role(actor, *CONFIRMERS, doing="confirm a change of payee details")
     change = _load_pending(session, change_id, doing="confirmed")
     if same_person(change, actor):
