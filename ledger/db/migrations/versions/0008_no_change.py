@@ -1,4 +1,4 @@
-"""Organisation settings and request safety
+"""No schema change (a revision kept in the chain so databases already at 0008 upgrade cleanly)
 
 Revision ID: 0008
 Revises: 0007
