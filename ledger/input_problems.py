@@ -47,6 +47,14 @@ FIELD_WORDS: dict[str, str] = {
     "bank": "bank details",
     "organisation": "organisation details",
     "budget": "budget",
+    "mode": "way of taking part",
+}
+# A field whose words already say where it sits ("miles driven", not "miles of mileage").
+NESTED_WORDS: dict[tuple[str, str], str] = {
+    ("mileage", "miles"): "miles driven",
+    ("mileage", "vehicle"): "vehicle",
+    ("mileage", "passengers"): "passengers carried",
+    ("mileage", "miles_earlier_in_tax_year"): "miles driven earlier in the tax year",
 }
 # Money travels as text ("12.40"), never as a JSON number.
 AMOUNT_FIELDS = frozenset({"amount", "budget"})
@@ -64,13 +72,17 @@ def describe(path: str) -> str:
     if not path or path == "body":
         return "the request body"
     parts: list[str] = []
+    parent = ""
     for segment in path.split("."):
         name, *indexes = segment.replace("]", "").split("[")
         if indexes and all(i.isdigit() for i in indexes):
             item = _ITEM_WORDS.get(name, words(name).removesuffix("s") or name)
             parts.append(f"{item} {int(indexes[-1]) + 1}")
+        elif (parent, name) in NESTED_WORDS:
+            parts[-1] = NESTED_WORDS[(parent, name)]
         else:
             parts.append(words(name))
+        parent = name
     return " of ".join(reversed(parts))
 
 
@@ -435,6 +447,53 @@ def problems_from_error(error: msgspec.ValidationError | str, raw: bytes | None,
         first_path, first_words = plain_message(message)
         found.append(FieldProblem(first_path or "body", first_words))
     return found
+
+
+# A message that goes on from the field's words ("... must be", "... is required"); others follow a colon.
+_GOES_ON = ("must ", "is ", "are ", "can ", "cannot ", "needs ", "has ", "have ", "should ", "was ", "does ")
+
+
+def plain_problem(problem: FieldProblem) -> FieldProblem:
+    """The problem with its message starting from the field in plain words (``FIELD_WORDS``).
+
+    Services word a problem relative to its field (``FieldProblem("mileage.miles", "must be a whole
+    number...")``) or name the field as written in JSON (``"expenses[0].amount '1.234' has..."``); either
+    way people read "miles driven (mileage.miles) must be a whole number...". A message that already starts
+    with the field's words is kept as it is, so rewording twice changes nothing.
+    """
+    field, message = problem.field, problem.message.strip()
+    if not field or field == "body":
+        return problem
+    said, full = describe(field), named(field)
+    if message.lower().startswith((said.lower(), full.lower())):
+        return problem
+    segments = field.split(".")
+    for start in range(len(segments)):  # "expenses[0].amount ..." for attendees[2].expenses[0].amount
+        written = ".".join(segments[start:])
+        if message.startswith(written + " ") or message.startswith(written + ":"):
+            rest = message[len(written):].lstrip(": ")
+            return FieldProblem(field, f"{full} {rest}" if rest.startswith(_GOES_ON) or rest[:1] in "'\"" else
+                                f"{full}: {rest}")
+    if message.startswith(_GOES_ON):
+        return FieldProblem(field, f"{full} {message}")
+    return FieldProblem(field, f"{full}: {message}")
+
+
+def plain_error(detail: str, problems: list[FieldProblem]) -> tuple[str, list[FieldProblem]]:
+    """A refusal's detail and problems in plain words.
+
+    A detail that only strings the problems together as ``field: message; ...`` (what services and
+    ``ledger.errors.invalid_field`` write) is rewritten from the reworded problems; a detail written as a
+    sentence for people is kept.
+    """
+    if not problems:
+        return detail, problems
+    plain = [plain_problem(p) for p in problems]
+    mechanical = {"; ".join(f"{p.field}: {p.message}" for p in problems),
+                  "; ".join(f"{p.field}: {p.message}" for p in problems) + "."}
+    if detail.strip() in mechanical:
+        return invalid(plain).detail, plain
+    return detail, plain
 
 
 def invalid(problems: list[FieldProblem]) -> Invalid:

@@ -7,12 +7,18 @@ Anything unexpected becomes a 500 that says nothing about the internals, and is 
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import logging
 import re
+import types
+import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 from advanced_alchemy import exceptions as aa_exceptions
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
@@ -65,13 +71,14 @@ def domain_status(exc: LedgerError) -> tuple[int, str]:
 def handle_domain_error(request: Request[Any, Any, Any], exc: LedgerError) -> Response[Any]:
     status, slug = domain_status(exc)
     headers = BEARER_CHALLENGE if status == 401 else None
+    detail, problems = input_problems.plain_error(exc.detail, exc.problems)  # fields in words, one place
     return problem_response(
         status,
-        exc.detail,
+        detail,
         title=exc.title,
         slug=slug,
         instance=_instance(request),
-        errors=[FieldError(field=p.field, message=p.message) for p in exc.problems],
+        errors=[FieldError(field=p.field, message=p.message) for p in problems],
         headers=headers,
     )
 
@@ -114,11 +121,91 @@ def validation_problems(request: Request[Any, Any, Any], extra: Any) -> list[Fie
     return problems
 
 
+_QUERY_SCALARS = (int, float, str, bool, Decimal, dt.date, dt.datetime)
+
+
+def _query_annotations(handler: Any) -> dict[str, Any]:
+    """Query name -> annotation (with its ``msgspec.Meta`` bounds) for the handler and its dependencies.
+
+    Litestar checks a dependency's parameters (``limit``/``offset`` of every list) before the handler's own
+    and stops at the first stage that fails, so ``?status=bogus&limit=abc`` came back naming only
+    ``limit``. Reading every signature model lets :func:`query_problems` check them all at once.
+    """
+    models = [getattr(handler, "signature_model", None)]
+    try:
+        models += [getattr(provider, "signature_model", None) for provider in handler.resolve_dependencies().values()]
+    except Exception:  # a handler Litestar could not resolve: check what its own signature says
+        logger.debug("could not resolve the dependencies of %r", handler, exc_info=True)
+    found: dict[str, Any] = {}
+    for model in models:
+        if model is None:
+            continue
+        try:
+            hints = typing.get_type_hints(model, include_extras=True)
+        except Exception:
+            continue
+        for name, annotation in hints.items():
+            if name.startswith("_") or not _is_query_value(annotation):
+                continue
+            metas = [m for m in _metas(annotation)]
+            alias = next((m.extra.get("query") for m in metas if m.extra and m.extra.get("query")), None)
+            found[alias or name] = annotation
+    return found
+
+
+def _metas(annotation: Any) -> list[msgspec.Meta]:
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *extras = typing.get_args(annotation)
+        return [e for e in extras if isinstance(e, msgspec.Meta)] + _metas(base)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) for m in _metas(arg)]
+    return []
+
+
+def _is_query_value(annotation: Any) -> bool:
+    """A scalar, a choice (enum or Literal) or an optional one: the kinds of thing a query string holds."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _is_query_value(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(args) and all(_is_query_value(a) for a in args)
+    if typing.get_origin(annotation) is typing.Literal:
+        return True
+    return isinstance(annotation, type) and (issubclass(annotation, enum.Enum) or annotation in _QUERY_SCALARS)
+
+
+def query_problems(request: Request[Any, Any, Any]) -> list[FieldProblem]:
+    """Every query parameter that is not what its handler (or a dependency) asks for, with what is wanted.
+
+    ``status is not one of the allowed values ('bogus')`` becomes ``status must be one of: submitted,
+    approved, rejected, reversed (not 'bogus')``: the choices come from the parameter's annotation.
+    """
+    annotations = _query_annotations(request.scope.get("route_handler"))
+    problems: list[FieldProblem] = []
+    for name, value in request.query_params.items():
+        annotation = annotations.get(name)
+        if annotation is None:
+            continue
+        try:
+            msgspec.convert(value, type=annotation, strict=False)
+        except (msgspec.ValidationError, TypeError, ValueError):
+            problems.append(FieldProblem(
+                name, f"{input_problems.named(name)} must be {input_problems.wanted(annotation)} (not {value!r})"
+            ))
+    return problems
+
+
 _MISSING_PARAMETER = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
 
 
 def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     problems = validation_problems(request, exc.extra)
+    items = [item for item in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(item, Mapping)]
+    if any(str(getattr(item.get("source"), "value", item.get("source"))) == "query" for item in items):
+        # Litestar stops at the first failing stage: check every query parameter again, naming the choices.
+        every = query_problems(request)
+        named_again = {p.field for p in every}
+        problems = every + [p for p in problems if p.field not in named_again]
     missing = _MISSING_PARAMETER.search(str(exc.detail or ""))
     if not problems and missing:  # Litestar says this in its detail only, without ``extra``
         name, kind = missing.group("name"), missing.group("kind")

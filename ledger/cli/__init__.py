@@ -7,6 +7,7 @@ import importlib
 import click
 
 from ledger import __version__
+from ledger.cli.common import LedgerGroup
 
 # Modules that each expose ``register(group)``. Listed explicitly so the command set is easy to read.
 COMMAND_MODULES = (
@@ -29,10 +30,15 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ledger")
 def main() -> None:
-    """The involvement ledger: fair, prompt, explained payment for people with lived experience."""
+    """The involvement ledger: fair, prompt, explained payment for people with lived experience.
+
+    Every problem is printed on standard error in one style (error: what to fix). Exit status 1: the
+    command ran and refused (bad input, a rule, the database); 2: the command was typed wrongly (a missing
+    option, an unknown command or option, a file that cannot be opened).
+    """
 
 
 for _name in COMMAND_MODULES:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from ledger.db.engine import normalise_url
 from ledger.errors import LedgerError
+from ledger.input_problems import plain_error
 from ledger.rates.loader import CardError
 from ledger.security.keys import KeyringError
 from ledger.settings import SettingError
@@ -26,6 +27,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2  # the command was typed wrongly (click's convention)
 
 
 class CliError(click.ClickException):
@@ -38,6 +40,55 @@ class CliError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class CliUsageError(CliError):
+    """A command typed wrongly (a missing option, an unknown command): ``error: ...``, exit status 2.
+
+    Click's own usage errors print ``Error: ...`` after the usage line; :class:`LedgerGroup` turns them into
+    this, so the command line has one error style. Exit status 2 (as click and most tools use) tells a
+    script "the command was typed wrongly" apart from 1, "the command ran and refused".
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, command_path: str | None = None) -> None:
+        super().__init__(message)
+        self.command_path = command_path
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        hint = f"\n  (see '{self.command_path} --help')" if self.command_path else ""
+        click.echo(f"error: {self.format_message()}{hint}", err=True, file=file)
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Click's own errors (usage and otherwise) reported the ledger's way, never as ``Error: ...``."""
+    try:
+        yield
+    except CliError:
+        raise
+    except click.UsageError as exc:
+        raise CliUsageError(exc.format_message(), exc.ctx.command_path if exc.ctx else None) from None
+    except click.ClickException as exc:  # for example click.File failing to open a file
+        error = CliError(exc.format_message())
+        error.exit_code = exc.exit_code
+        raise error from None
+
+
+class LedgerGroup(click.Group):
+    """The ``ledger`` group: every error click raises while reading or running a command goes through
+    :func:`usage_errors`, so a missing ``--out`` reads ``error: Missing option '--out'.`` like the rest."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with usage_errors():
+            return super().invoke(ctx)
 
 
 def fail(message: str) -> NoReturn:
@@ -64,9 +115,10 @@ def explain(exc: BaseException, url: str | None = None) -> str | None:
     if isinstance(exc, CardError):
         return "a rate card could not be loaded:\n" + "\n".join(f"  - {p}" for p in exc.problems)
     if isinstance(exc, LedgerError):
-        lines = [exc.detail]
-        if len(exc.problems) > 1:
-            lines += [f"  - {p.field}: {p.message}" for p in exc.problems]
+        detail, problems = plain_error(exc.detail, exc.problems)  # the same words as the API's
+        lines = [detail]
+        if len(problems) > 1:
+            lines += [f"  - {p.message}" for p in problems]
         return "\n".join(lines)
     if isinstance(exc, SettingError):
         return str(exc)

@@ -10,11 +10,13 @@ at 27.50 is 55.00 however the time is split; other amounts are rounded once, per
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
+from typing import TypeVar
 
-from ledger.errors import FieldProblem, Invalid, invalid_field
+from ledger.errors import FieldProblem, Invalid, NoRateInForce, invalid_field
 from ledger.money import MoneyError, ceil_to, parse_amount, quantum, round_money
 from ledger.rates import explain as say
 from ledger.rates.model import BANDED, FIXED, ActivityRule, CardVersion, RateCard, RoleRule, VehicleRate
@@ -25,6 +27,7 @@ MAX_PASSENGERS = 50
 FEE, EXPENSE = "fee", "expense"
 MODES = ("in_person", "online")
 SIXTY = Decimal(60)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,13 @@ class Quote:
 
 def validate(request: QuoteInput) -> None:
     """Refuse impossible input with every problem named (negative or fractional minutes, > 24 h...)."""
+    problems = input_problems(request)
+    if problems:
+        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+
+
+def input_problems(request: QuoteInput) -> list[FieldProblem]:
+    """Every problem with the input that needs no rate card (negative or fractional minutes, > 24 h...)."""
     problems: list[FieldProblem] = []
     for name in ("involvement_minutes", "preparation_minutes", "follow_up_minutes", "travel_minutes"):
         value = getattr(request, name)
@@ -117,9 +127,7 @@ def validate(request: QuoteInput) -> None:
         ):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
                 problems.append(FieldProblem(f"mileage.{name}", f"must be a whole number from 0 to {high}"))
-    if problems:
-        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        raise Invalid(detail, problems)
+    return problems
 
 
 # -------------------------------------------------------------------------------------- calculate
@@ -127,10 +135,7 @@ def validate(request: QuoteInput) -> None:
 
 def calculate(card: RateCard, request: QuoteInput) -> Quote:
     """Work out what one record is owed, line by line, with the card version in force on its date."""
-    validate(request)
-    version = card.version_on(request.date)
-    activity = version.activity(request.activity)
-    role = version.role(request.role)
+    version, activity, role, vehicle, at_cost = _checked(card, request)
     currency = card.currency
     lines: list[Line] = []
     if activity.pricing == FIXED:
@@ -140,8 +145,47 @@ def calculate(card: RateCard, request: QuoteInput) -> Quote:
     else:
         lines.extend(_hourly(activity, role, version, request, currency))
     lines.extend(_daily_cap(version, request, lines, currency))
-    lines.extend(_expenses(version, request, currency))
+    lines.extend(_expenses(version, request, vehicle, currency))
+    lines.extend(at_cost)
     return Quote(card.key, version.effective_from, currency, tuple(lines))
+
+
+def _checked(
+    card: RateCard, request: QuoteInput
+) -> tuple[CardVersion, ActivityRule, RoleRule, VehicleRate | None, list[Line]]:
+    """Every check of ``request`` against the card version in force, in one pass: one ``Invalid`` naming
+    every problem (an unknown activity no longer hides an unknown role, nor a vehicle a bad taxi fare).
+
+    Recording an activity and quoting both come through here, so they refuse the same things the same way.
+    """
+    problems = input_problems(request)
+    try:
+        version = card.version_on(request.date)
+    except NoRateInForce as exc:  # nothing else can be checked without a version: say it with the rest
+        raise NoRateInForce(_detail([*problems, *exc.problems]), [*problems, *exc.problems]) from None
+
+    def look_up(find: Callable[[], T]) -> T | None:
+        try:
+            return find()
+        except Invalid as exc:
+            problems.extend(exc.problems)
+            return None
+
+    activity = look_up(lambda: version.activity(request.activity))
+    role = look_up(lambda: version.role(request.role))
+    vehicle = None
+    if request.mileage is not None:
+        # An unknown vehicle is refused even for 0 miles; the rate is the one in force on the date.
+        mileage = request.mileage
+        vehicle = look_up(lambda: version.vehicle(mileage.vehicle).on(request.date))
+    at_cost = look_up(lambda: _at_cost(version, request.expenses, card.currency))
+    if problems or activity is None or role is None or at_cost is None:
+        raise Invalid(_detail(problems), problems)
+    return version, activity, role, vehicle, at_cost
+
+
+def _detail(problems: list[FieldProblem]) -> str:
+    return "; ".join(f"{p.field}: {p.message}" for p in problems)
 
 
 def _round_up(minutes: Decimal | int, unit: int) -> int:
@@ -352,7 +396,8 @@ def _daily_cap(version: CardVersion, request: QuoteInput, lines: list[Line], cur
     )]
 
 
-def _expenses(version: CardVersion, request: QuoteInput, currency: str) -> list[Line]:
+def _expenses(version: CardVersion, request: QuoteInput, vehicle: VehicleRate | None, currency: str) -> list[Line]:
+    """The online allowance and mileage (at-cost expenses are priced by ``_at_cost`` while checking)."""
     rules = version.expenses_on(request.date)  # expense rates change on their own dates
     lines: list[Line] = []
     if request.mode == "online" and rules.online_allowance > 0:
@@ -363,12 +408,8 @@ def _expenses(version: CardVersion, request: QuoteInput, currency: str) -> list[
             "data and printing costs.",
             quantity=1,
         ))
-    if request.mileage is not None:
-        # An unknown vehicle is refused even for 0 miles; the rate is the one in force on the date.
-        vehicle = version.vehicle(request.mileage.vehicle).on(request.date)
-        if request.mileage.miles > 0:
-            lines.extend(_mileage(vehicle, request.mileage, rules.passenger_rate_per_mile, currency))
-    lines.extend(_at_cost(version, request.expenses, currency))
+    if request.mileage is not None and vehicle is not None and request.mileage.miles > 0:
+        lines.extend(_mileage(vehicle, request.mileage, rules.passenger_rate_per_mile, currency))
     return lines
 
 
@@ -459,7 +500,7 @@ def _at_cost(version: CardVersion, claims: tuple[ExpenseClaim, ...], currency: s
             text = f"{category.label}: {say.money(amount, currency)} paid back at cost{receipt_note}."
         lines.append(Line("expense", EXPENSE, amount, paid, text, quantity=1))
     if problems:
-        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+        raise Invalid(_detail(problems), problems)
     return lines
 
 

@@ -148,7 +148,7 @@ class CardVersion:
             return self.activities[key]
         except KeyError:
             allowed = ", ".join(sorted(self.activities))
-            raise invalid_field("activity", f"unknown activity {key!r}; this card has: {allowed}") from None
+            raise invalid_field("activity", f"must be one of: {allowed} (not {key!r})") from None
 
     def role(self, key: str) -> RoleRule:
         if key == MEMBER and MEMBER not in self.roles:
@@ -157,7 +157,7 @@ class CardVersion:
             return self.roles[key]
         except KeyError:
             allowed = ", ".join(sorted({MEMBER, *self.roles}))
-            raise invalid_field("role", f"unknown role {key!r}; this card has: {allowed}") from None
+            raise invalid_field("role", f"must be one of: {allowed} (not {key!r})") from None
 
     def expenses_on(self, day: date) -> ExpenseRules:
         """This version's expense rules with the changes dated on or before ``day`` applied."""
@@ -167,17 +167,17 @@ class CardVersion:
         try:
             return self.expenses.mileage[key]
         except KeyError:
-            allowed = ", ".join(sorted(self.expenses.mileage)) or "none"
-            raise invalid_field(
-                "mileage.vehicle", f"unknown vehicle {key!r}; this card pays mileage for: {allowed}"
-            ) from None
+            allowed = ", ".join(sorted(self.expenses.mileage))
+            wanted = f"must be one of: {allowed}" if allowed else "cannot be given: this card pays no mileage"
+            raise invalid_field("mileage.vehicle", f"{wanted} (not {key!r})") from None
 
     def category(self, key: str, field_path: str) -> AtCostCategory:
         try:
             return self.expenses.at_cost[key]
         except KeyError:
-            allowed = ", ".join(sorted(self.expenses.at_cost)) or "none"
-            raise invalid_field(field_path, f"unknown expense category {key!r}; allowed: {allowed}") from None
+            allowed = ", ".join(sorted(self.expenses.at_cost))
+            wanted = f"must be one of: {allowed}" if allowed else "cannot be given: this card pays no expenses at cost"
+            raise invalid_field(field_path, f"{wanted} (not {key!r})") from None
 
 
 @dataclass(frozen=True)

@@ -260,4 +260,4 @@ def test_a_missing_query_parameter_is_named(client: TestClient[Litestar]) -> Non
     assert_plain(body)
     assert body["errors"] == [{"field": "week", "message": "week is required (a query parameter)"}]
     wrong = assert_problem(client.get("/api/v1/probe/needs-query?week=soon"), 422)
-    assert wrong["errors"] == [{"field": "week", "message": "week must be a whole number"}]
+    assert wrong["errors"] == [{"field": "week", "message": "week must be a whole number (not 'soon')"}]

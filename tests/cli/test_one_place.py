@@ -71,3 +71,38 @@ def test_both_command_families_say_error_the_same_way(args: list[str], tmp_path:
     assert result.stderr.startswith("error: ") and "Traceback" not in result.output
     missing = runner.invoke(main, [*args, "--database", f"sqlite:///{tmp_path / 'none' / 'x.db'}"])
     assert missing.exit_code == 1 and missing.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["batch", "export", "1", "--format", "csv"], "error: Missing option '--out'."),  # a required option
+        (["no-such-command"], "error: No such command 'no-such-command'."),
+        (["quote", "--no-such-option"], "error: No such option '--no-such-option'."),
+        (["quote", "/no/such/file.json"], "error: Invalid value for '[FILE]'"),  # click.File cannot open it
+        (["batch", "create", "--method", "cheque", "--as", "Bea"], "error: Invalid value for '--method'"),
+    ],
+)
+def test_clicks_own_usage_errors_say_error_the_same_way(args: list[str], said: str) -> None:
+    """Click's usage errors go through ledger.cli.common too: "error: ...", never "Error: ...", exit 2."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(said), result.stderr
+    assert "Error:" not in result.stderr
+    assert "--help" in result.stderr  # where to look next
+
+
+def test_a_real_process_reports_a_usage_error_the_same_way() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "ledger", "batch", "export", "1", "--format", "csv"],
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("error: Missing option '--out'."), done.stderr
+    assert b"Error:" not in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_the_exit_statuses_are_in_the_help() -> None:
+    said = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    assert "Exit status 1" in said and "2: the command was typed wrongly" in said

@@ -125,15 +125,19 @@ BAD_REQUESTS: list[tuple[str, bytes | dict[str, Any], str]] = [
     ("invalid JSON", b'{"rate_card": "nihr-style", ', "not valid JSON"),
     ("missing field", {"activity": REMOVE}, "kind of activity (activity) is required"),
     ("float minutes", {"involvement_minutes": 30.5}, "involvement minutes must be a whole number (not 30.5)"),
-    ("negative minutes", {"involvement_minutes": -15}, "involvement_minutes: must not be negative"),
-    ("more than a day", {"preparation_minutes": 1441}, "preparation_minutes: must be at most 1440"),
+    ("negative minutes", {"involvement_minutes": -15}, "involvement minutes must not be negative (got -15)"),
+    ("more than a day", {"preparation_minutes": 1441}, "preparation minutes must be at most 1440"),
     ("minutes as text", {"travel_minutes": "ten"}, "travel minutes must be a whole number"),
-    ("unknown activity", {"activity": "juggling"}, "activity: unknown activity 'juggling'; this card has:"),
-    ("unknown role", {"role": "king"}, "role: unknown role 'king'; this card has: chair, member"),
+    ("unknown activity", {"activity": "juggling"},
+     "kind of activity (activity) must be one of: co_facilitation, document_review, interview_panel, meeting, "
+     "survey (not 'juggling')"),
+    ("unknown role", {"role": "king"}, "role must be one of: chair, member (not 'king')"),
     ("unknown mode", {"mode": "telepathy"}, "mode"),
-    ("unknown vehicle", {"mileage": {"vehicle": "spaceship", "miles": 5}}, "mileage.vehicle: unknown vehicle"),
-    ("missing vehicle", {"mileage": {"miles": 5}}, "vehicle of mileage (mileage.vehicle) is required"),
-    ("negative miles", {"mileage": {"vehicle": "car", "miles": -5}}, "mileage.miles"),
+    ("unknown vehicle", {"mileage": {"vehicle": "spaceship", "miles": 5}},
+     "vehicle (mileage.vehicle) must be one of: bicycle, car, motorcycle (not 'spaceship')"),
+    ("missing vehicle", {"mileage": {"miles": 5}}, "vehicle (mileage.vehicle) is required"),
+    ("negative miles", {"mileage": {"vehicle": "car", "miles": -5}},
+     "miles driven (mileage.miles) must be a whole number from 0 to 10000"),
     ("unknown category", {"expenses": [{"category": "yacht", "amount": "1.00"}]}, "expenses[0].category"),
     ("malformed money", {"expenses": [{"category": "taxi", "amount": "12.3.4"}]}, "expenses[0].amount"),
     ("money as a number", {"expenses": [{"category": "taxi", "amount": 12.5}]},
@@ -141,8 +145,10 @@ BAD_REQUESTS: list[tuple[str, bytes | dict[str, Any], str]] = [
     ("too many pence", {"expenses": [{"category": "taxi", "amount": "1.234"}]}, "expenses[0].amount"),
     ("missing receipt", {"expenses": [{"category": "taxi", "amount": "15.00"}]}, "expenses[0].receipt"),
     ("malformed date", {"date": "20/01/2026"}, "date"),
-    ("before the first version", {"date": "2022-08-30"}, "date: no rate is in force on 2022-08-30"),
-    ("typo in a field", {"involvment_minutes": 60}, "involvment minutes is not a field here; the fields are: rate_card, date"),
+    ("before the first version", {"date": "2022-08-30"},
+     "date of the activity (date): no rate is in force on 2022-08-30"),
+    ("typo in a field", {"involvment_minutes": 60},
+     "involvment minutes is not a field here; the fields are: rate_card, date"),
     ("unknown card", {"rate_card": "nope"}, "no rate card called 'nope'; known cards: day-rate-example, nihr-style"),
 ]
 
@@ -169,8 +175,26 @@ def test_several_problems_are_each_listed() -> None:
             "involvement_minutes": -1, "travel_minutes": 2000}
     result = run(["quote"], json.dumps(body).encode())
     assert result.exit_code == 1
-    assert "  - involvement_minutes: must not be negative" in result.stderr
-    assert "  - travel_minutes: must be at most 1440" in result.stderr
+    assert "  - involvement minutes must not be negative (got -1)" in result.stderr
+    assert "  - travel minutes must be at most 1440" in result.stderr
+
+
+def test_every_rate_card_problem_is_listed_at_once() -> None:
+    """An unknown vehicle no longer hides a fare with too many pence or an unknown category (nor an unknown
+    activity an unknown role): the command line says all of them, in plain words, with what is allowed."""
+    body = {"rate_card": "nihr-style", "date": "2026-01-20", "activity": "meetin", "role": "chiar",
+            "involvement_minutes": 60, "mileage": {"vehicle": "horse", "miles": 5},
+            "expenses": [{"category": "taxi", "amount": "18.405", "receipt": "R1"},
+                         {"category": "teleport", "amount": "1.00"}]}
+    result = run(["quote"], json.dumps(body).encode())
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: There are 5 problems with the request: ")
+    for said in ("  - kind of activity (activity) must be one of: ", "(not 'meetin')",
+                 "  - role must be one of: chair, member (not 'chiar')",
+                 "  - vehicle (mileage.vehicle) must be one of: bicycle, car, motorcycle (not 'horse')",
+                 "  - amount of expense 1 (expenses[0].amount) '18.405' has more than 2 decimal places",
+                 "  - category of expense 2 (expenses[1].category) must be one of: ", "(not 'teleport')"):
+        assert said in result.stderr
 
 
 def test_a_missing_request_file_is_a_usage_error(tmp_path: Path) -> None:

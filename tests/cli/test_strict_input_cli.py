@@ -71,7 +71,7 @@ def test_quote_refuses_loose_amounts(amount: str) -> None:
 def test_quote_refuses_dates_outside_the_window(on: str) -> None:
     result = run("quote", stdin=json.dumps(_quote(date=on)))
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: date: ") and on in result.stderr
+    assert result.stderr.startswith("error: ") and f"date of the activity (date): {on}" in result.stderr
 
 
 def test_quote_takes_a_plain_amount_today() -> None:
