@@ -4,12 +4,15 @@ Rate limits use Litestar's own ``RateLimitConfig`` / ``RateLimitMiddleware`` (co
 ``rate_limit`` store, in memory, per server process):
 
 * **failed sign-ins per client address** (``LEDGER_RATE_LIMIT_AUTH_FAILURES``, default 10 a minute):
-  only requests whose token was refused (401) count; once over the limit every request from that address
-  that carries a token gets 429 until the window ends, so guessing cannot go on at full speed (and a
-  right guess cannot be told from a wrong one while it lasts). Other addresses are not affected.
+  only requests whose token was refused (401) count; once over the limit every wrong token from that
+  address gets 429 instead of 401 until the window ends. A valid token from the same address still gets
+  through: one guesser behind an office's shared address (NAT, proxy) must not lock the whole office out,
+  and the tokens are long random secrets, so guessing is hopeless anyway; the limit stops the flood.
 * **anonymous POSTs per client address** (``LEDGER_RATE_LIMIT_ANONYMOUS``, default 60 a minute): the
   public ``/quotes`` is the only anonymous POST.
-* **requests per token** (``LEDGER_RATE_LIMIT_PER_TOKEN``, default 1200 a minute).
+* **requests per token** (``LEDGER_RATE_LIMIT_PER_TOKEN``, default 1200 a minute), keyed on the token
+  as authentication reads it (``bearer_secret``), so ``bearer x``, ``Bearer  x`` and ``Bearer x `` are
+  one token with one count, not three.
 
 Each is written ``<count>/<second|minute|hour|day>`` (e.g. ``20/minute``) or ``off``. A 429 is a
 problem+json with ``Retry-After`` (see ``ledger.api.errors``).
@@ -34,10 +37,11 @@ from litestar.enums import ScopeType
 from litestar.exceptions import ClientException, HTTPException, TooManyRequestsException
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, RateLimitMiddleware
+from litestar.middleware.rate_limit import CacheObject, DurationUnit, RateLimitConfig, RateLimitMiddleware
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, ReceiveMessage, Scope, Send
 
+from ledger.api.auth import bearer_secret
 from ledger.errors import Unauthorized
 
 AUTH_FAILURES_ENV = "LEDGER_RATE_LIMIT_AUTH_FAILURES"
@@ -109,13 +113,26 @@ def _has_token(request: Request[Any, Any, Any]) -> bool:
 
 
 def _token_identifier(request: Request[Any, Any, Any]) -> str:
-    # A digest, never the secret itself, names the token in the store.
-    digest = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[:32]
+    """The token's key in the store: a digest (never the secret) of the secret exactly as authentication
+    reads it, so every spelling of the header that signs in as one token is counted as that token (the
+    raw header let ``bearer x``, ``Bearer  x``, ``Bearer x `` each have a limit of their own). A malformed
+    header, which authentication refuses, is keyed on its raw text."""
+    try:
+        secret = bearer_secret(request.headers)
+    except Unauthorized:
+        secret = None
+    material = secret if secret is not None else f"raw:{request.headers.get('authorization', '')}"
+    digest = hashlib.sha256(material.encode()).hexdigest()[:32]
     return f"token:{digest}"
 
 
 class FailedAuthRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's rate limiter, counting only requests whose token was refused (401)."""
+    """Litestar's rate limiter, counting and refusing only requests whose token was refused (401).
+
+    Over the limit, the request still goes in (a valid token is let through, see the module docstring);
+    if its token is refused, the 401 becomes a 429 with ``Retry-After``. Refusals while locked out are not
+    counted, so the window ends when it was going to and the stored history stays small.
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope["litestar_app"]
@@ -127,28 +144,36 @@ class FailedAuthRateLimitMiddleware(RateLimitMiddleware):
         key = self.cache_key_from_request(request)
         async with self._lock:
             history = await self.retrieve_cached_history(key, store)
-        if len(history.history) >= self.max_requests:
-            raise TooManyRequestsException(
-                detail="Too many requests with a wrong token from this address. Wait until the time in "
-                "Retry-After has passed, then send a valid token.",
-                headers=self.create_response_headers(cache_object=history),
-            )
+        locked = len(history.history) >= self.max_requests
         status = 0
 
         async def watch(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            if locked and status == 401:
+                return  # held back: a 429 is sent instead, below
             await send(message)
 
         try:
             await self.app(scope, receive, watch)
         except (Unauthorized, HTTPException) as exc:
             if isinstance(exc, Unauthorized) or exc.status_code == 401:
+                if locked:
+                    raise self._too_many(history) from None
                 await self._count_failure(key, store)
             raise
         if status == 401:
+            if locked:
+                raise self._too_many(history)
             await self._count_failure(key, store)
+
+    def _too_many(self, history: CacheObject) -> TooManyRequestsException:
+        return TooManyRequestsException(
+            detail="Too many requests with a wrong token from this address. Wait until the time in "
+            "Retry-After has passed, then send a valid token.",
+            headers=self.create_response_headers(cache_object=history),
+        )
 
     async def _count_failure(self, key: str, store: Any) -> None:
         async with self._lock:

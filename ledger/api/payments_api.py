@@ -65,9 +65,12 @@ class BatchLineOut(msgspec.Struct):
     id: int
     participant: int
     participant_reference: str
+    participant_name: Annotated[str, msgspec.Meta(
+        description="Who is owed the money, to read against the account name in paid_to.")]
     payee_name: str
     paid_to: Annotated[str, msgspec.Meta(
-        description="Where the money goes, masked: '**-**-99 ****4958', 'organisation: ...' or 'voucher'. "
+        description="Where the money goes, the account name in full and the account masked: "
+                    "'DANIEL OKAFOR **-**-99 ****4958', 'organisation: ...' or 'voucher'. "
                     "Copied from the payee's confirmed details when the batch was built; the export writes "
                     "exactly these details.")]
     payment_reference: str
@@ -118,10 +121,13 @@ class BatchSummaryOut(msgspec.Struct):
     paid_on: date | None
 
 
-def _line_out(line: BatchLine, reference: str, currency: str, method: str) -> BatchLineOut:
+def _line_out(line: BatchLine, person: tuple[str, str], currency: str, method: str) -> BatchLineOut:
+    reference, name = person
     return BatchLineOut(
-        id=line.id, participant=line.participant_id, participant_reference=reference, payee_name=line.payee_name,
-        paid_to=masked_destination(method, line.bank_sort_code, line.bank_account_number, line.organisation_name),
+        id=line.id, participant=line.participant_id, participant_reference=reference, participant_name=name,
+        payee_name=line.payee_name,
+        paid_to=masked_destination(method, line.bank_sort_code, line.bank_account_number, line.organisation_name,
+                                   line.bank_account_name),
         payment_reference=line.payment_reference,
         amount=Money.from_minor(line.amount_minor, currency).text(),
         fees=Money.from_minor(line.fees_minor, currency).text(),
@@ -132,13 +138,14 @@ def _line_out(line: BatchLine, reference: str, currency: str, method: str) -> Ba
 
 def batch_out(session: Session, batch: Batch, skipped: tuple[SkippedPayee, ...] = ()) -> BatchOut:
     session.refresh(batch)
-    references = dict(
-        session.query(Participant.id, Participant.reference)
+    people = {
+        pid: (reference, name) for pid, reference, name in
+        session.query(Participant.id, Participant.reference, Participant.name)
         .join(BatchLine, BatchLine.participant_id == Participant.id)
         .filter(BatchLine.batch_id == batch.id)
         .all()
-    )
-    lines = [_line_out(line, references[line.participant_id], batch.currency, batch.method) for line in batch.lines]
+    }
+    lines = [_line_out(line, people[line.participant_id], batch.currency, batch.method) for line in batch.lines]
     return BatchOut(
         id=batch.id, reference=batch.reference, method=batch.method, status=batch.status, currency=batch.currency,
         total=Money.from_minor(batch.total_minor, batch.currency).text(), line_count=len(lines),

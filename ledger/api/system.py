@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get
-from sqlalchemy import column, table, update
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import __version__
 from ledger.api.auth import PUBLIC_ROUTE
 from ledger.api.database import database_of
+from ledger.db.models import Setting
 from ledger.security.actor import Actor
 
 
@@ -23,20 +25,32 @@ class Health(msgspec.Struct):
     database: str
 
 
-def check_database_writable(factory: sessionmaker[Session]) -> None:
-    """Raise the database's own error unless a write would succeed (the write is rolled back).
+PROBE_KEY_PREFIX = "health-probe:"
+POSTGRES_PAGE_BYTES = 8192
 
-    A no-op UPDATE of the migrations table needs the same rights as any real write, so a read-only
-    file, a read-only PostgreSQL replica or a lost connection is found here, not at the next payment.
+
+def _page_bytes(session: Session) -> int:
+    if session.get_bind().dialect.name == "sqlite":
+        return int(session.execute(text("PRAGMA page_size")).scalar_one())
+    return POSTGRES_PAGE_BYTES
+
+
+def check_database_writable(factory: sessionmaker[Session]) -> None:
+    """Raise the database's own error unless a write that needs new room would succeed (it is rolled back).
+
+    The probe inserts a setting about two database pages long, of random text (nothing can compress it),
+    so it needs fresh pages: a SQLite file that cannot grow (disk full, ``max_page_count``) fails here with
+    the same "database or disk is full" a real write would meet, as do a read-only file, a read-only
+    PostgreSQL replica and a lost connection. A write that changes nothing (the first version of this
+    probe) needs no room, so /health said "writable" while every real write was refused as full. Nothing
+    is committed; on SQLite in WAL mode a rolled-back insert writes nothing to disk, so the probe is cheap.
     """
     with factory() as session:
         try:
-            session.execute(update(alembic_version).values(version_num=alembic_version.c.version_num))
+            filler = secrets.token_urlsafe(_page_bytes(session) * 3 // 2)  # about two pages of text
+            session.execute(insert(Setting).values(key=PROBE_KEY_PREFIX + secrets.token_hex(8), value=filler))
         finally:
             session.rollback()
-
-
-alembic_version = table("alembic_version", column("version_num"))
 
 
 class Me(msgspec.Struct):

@@ -50,7 +50,7 @@ def test_show_and_approve_list_payee_masked_account_and_amount(
     for body in (shown.json(), approved.json()):
         lines = {line["participant"]: line for line in body["lines"]}
         assert (lines[ids["ann"]]["payee_name"], lines[ids["ann"]]["paid_to"], lines[ids["ann"]]["amount"]) == (
-            "Ann Example", "**-**-99 ****4958", "46.88")
+            "Ann Example", "Ann Example **-**-99 ****4958", "46.88")
         assert (lines[ids["bob"]]["payee_name"], lines[ids["bob"]]["amount"]) == ("Robert Example", "20.00")
     assert GOOD_ACCOUNT not in shown.text and GOOD_ACCOUNT not in approved.text
 
