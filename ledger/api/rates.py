@@ -17,8 +17,7 @@ from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import PUBLIC_ROUTE
-from ledger.involvement.amounts import ensure_expense_amounts
-from ledger.involvement.dates import ensure_activity_date
+from ledger.involvement.calc import checked_together, request_problems
 from ledger.involvement.quotes import quote_with_warnings
 from ledger.rates.contract import QuoteRequest, QuoteResponse, decode_request, run_quote
 from ledger.rates.loader import card_to_document
@@ -86,8 +85,8 @@ class QuoteController(Controller):
 
 def _quote(raw: bytes, db_session: Session, actor: Actor | None) -> QuoteResponse:
     parsed = decode_request(raw)
-    ensure_expense_amounts(parsed.expenses)  # before the engine parses them (a huge amount was a 500)
-    ensure_activity_date(parsed.date)  # the same window as recording an activity
+    # The date window and huge amounts are refused together with the engine's problems, all at once.
+    earlier = request_problems(parsed)
     if parsed.participant is None:
-        return run_quote(parsed)
-    return quote_with_warnings(db_session, actor, parsed)
+        return checked_together(earlier, lambda: run_quote(parsed))
+    return checked_together(earlier, lambda: quote_with_warnings(db_session, actor, parsed))

@@ -8,7 +8,7 @@ from typing import IO
 import click
 
 from ledger.cli.common import friendly_errors
-from ledger.involvement.dates import ensure_activity_date
+from ledger.involvement.calc import checked_together, request_problems
 from ledger.rates.contract import decode_request, encode_response, run_quote
 
 
@@ -21,8 +21,8 @@ def quote(file: IO[bytes] | None) -> None:
     if isinstance(raw, str):
         raw = raw.encode()
     request = decode_request(raw)
-    ensure_activity_date(request.date)  # the same window as POST /quotes and recording an activity
-    click.echo(encode_response(run_quote(request)).decode())
+    # The same checks as POST /quotes (date window, huge amounts), reported with the engine's, all at once.
+    click.echo(encode_response(checked_together(request_problems(request), lambda: run_quote(request))).decode())
 
 
 def register(group: click.Group) -> None:

@@ -7,21 +7,56 @@ quote), when a record is approved (the amounts that are posted), when a record i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from ledger.errors import FieldProblem, Invalid
 from ledger.involvement.amounts import ensure_expense_amounts
+from ledger.involvement.dates import ensure_activity_date
 from ledger.involvement.history import fees_approved_on, miles_earlier_in_tax_year
 from ledger.money import Money
-from ledger.rates.contract import ExpenseRequest
+from ledger.rates.contract import ExpenseRequest, QuoteRequest
 from ledger.rates.engine import ExpenseClaim, MileageClaim, Quote, QuoteInput, calculate
 from ledger.rates.model import RateCard
 
 # Engine fields that belong to the activity as a whole, not to one attendee.
 ACTIVITY_FIELDS = frozenset({"activity", "date", "mode"})
+T = TypeVar("T")
+
+
+def problems_of(check: Callable[[], object]) -> list[FieldProblem]:
+    """The problems a check refuses with (``[]`` when it passes), so they can be reported with the rest."""
+    try:
+        check()
+    except Invalid as exc:
+        return list(exc.problems) or [FieldProblem("body", exc.detail)]
+    return []
+
+
+def checked_together(earlier: list[FieldProblem], work: Callable[[], T]) -> T:
+    """``work()`` (the engine's checks and sums), refusing with the problems found before it AND its own.
+
+    A date outside the window or an amount too large to take no longer hides an unknown vehicle or role:
+    the person fixing the request sees everything in one answer (issue 8, "Errors people can act on").
+    """
+    try:
+        result = work()
+    except Invalid as exc:
+        seen = {p.field for p in earlier}
+        every = [*earlier, *(p for p in exc.problems if p.field not in seen)]
+        raise type(exc)("; ".join(f"{p.field}: {p.message}" for p in every), every) from None
+    if earlier:
+        raise Invalid("; ".join(f"{p.field}: {p.message}" for p in earlier), earlier)
+    return result
+
+
+def request_problems(request: QuoteRequest) -> list[FieldProblem]:
+    """What ``POST /quotes`` and ``ledger quote`` refuse before the engine: the date window, huge amounts."""
+    return [*problems_of(lambda: ensure_activity_date(request.date)),
+            *problems_of(lambda: ensure_expense_amounts(request.expenses))]
 
 
 class MileageLike(Protocol):
@@ -54,7 +89,7 @@ def quote_part(
     exclude_record_id: int | None = None,
 ) -> Quote:
     """The engine's quote for this part, counting approved mileage and same-day fees from the ledger."""
-    ensure_expense_amounts(expenses)  # before the engine parses them (a huge amount was a 500)
+    too_large = problems_of(lambda: ensure_expense_amounts(expenses))  # reported with the engine's problems
     claim = None
     if mileage is not None:
         earlier = miles_earlier_in_tax_year(session, participant_id, mileage.vehicle, on,
@@ -64,7 +99,7 @@ def quote_part(
         fees_approved_on(session, participant_id, on, card.currency, exclude_record_id=exclude_record_id),
         card.currency,
     ).amount
-    return calculate(card, QuoteInput(
+    return checked_together(too_large, lambda: calculate(card, QuoteInput(
         date=on,
         activity=activity,
         role=part.role,
@@ -76,7 +111,7 @@ def quote_part(
         mileage=claim,
         expenses=tuple(ExpenseClaim(e.category, e.amount, e.receipt) for e in expenses),
         fees_earlier_same_day=same_day,
-    ))
+    )))
 
 
 def prefixed(exc: Invalid, prefix: str) -> list[FieldProblem]:

@@ -136,3 +136,22 @@ def test_every_bad_query_parameter_is_named_at_once(
     assert errors["limit"] == "limit must be a whole number from 1 to 500 (not 'abc')"
     assert errors["offset"].startswith("offset must be a whole number of 0 or more (not '-1')")
     assert response.json()["detail"].startswith("There are 4 problems with the request: ")
+
+
+def test_a_date_outside_the_window_and_a_huge_amount_do_not_hide_the_rest(client: TestClient[Litestar]) -> None:
+    body = {**QUOTE, "date": "9999-12-31", "role": "chiar", "mileage": {"vehicle": "horse", "miles": 5},
+            "expenses": [{"category": "taxi", "amount": "5000000000.00", "receipt": "R1"}]}
+    errors = _errors(client.post(f"{API}/quotes", json=body))
+    assert set(errors) == {"date", "role", "mileage.vehicle", "expenses[0].amount"}
+    assert "9999-12-31" in errors["date"] and "one billion" in errors["expenses[0].amount"]
+
+
+def test_recording_names_a_huge_amount_with_the_attendees_other_problems(
+    client: TestClient[Litestar], lead_world: tuple[dict[str, str], int, int]
+) -> None:
+    lead, project, person = lead_world
+    attendee = {"participant": person, "role": "chiar", "involvement_minutes": 60,
+                "expenses": [{"category": "taxi", "amount": "5000000000.00", "receipt": "R1"}]}
+    body = {"project": project, "date": ON, "activity": "meetin", "attendees": [attendee]}
+    errors = _errors(client.post(f"{API}/activities", headers=lead, json=body))
+    assert set(errors) == {"activity", "attendees[0].role", "attendees[0].expenses[0].amount"}
