@@ -70,10 +70,8 @@ def usage_errors() -> Iterator[None]:
         raise
     except click.UsageError as exc:
         raise CliUsageError(exc.format_message(), exc.ctx.command_path if exc.ctx else None) from None
-    except click.ClickException as exc:  # for example click.File failing to open a file
-        error = CliError(exc.format_message())
-        error.exit_code = exc.exit_code
-        raise error from None
+    except click.ClickException as exc:  # any other error click raises itself (exit status 1, as click's)
+        raise CliError(exc.format_message()) from None
 
 
 class LedgerGroup(click.Group):
