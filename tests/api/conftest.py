@@ -6,6 +6,8 @@
 * ``make_token(role, name=None, project_ids=None, participant_id=None) -> str``: a token made directly
   in the app's database; ``auth(token) -> dict`` gives the ``Authorization`` header.
 * ``session_factory``: sessions on the app's own database, to arrange or inspect data.
+* ``db_file``: a migrated SQLite file, for tests that build their own app over it (read-only, full).
+* ``token_on(app, role=ADMIN, name="admin") -> str``: a token made in any app's own database.
 * ``backend_database_url``: SQLite, and PostgreSQL too when ``LEDGER_TEST_DATABASE_URL`` is set (a
   private database created for the test and dropped after). Override ``database_url`` with it to run a
   module on both.
@@ -27,7 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.api import routes
 from ledger.api.app import create_app
 from ledger.api.database import STATE_KEY, LedgerDatabase
-from ledger.db.engine import transaction
+from ledger.db.engine import make_engine, transaction
+from ledger.db.migrate import upgrade
 from ledger.db.models import Role
 from ledger.security.tokens import create_token
 
@@ -121,3 +124,23 @@ def make_token(client: TestClient[Litestar], session_factory: sessionmaker[Sessi
 def auth() -> Callable[[str], dict[str, str]]:
     """``auth(token) -> {"Authorization": "Bearer <token>"}``."""
     return bearer
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ledger.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _token_on(app: Litestar, role: Role = Role.ADMIN, name: str = "admin") -> str:
+    database: LedgerDatabase = app.state[STATE_KEY]
+    with transaction(database.session_factory) as session:
+        return create_token(session, name, role, None, None)[1]
+
+
+@pytest.fixture
+def token_on() -> Callable[..., str]:
+    return _token_on

@@ -3,7 +3,7 @@ refuses to start on a database it cannot use with one line that says what to fix
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,6 @@ from ledger.api.app import create_app
 from ledger.api.database import STATE_KEY, LedgerDatabase
 from ledger.api.limits import ServiceLimits
 from ledger.cli import serve_cmd
-from ledger.db.engine import make_engine, transaction
-from ledger.db.migrate import upgrade
-from ledger.db.models import Role
-from ledger.security.tokens import create_token
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -29,25 +25,10 @@ PARTICIPANT = {"name": "Jo", "payment_preference": "voucher"}
 
 
 @pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
-def admin_token(app: Litestar) -> str:
-    database: LedgerDatabase = app.state[STATE_KEY]
-    with transaction(database.session_factory) as session:
-        return create_token(session, "admin", Role.ADMIN, None, None)[1]
-
-
-@pytest.fixture
-def read_only_client(db_file: Path) -> Iterator[tuple[TestClient[Litestar], str]]:
+def read_only_client(db_file: Path, token_on: Callable[..., str]) -> Iterator[tuple[TestClient[Litestar], str]]:
     writable = create_app(f"sqlite:///{db_file}", limits=ServiceLimits.unlimited())
     with TestClient(writable):
-        token = admin_token(writable)
+        token = token_on(writable)
     # The same file opened read-only, as when its permissions or its file system forbid writing.
     app = create_app(f"sqlite:///file:{db_file}?mode=ro&uri=true", upgrade=False, limits=ServiceLimits.unlimited())
     with TestClient(app) as client:
@@ -80,11 +61,11 @@ def test_a_write_to_a_read_only_database_says_so(read_only_client: tuple[TestCli
     assert "retry-after" not in response.headers
 
 
-def test_a_write_to_a_full_database_says_so(db_file: Path) -> None:
+def test_a_write_to_a_full_database_says_so(db_file: Path, token_on: Callable[..., str]) -> None:
     app = create_app(f"sqlite:///{db_file}", limits=ServiceLimits.unlimited())
     database: LedgerDatabase = app.state[STATE_KEY]
     with TestClient(app) as client:
-        token = admin_token(app)
+        token = token_on(app)
         database.engine.dispose()
 
         @event.listens_for(database.engine, "connect")

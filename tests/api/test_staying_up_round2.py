@@ -4,8 +4,7 @@ lines over the API show the account name beside the masked account."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,47 +12,30 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from payments.factory import approve, participant, project
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.api.app import create_app
 from ledger.api.database import STATE_KEY, LedgerDatabase
 from ledger.api.limits import ServiceLimits
-from ledger.db.engine import make_engine, transaction
-from ledger.db.migrate import upgrade
+from ledger.db.engine import transaction
 from ledger.db.models import Role, Setting
-from ledger.security.tokens import create_token
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from payments.factory import approve, participant, project
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
 
 
-def token_for(app: Litestar, role: Role = Role.ADMIN, name: str = "admin") -> str:
-    database: LedgerDatabase = app.state[STATE_KEY]
-    with transaction(database.session_factory) as session:
-        return create_token(session, name, role, None, None)[1]
 
 
 # ------------------------------------------------------------------------------------ /health when full
 
 
-@pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
-def test_health_is_503_when_the_database_file_is_full(db_file: Path) -> None:
+def test_health_is_503_when_the_database_file_is_full(db_file: Path, token_on: Callable[..., str]) -> None:
     app = create_app(f"sqlite:///{db_file}", limits=ServiceLimits.unlimited())
     database: LedgerDatabase = app.state[STATE_KEY]
     with TestClient(app) as client:
-        headers = {"Authorization": f"Bearer {token_for(app)}"}
+        headers = {"Authorization": f"Bearer {token_on(app)}"}
         database.engine.dispose()
 
         @event.listens_for(database.engine, "connect")
@@ -100,10 +82,10 @@ def tight() -> ServiceLimits:
 
 
 @pytest.fixture
-def limited(database_url: str) -> Iterator[tuple[TestClient[Litestar], str]]:
+def limited(database_url: str, token_on: Callable[..., str]) -> Iterator[tuple[TestClient[Litestar], str]]:
     app = create_app(database_url, limits=tight())
     with TestClient(app) as client:
-        yield client, token_for(app, name="good")
+        yield client, token_on(app, name="good")
 
 
 def assert_429(response: Any) -> None:
