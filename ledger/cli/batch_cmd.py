@@ -18,7 +18,6 @@ import click
 from sqlalchemy.orm import Session
 
 from ledger.cli.common import fail, friendly_errors
-from ledger.cli.common import friendly_errors as database_errors  # one error helper: database errors too
 from ledger.cli.db_cmd import database_option
 from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.db.models import Batch, Role
@@ -45,6 +44,9 @@ as_option = click.option(
     "--as", "as_name", required=True, metavar="NAME",
     help="Your name, for the audit trail. The batch must be approved by someone other than who built it.",
 )
+
+#: The same helper under the name earlier command modules used; one decorator is enough.
+database_errors = friendly_errors
 
 
 def _person(name: str) -> Actor:
@@ -86,7 +88,6 @@ def batch() -> None:
               help="Only activities on or before this date (YYYY-MM-DD).")
 @as_option
 @database_option
-@database_errors
 @friendly_errors
 def create(method: str, project: str | None, up_to: object, as_name: str, database_url: str | None) -> None:
     """Build a draft batch of everything payable by METHOD (someone else approves it)."""
@@ -107,7 +108,6 @@ def create(method: str, project: str | None, up_to: object, as_name: str, databa
 @batch.command("show")
 @click.argument("batch_id", type=int)
 @database_option
-@database_errors
 @friendly_errors
 def show(batch_id: int, database_url: str | None) -> None:
     """Show batch BATCH_ID line by line: payee, masked account, amount (check this before approving)."""
@@ -121,7 +121,6 @@ def show(batch_id: int, database_url: str | None) -> None:
 @click.argument("batch_id", type=int)
 @as_option
 @database_option
-@database_errors
 @friendly_errors
 def approve(batch_id: int, as_name: str, database_url: str | None) -> None:
     """Approve draft batch BATCH_ID as NAME, not the person who built it (re-checked first); list what was approved."""
@@ -136,7 +135,6 @@ def approve(batch_id: int, as_name: str, database_url: str | None) -> None:
 @click.option("--format", "fmt", required=True, type=click.Choice(sorted(EXPORTERS)))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @database_option
-@database_errors
 @friendly_errors
 def export(batch_id: int, fmt: str, out: Path, database_url: str | None) -> None:
     """Write approved batch BATCH_ID as a file for the bank or accounts (written whole or not at all)."""
@@ -155,7 +153,6 @@ def export(batch_id: int, fmt: str, out: Path, database_url: str | None) -> None
 @click.argument("batch_id", type=int)
 @click.option("--on", "paid_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Date the money was sent.")
 @database_option
-@database_errors
 @friendly_errors
 def paid(batch_id: int, paid_on: object, database_url: str | None) -> None:
     """Record that batch BATCH_ID has been paid."""
@@ -169,7 +166,6 @@ def paid(batch_id: int, paid_on: object, database_url: str | None) -> None:
 @click.argument("line_id", type=int)
 @click.option("--reason", required=True, help="Why the payment came back, e.g. 'account closed'.")
 @database_option
-@database_errors
 @friendly_errors
 def return_cmd(batch_id: int, line_id: int, reason: str, database_url: str | None) -> None:
     """Record that line LINE_ID of paid batch BATCH_ID came back; the amount is owed again."""

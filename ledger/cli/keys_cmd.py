@@ -9,7 +9,14 @@ from __future__ import annotations
 import click
 
 from ledger.cli.common import fail
-from ledger.cli.db_cmd import cli_errors, database_option, ensure_migrated, open_engine, resolve_url
+from ledger.cli.db_cmd import (
+    cli_errors,
+    database_option,
+    ensure_migrated,
+    existing_database_session,
+    open_engine,
+    resolve_url,
+)
 from ledger.db.engine import make_session_factory, transaction
 from ledger.security import keys
 from ledger.security.actor import Actor
@@ -27,16 +34,10 @@ def keys_group() -> None:
 def status_command(database_url: str | None) -> None:
     """Where the keys come from, which one is current, and how many stored values each key encrypts."""
     url = resolve_url(database_url)
-    with cli_errors(url):
-        engine = open_engine(url)
-        try:
-            ensure_migrated(engine, url)
-            with transaction(make_session_factory(engine)) as session:
-                usage = key_usage(session)
-                # Only looks: never makes a key file (that would hide a missing one).
-                ring = keys.get_keyring(create=False) if usage.total else _keyring_or_none()
-        finally:
-            engine.dispose()
+    with cli_errors(url), existing_database_session(url) as session:
+        usage = key_usage(session)
+        # Only looks: never makes a key file (that would hide a missing one).
+        ring = keys.get_keyring(create=False) if usage.total else _keyring_or_none()
     if ring is None:
         click.echo("No secret key yet, and no encrypted values: one is made on first start (see "
                    "docs/administrators.md, 'The secret key').")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from ledger.cli.batch_cmd import cli_transaction, database_errors, database_option
+from ledger.cli.batch_cmd import cli_transaction, database_option
 from ledger.cli.common import fail, friendly_errors
 from ledger.cli.statements_cmd import write_whole
 from ledger.exports.pdf import render_spend_report
@@ -31,7 +31,6 @@ def report() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: print JSON or CSV; PDF needs --out).")
 @database_option
-@database_errors
 @friendly_errors
 def spend(project: str | None, period_from: datetime | None, period_to: datetime | None, fmt: str,
           out: Path | None, database_url: str | None) -> None:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import select
 
-from ledger.cli.batch_cmd import cli_transaction, database_errors, database_option
+from ledger.cli.batch_cmd import cli_transaction, database_option
 from ledger.cli.common import fail, friendly_errors
 from ledger.db.models import Participant
 from ledger.exports.pdf import render_statement
@@ -47,7 +47,6 @@ def write_whole(path: Path, data: bytes) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the PDF files (created if missing).")
 @database_option
-@database_errors
 @friendly_errors
 def statements(participant_id: int | None, everyone: bool, period_from: datetime | None,
                period_to: datetime | None, style: str | None, out_dir: Path, database_url: str | None) -> None:

@@ -34,7 +34,7 @@ from ledger.db.models import (
 from ledger.money import Money
 from ledger.organisation import get_organisation
 from ledger.payments.lines import line_id_chunks
-from ledger.reports.batch_data import BatchExport, BatchExportLine
+from ledger.reports.batch_data import BatchExport, BatchExportLine, activities_description
 from ledger.reports.batch_projects import project_amounts
 
 _CHUNK = 500
@@ -97,7 +97,7 @@ def _export_lines(
                 organisation_reference=line.organisation_reference,
                 project_codes=codes,
                 cost_codes=cost_codes,
-                description=f"Involvement fees and expenses, {count} {'activity' if count == 1 else 'activities'}",
+                description=activities_description(count),
                 record_ids=record_ids,
                 projects=parts.get(line.id, ()),
             )

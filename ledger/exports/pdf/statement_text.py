@@ -30,7 +30,6 @@ WATCH_NOTE = (
     "You asked us to keep an eye on these limits, for example because of your benefits. We show your "
     "totals beside them so you can check. You decide what to do: we never decide for you."
 )
-CHECK_NOTE = "If anything here looks wrong, please tell the person who sent you this statement."
 BANK_DETAILS_NEEDED = (
     "We need your bank details to pay you this. Please give them to the person who sent you this statement."
 )
