@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.db.base import Base
@@ -146,11 +146,12 @@ def refuse_new_key_for_used_database(database_url: str | None, path: Path) -> No
     database that cannot be reached, or a SQLite file that does not exist yet, does not stop the key
     being made (nothing there can depend on a key).
     """
+    from ledger.db.engine import is_sqlite, normalise_url
     from ledger.settings import database_url as resolve_database_url
 
-    url = resolve_database_url(database_url)
-    if url.startswith("sqlite"):
-        file = url.split("///", 1)[-1].split("?", 1)[0]
+    url = normalise_url(resolve_database_url(database_url))  # the same spellings the engine accepts
+    if is_sqlite(url):
+        file = (make_url(url).database or "").removeprefix("file:")
         if file in ("", ":memory:") or not Path(file).expanduser().exists():
             return
     try:

@@ -114,3 +114,21 @@ def test_a_new_database_still_gets_its_key_file_on_first_start(folder: Path, url
     upgrade(engine)
     assert (folder / "first" / "ledger.key").exists()
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_short_postgres_spelling_of_the_url_is_checked_too(
+    folder: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``postgres://`` is accepted everywhere else, so the second-key guard must read it as well."""
+    if not url.startswith("postgresql://"):
+        pytest.skip("the short spelling exists only for PostgreSQL")
+    engine, _ring = _used_database(url)
+    short = "postgres://" + url[len("postgresql://"):]
+    monkeypatch.setenv("LEDGER_DATABASE_URL", short)
+    elsewhere = folder / "elsewhere" / "ledger.key"
+    _start_elsewhere(monkeypatch, elsewhere, short)
+    with pytest.raises(keys.KeyringError, match="already has an audit trail"):
+        keys.get_keyring()
+    assert not elsewhere.exists()
+    engine.dispose()
