@@ -32,8 +32,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, case, event, func, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
@@ -87,7 +85,6 @@ class IntegrityReport:
     lines_wrong: int
     total: int
     lines_total: int
-    line_count: int
 
     @property
     def ok(self) -> bool:
@@ -124,16 +121,15 @@ def check_batch(session: Session, batch_id: int) -> IntegrityReport:
     lines = tuple(LineMismatch(*(int(v) for v in row[:6])) for row in rows)
     lines_wrong = int(rows[0][6]) if rows else 0
     total = session.scalar(select(Batch.total_minor).where(Batch.id == batch_id))
-    count, lines_total = session.execute(
-        select(func.count(), func.coalesce(func.sum(BatchLine.amount_minor), 0)).where(BatchLine.batch_id == batch_id)
-    ).one()
-    return IntegrityReport(lines, lines_wrong, int(total or 0), int(lines_total), int(count))
+    lines_total = session.scalar(
+        select(func.coalesce(func.sum(BatchLine.amount_minor), 0)).where(BatchLine.batch_id == batch_id)
+    )
+    return IntegrityReport(lines, lines_wrong, int(total or 0), int(lines_total or 0))
 
 
 def _fingerprint_key() -> bytes:
     """HMAC key for approval fingerprints: derived from the keyring's oldest key (rotation keeps it)."""
-    root = get_keyring().keys[-1]
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_FINGERPRINT_INFO).derive(root)
+    return get_keyring().subkey(_FINGERPRINT_INFO)
 
 
 def approval_fingerprint(session: Session, batch: Batch) -> str:

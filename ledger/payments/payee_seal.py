@@ -27,11 +27,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, inspect, update
 
 from ledger.security.keys import Keyring, get_keyring
@@ -46,13 +43,7 @@ UNSEALED_REASON = "bank details changed outside the ledger; ask finance to confi
 
 
 def _seal_key(keyring: Keyring | None = None) -> bytes:
-    return _derive((keyring or get_keyring()).keys[-1])  # the oldest key: rotation keeps seals valid
-
-
-@lru_cache(maxsize=8)
-def _derive(root: bytes) -> bytes:
-    """Derived once per key, not once per participant (a batch checks every payee's seal)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(root)
+    return (keyring or get_keyring()).subkey(_INFO)  # from the oldest key: rotation keeps seals valid
 
 
 def payee_fingerprint(participant_id: int, values: dict[str, Any], keyring: Keyring | None = None) -> str:

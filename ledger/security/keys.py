@@ -43,7 +43,7 @@ import secrets
 import sys
 import threading
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -162,13 +162,24 @@ class Keyring:
     def audit_chain_key(self) -> bytes:
         return derive_audit_chain_key(self.audit_root)
 
+    def subkey(self, info: bytes) -> bytes:
+        """A key for one purpose (audit chain, payee seals, approval fingerprints), from the oldest key."""
+        return derive_subkey(self.audit_root, info)
+
+
+@lru_cache(maxsize=32)
+def derive_subkey(master: bytes, info: bytes) -> bytes:
+    """HKDF-SHA256 of a master key for one purpose (``info``): 32 bytes for HMAC-SHA256.
+
+    A separate derived key per purpose means the encryption key itself is never used for a second one.
+    Cached: an audit event, a payee seal or a fingerprint check needs it for every row.
+    """
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
 
 def derive_audit_chain_key(master: bytes) -> bytes:
-    """HKDF-SHA256 of a master key with info ``b"ledger audit chain v1"``: 32 bytes for HMAC-SHA256.
-
-    A separate derived key means the encryption key itself is never used for a second purpose.
-    """
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=AUDIT_CHAIN_INFO).derive(master)
+    """The audit chain's key: :func:`derive_subkey` with info ``b"ledger audit chain v1"``."""
+    return derive_subkey(master, AUDIT_CHAIN_INFO)
 
 
 def parse_keys(text: str) -> tuple[bytes, ...]:

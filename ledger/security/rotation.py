@@ -23,7 +23,7 @@ from ledger.audit import record_event
 from ledger.db.base import Base
 from ledger.db.encrypted import encrypted_columns
 from ledger.security.actor import Actor
-from ledger.security.crypto import decrypt, encrypt, stored_key_id
+from ledger.security.crypto import reencrypt, stored_key_id
 from ledger.security.keys import Keyring
 
 ROTATION_LOCK_ID = 0x4C4B_5931  # "LKY1": the advisory lock id for key rotation
@@ -99,10 +99,10 @@ def reencrypt_all(session: Session, actor: Actor, keyring: Keyring, *, previous_
     for table, pk, column in _columns():
         names.append(f"{table}.{column}")
         for row_id, value in _stored(session, table, pk, column):
-            if stored_key_id(value) == keyring.current_id:
+            new_value = reencrypt(value, keyring)
+            if new_value is value:
                 unchanged += 1
                 continue
-            new_value = encrypt(decrypt(value, keyring), keyring)
             session.execute(
                 text(f"UPDATE {table} SET {column} = :value WHERE {pk} = :id"),
                 {"value": new_value, "id": row_id},
