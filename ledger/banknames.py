@@ -59,10 +59,13 @@ def untranslatable(text: str, allowed: frozenset[str] = UK_BANK_CHARACTERS) -> l
     return list(seen)
 
 
-def bank_form(text: str, allowed: frozenset[str] = UK_BANK_CHARACTERS) -> str:
-    """``text`` in the bank's characters: accents folded, apostrophes dropped, capitals, anything else a
-    space, spaces collapsed. Letters with no spelling (Arabic...) become spaces too; never fails."""
-    folded = "".join(ch for ch in fold_latin(text) if ch not in DROPPED).upper()
+def bank_form(text: str, allowed: frozenset[str] = UK_BANK_CHARACTERS, *, upper: bool = True) -> str:
+    """``text`` in the bank's characters: accents folded, apostrophes dropped, capitals (unless a bank
+    takes lower case), anything else a space, spaces collapsed. Letters with no spelling (Arabic...)
+    become spaces too; never fails."""
+    folded = "".join(ch for ch in fold_latin(text) if ch not in DROPPED)
+    if upper:
+        folded = folded.upper()
     kept = "".join(ch if ch in allowed else " " for ch in folded)
     return _SPACES.sub(" ", kept).strip()
 

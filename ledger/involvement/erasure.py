@@ -332,17 +332,12 @@ def erase(session: Session, actor: Actor, participant_id: int, *, on: date | Non
                    tokens=tokens, replays=replays)
 
 
-def is_erased(participant: Participant) -> bool:
-    return participant.erased_at is not None
-
-
 __all__ = [
     "Erasure",
     "Retention",
     "RetentionNotEnded",
     "erasable_participants",
     "erase",
-    "is_erased",
     "retention_end_for",
     "retention_ends",
     "retention_of",

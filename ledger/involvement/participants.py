@@ -53,9 +53,6 @@ from ledger.involvement.watch_limits import WatchLimitSpec, check_watch_limits, 
 from ledger.security.actor import Actor
 from ledger.security.masking import mask_bank
 
-# Watch limits mirror UK benefit and tax thresholds (ESA permitted work, Carer's Allowance, the trading
-# allowance), which are set in pounds.
-WATCH_CURRENCY = "GBP"
 NEEDS_BANK = (PaymentPreference.BANK_TRANSFER, PaymentPreference.EXPENSES_ONLY)
 _SEPARATORS = re.compile(r"[\s-]")
 MAX_TEXT = {"name": 200, "preferred_name": 200, "email": 320, "phone": 40}

@@ -23,22 +23,19 @@ line without them stops the export with an error naming the payee (it is never s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ledger.banknames import DROPPED, UK_BANK_CHARACTERS, untranslatable
+from ledger.banknames import UK_BANK_CHARACTERS, bank_form, untranslatable
 from ledger.errors import FieldProblem, Invalid
 from ledger.exports.bankcheck import BankCheck, Modulus, validate_uk_bank
 from ledger.exports.finance.base import ControlTotals, CsvChunker, StreamingExporter, check_line
-from ledger.exports.safety import fold_accents, neutralise, strip_control
+from ledger.exports.safety import neutralise, strip_control
 from ledger.money import format_amount
 from ledger.reports.batch_data import BatchExport, BatchExportLine
 
-# The bank character set, and the rule for names in it, live in ledger.banknames (entry checks and batch
-# building use the same rule); re-exported here for profiles.
-_DROPPED = DROPPED
-_SPACES_RE = re.compile(r" {2,}")
+# The bank character set, and the rule for names in it (bank_form), live in ledger.banknames: entry
+# checks, batch building and the bank file use the same rule.
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +57,7 @@ class BankProfile:
 
     def clean(self, text: str, length: int) -> str:
         """Text as this bank accepts it: allowed characters only, upper-cased, at most ``length``."""
-        text = fold_accents(strip_control(text))
-        text = "".join(ch for ch in text if ch not in _DROPPED)
-        if self.uppercase:
-            text = text.upper()
-        text = "".join(ch if ch in self.allowed_characters else " " for ch in text)
-        text = _SPACES_RE.sub(" ", text).strip(" ")
+        text = bank_form(strip_control(text), self.allowed_characters, upper=self.uppercase)
         # A formula trigger cannot be escaped with an apostrophe here (banks refuse it): drop it.
         text = text.lstrip(" -+=@")
         text = text[:length].rstrip(" ")
