@@ -27,6 +27,10 @@ COMMAND_MODULES = (
     "ledger.cli.setup_cmd",
     "ledger.cli.records_cmd",
     "ledger.cli.limits_cmd",
+    "ledger.cli.users_cmd",
+    "ledger.cli.import_cmd",
+    "ledger.cli.messages_cmd",
+    "ledger.cli.recognition_cmd",
 )
 
 

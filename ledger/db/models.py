@@ -514,6 +514,9 @@ class Setting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# Each feature's own tables (imported here so every mapper is known wherever the models are).
+from ledger.db import models_imports, models_messages, models_recognition, models_summaries, models_web  # noqa: E402, F401
+
 IMMUTABLE_TABLES = ("journal_entries", "postings", "record_lines", "audit_events", "batch_items")
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,7 @@
+"""The lead pages (listed in ledger.web.routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PAGES: list[Any] = []

@@ -1,0 +1,7 @@
+"""The participant pages (listed in ledger.web.routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PAGES: list[Any] = []
