@@ -168,7 +168,8 @@ def test_concurrent_writers_do_not_fork_the_chain(factory: sessionmaker[Session]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)  # a deadlock fails the test instead of hanging CI
+        assert not thread.is_alive(), "a thread was still running after 120 s"
     assert errors == []
     with transaction(factory) as session:
         result = verify_chain(session)

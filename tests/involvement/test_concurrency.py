@@ -56,7 +56,8 @@ def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)  # a deadlock fails the test instead of hanging CI
+        assert not thread.is_alive(), "a thread was still running after 120 s"
     return results
 
 
