@@ -109,6 +109,8 @@ def actor_label(actor: Actor) -> str:
     be erased), so it records the token instead. Staff names stay: accountability needs them.
     """
     if actor.role == Role.PARTICIPANT:
+        if actor.token_id is None and actor.participant_id is not None:  # signed in to the web with a code
+            return f"participant {actor.participant_id}"
         return f"participant token {actor.token_id}"
     return actor.name
 

@@ -1,8 +1,8 @@
 """The authenticated caller, as the services see it (no HTTP here).
 
-Services receive an ``Actor`` so they can enforce the rules that are about *who* (a record is never
-approved by the token that recorded it; a lead works only on their projects; a participant reads only
-their own data) and so every audit event names a person.
+Services receive an ``Actor`` (from an API token, a web sign-in or the CLI) so they can enforce the rules
+that are about *who* (a record is never approved by the person who recorded it; a lead works only on their
+projects; a participant reads only their own data) and so every audit event names a person.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ class Actor:
     name: str
     role: Role
     project_ids: tuple[int, ...] | None = None  # lead scope; None means every project
-    participant_id: int | None = None  # set for participant tokens
+    participant_id: int | None = None  # set for participant tokens and participants signed in to the web
+    # Set when the caller signed in to the web interface as a member of staff (``ledger.db.models_web``);
+    # ``token_id`` is then None. The same person with a web account and an API token is still one person:
+    # ``same_person`` compares names as well as token ids, so the two are never counted as two people.
+    user_id: int | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
