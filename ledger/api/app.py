@@ -26,6 +26,7 @@ from ledger.api.transaction import UnitOfWorkMiddleware
 from ledger.db.engine import make_engine
 from ledger.db.migrate import upgrade as upgrade_database
 from ledger.settings import database_url as resolve_database_url
+from ledger.web.app import build_web
 
 API_PREFIX = "/api/v1"
 SCHEMA_PATH = f"{API_PREFIX}/schema"
@@ -89,15 +90,20 @@ def create_app(
         dependencies=AUTH_DEPENDENCIES,
     )
 
+    web = build_web(API_PREFIX)  # the pages at / (ledger.web): templates, CSRF, static files, HTML errors
+
     def migrate() -> None:
         upgrade_database(engine)
 
     app = Litestar(
-        route_handlers=[api, docs_assets_router(DOCS_ASSETS_PATH)],
+        route_handlers=[api, docs_assets_router(DOCS_ASSETS_PATH), *web.route_handlers],
         plugins=[plugin, StrictStructSchemaPlugin()],
         on_startup=[migrate] if upgrade else [],
         state=State({STATE_KEY: database}),
-        exception_handlers=exception_handlers(),
+        exception_handlers=web.exception_handlers(exception_handlers()),
+        template_config=web.template_config,
+        csrf_config=web.csrf_config,
+        middleware=web.middleware,
         openapi_config=openapi_config(),
         request_max_body_size=limits.max_body_bytes,
         debug=False,

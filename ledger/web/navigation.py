@@ -1,0 +1,61 @@
+"""The links in the header for each kind of user: one table, so every page shows the same navigation.
+
+A feature adds its page here (ask WEB-FRAME on the board) rather than drawing its own menu. The current
+page is marked with ``aria-current`` by :func:`links_for`, matching the start of the path so
+``/participants/12`` still marks "Participants".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.db.models import Role
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    href: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A link as the header draws it: ``current`` when the page being shown lives under ``href``."""
+
+    href: str
+    text: str
+    current: bool
+
+
+_LEAD = (
+    NavLink("/lead", "Home"),
+    NavLink("/participants", "Participants"),
+    NavLink("/activities", "Activities"),
+    NavLink("/records", "Records"),
+    NavLink("/approvals", "Approvals"),
+)
+_FINANCE = (NavLink("/finance", "Finance"),)
+_ADMIN = (NavLink("/admin/users", "Users"), NavLink("/admin/tokens", "API tokens"))
+
+NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
+    Role.ADMIN: (*_LEAD, *_FINANCE, *_ADMIN),
+    Role.LEAD: _LEAD,
+    Role.FINANCE: _FINANCE,
+    Role.AUDITOR: _FINANCE,
+    Role.PARTICIPANT: (NavLink("/me", "My payments"),),
+}
+"""Role -> the header's links, in order."""
+
+
+def _is_current(href: str, path: str) -> bool:
+    return path == href or path.startswith(href.rstrip("/") + "/")
+
+
+def links_for(role: Role | None, path: str) -> list[NavItem]:
+    """The header links for ``role`` (none when nobody is signed in), the one for ``path`` marked current."""
+    if role is None:
+        return []
+    links = NAVIGATION.get(role, ())
+    current = next((link.href for link in sorted(links, key=lambda x: -len(x.href)) if _is_current(link.href, path)),
+                   None)
+    return [NavItem(link.href, link.text, link.href == current) for link in links]
