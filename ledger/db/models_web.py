@@ -32,6 +32,12 @@ class WebUser(IdMixin, CreatedMixin, Base):
     ``email_key`` is the address in lower case (casefolded): unique, so two accounts never differ only by
     capital letters. ``project_ids`` limits a lead to projects (``None`` means every project), exactly as
     an API token's scope, so the same ``Actor`` rules apply to both.
+
+    ``token_id`` is the account's own identity among API tokens: a token row made with the account whose
+    secret was thrown away at once (nobody can ever send it). A signed-in person acts with that token id,
+    so every rule keyed on token ids holds for the web exactly as for the API, with no second copy: the
+    recorder of a claim never approves it, "my records", the approval queue, ``actor_token_id`` in the audit
+    trail. It is revoked when the account is disabled.
     """
 
     __tablename__ = "web_users"
@@ -48,6 +54,7 @@ class WebUser(IdMixin, CreatedMixin, Base):
     activated_at: Mapped[datetime | None] = mapped_column()
     disabled_at: Mapped[datetime | None] = mapped_column()
     last_signed_in_at: Mapped[datetime | None] = mapped_column()
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
 
 
 class Invitation(IdMixin, CreatedMixin, Base):

@@ -4,7 +4,7 @@ Revision ID: 0011
 Revises: 0010
 
 * ``web_users``: staff accounts (name, e-mail unique ignoring case via ``email_key``, role, project scope,
-  status, argon2id password hash).
+  status, argon2id password hash, and the API-token identity the person acts with: see the model).
 * ``web_invitations``: single-use links to set a password, stored as hashes, with an expiry.
 * ``web_sign_in_codes``: a participant's short code and link (keyed hashes), valid 7 days, used once.
 * ``web_sessions``: server-side sessions (hash of the cookie's id), for a user OR a participant.
@@ -42,10 +42,13 @@ def upgrade() -> None:
         sa.Column('activated_at', When, nullable=True),
         sa.Column('disabled_at', When, nullable=True),
         sa.Column('last_signed_in_at', When, nullable=True),
+        sa.Column('token_id', BigId, nullable=False),
         sa.Column('id', BigId, autoincrement=True, nullable=False),
         sa.Column('created_at', When, nullable=False),
+        sa.ForeignKeyConstraint(['token_id'], ['api_tokens.id'], name=op.f('fk_web_users_token_id_api_tokens')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_web_users')),
         sa.UniqueConstraint('email_key', name=op.f('uq_web_users_email_key')),
+        sa.UniqueConstraint('token_id', name=op.f('uq_web_users_token_id')),
     )
     op.create_index(op.f('ix_web_users_status'), 'web_users', ['status'], unique=False)
     op.create_table(
