@@ -15,6 +15,7 @@ from ledger.api.payee_changes_api import PayeeChangeController
 from ledger.api.payments_api import BatchController
 from ledger.api.projects_api import ProjectController
 from ledger.api.rates import QuoteController, RateCardController
+from ledger.api.recognition_api import RecognitionController
 from ledger.api.records_api import ActivityController, RecordController
 from ledger.api.reports_api import ReportsController
 from ledger.api.system import SystemController
@@ -32,4 +33,5 @@ ROUTE_HANDLERS: list[Any] = [
     QuoteController,
     BatchController,
     ReportsController,
+    RecognitionController,
 ]

@@ -137,6 +137,22 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
     ("GET", f"{API}/batches/{{batch_id:int}}/remittances"): ("/batches/{batch}/remittances", None, FINANCE_READ),
     ("GET", f"{API}/batches/{{batch_id:int}}/remittances/{{participant_id:int}}"): (
         "/batches/{batch}/remittances/{jo}", None, FINANCE_READ),
+    # recognition (docs/recognition.md): a person, a lead of their projects or an admin issues and withdraws
+    # records of involvement (auditors list them); anyone checks a code; leads add outcomes in their projects
+    ("POST", f"{API}/participants/{{participant_id:int}}/involvement-records"): (
+        "/participants/{jo}/involvement-records", {"format": "json"}, frozenset({"admin", "lead", "participant"})),
+    ("GET", f"{API}/participants/{{participant_id:int}}/involvement-records"): (
+        "/participants/{jo}/involvement-records", None, frozenset({"admin", "lead", "auditor", "participant"})),
+    ("POST", f"{API}/involvement-records/{{record_id:int}}/withdraw"): (
+        "/involvement-records/{involvement_record}/withdraw", {"reason": "lost"},
+        frozenset({"admin", "lead", "participant"})),
+    ("GET", f"{API}/verify/{{code:str}}"): ("/verify/0000000000000000", None, EVERYONE),  # public: a 404 here
+    ("POST", f"{API}/outcomes"): ("/outcomes", {"project": "{p1}", "date": "{today}", "text": "New leaflet"},
+                                  frozenset({"admin", "lead"})),
+    ("GET", f"{API}/outcomes"): ("/outcomes", None, ADMIN | LEADS | {"auditor"}),
+    ("GET", f"{API}/outcomes/overdue"): ("/outcomes/overdue", None, ADMIN | LEADS | {"auditor"}),
+    ("GET", f"{API}/participants/{{participant_id:int}}/outcomes"): (
+        "/participants/{jo}/outcomes", None, frozenset({"admin", "lead", "finance", "auditor", "participant"})),
 }
 
 
@@ -200,6 +216,8 @@ def build_world(tmp_path: Path) -> Iterator[World]:
         world.ids.update(batch=batch["id"], line=batch["lines"][0]["id"])
         record = world.ok("recorder", "POST", "/activities", {**activity, "date": "2026-01-08"})
         world.ids["record"] = record["records"][0]["id"]
+        world.ids["involvement_record"] = world.ok("admin", "POST", f"/participants/{jo}/involvement-records",
+                                                   {"format": "json"})["id"]
         tokens.update(
             lead=token("lead", Role.LEAD),
             lead_elsewhere=token("lead elsewhere", Role.LEAD, projects=[p2]),
