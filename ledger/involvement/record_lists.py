@@ -21,15 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from ledger.db.models import Activity, Participant, Project, Record, RecordStatus, Role
+from ledger.db.models import Activity, Participant, PayeeChange, PayeeChangeStatus, Project, Record, RecordStatus, Role
 from ledger.errors import FieldProblem, Invalid
 from ledger.involvement.access import ensure_role, visible_project_ids
+from ledger.involvement.membership import visible_participants
 from ledger.involvement.records import READERS, record_out
 from ledger.involvement.schemas import MAX_ID, RecordOut
 from ledger.money import Money
@@ -283,12 +284,24 @@ def approval_queue(
 
 
 @dataclass(frozen=True)
+class PendingChangeRow:
+    """A change of how someone is paid, waiting for a second person (finance) to confirm it."""
+
+    participant_reference: str
+    participant_name: str
+    proposed_by: str
+    proposed_at: datetime
+
+
+@dataclass(frozen=True)
 class LeadToDo:
     """What needs doing now, for the lead's home page."""
 
     waiting_for_me: int
     rejected_mine: list[RecordRow]
     rejected_mine_total: int
+    pending_changes: list[PendingChangeRow]
+    pending_changes_total: int
 
 
 def rejected_not_corrected(actor: Actor) -> list[ColumnElement[bool]]:
@@ -316,7 +329,20 @@ def lead_to_do(session: Session, actor: Actor, *, limit: int = 10) -> LeadToDo:
         .where(*rejected).order_by(Record.id.desc()).limit(limit)
     )
     rows = [_row(r) for r in session.execute(query)]
-    return LeadToDo(waiting_for_me=waiting, rejected_mine=rows, rejected_mine_total=_count(session, rejected))
+    # Pending payee changes of the lead's own people (a lead may read those people, and their pending change).
+    pending: list[ColumnElement[bool]] = [PayeeChange.status == PayeeChangeStatus.PENDING]
+    visible = visible_participants(actor)
+    if visible is not None:
+        pending.append(visible)
+    changes = [PendingChangeRow(*r) for r in session.execute(
+        select(Participant.reference, Participant.name, PayeeChange.proposed_by, PayeeChange.created_at)
+        .join(Participant, Participant.id == PayeeChange.participant_id).where(*pending)
+        .order_by(PayeeChange.id).limit(limit))]
+    changes_total = int(session.scalar(
+        select(func.count(PayeeChange.id)).join(Participant, Participant.id == PayeeChange.participant_id)
+        .where(*pending)) or 0)
+    return LeadToDo(waiting_for_me=waiting, rejected_mine=rows, rejected_mine_total=_count(session, rejected),
+                    pending_changes=changes, pending_changes_total=changes_total)
 
 
 # ------------------------------------------------------------------------------------ activities

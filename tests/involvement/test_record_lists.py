@@ -162,6 +162,16 @@ def test_lead_to_do_lists_my_rejected_until_corrected(session: Session) -> None:
     assert lead_to_do(session, APPROVER).waiting_for_me == 2  # the third record and the correction
 
 
+def test_lead_to_do_lists_pending_payee_changes_in_scope(session: Session) -> None:
+    a, b, _, _ = _two_projects(session)
+    participant(session, name="Pending A", projects=[a], confirmed=False)
+    participant(session, name="Pending B", projects=[b], confirmed=False)
+    assert lead_to_do(session, LEAD).pending_changes_total == 2
+    scoped = Actor(token_id=9, name="A Lead", role=Role.LEAD, project_ids=(a,))
+    todo = lead_to_do(session, scoped)
+    assert todo.pending_changes_total == 1 and [c.participant_name for c in todo.pending_changes] == ["Pending A"]
+
+
 def test_activity_rows(session: Session) -> None:
     a, b, people_a, people_b = _two_projects(session)
     made = meeting(session, a, [attendee(p) for p in people_a], on=date(2026, 1, 5))
