@@ -70,7 +70,8 @@ def project_ids_for(session: Session, role: str, codes: Iterable[str]) -> tuple[
         return None, None
     if role != Role.LEAD.value:
         return None, "Only leads are limited to projects; leave the projects empty for this role"
-    found = {code: pid for code, pid in session.execute(select(Project.code, Project.id).where(Project.code.in_(wanted)))}
+    rows = session.execute(select(Project.code, Project.id).where(Project.code.in_(wanted)))
+    found = {code: pid for code, pid in rows}
     missing = [code for code in wanted if code not in found]
     if missing:
         return None, f"There is no project with the code {', '.join(missing)}"

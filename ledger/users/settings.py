@@ -71,3 +71,17 @@ def secure_cookies() -> SecureCookies:
         return SecureCookies(raw)
     except ValueError:
         raise SettingError(f"LEDGER_SECURE_COOKIES must be auto, always or never, not {raw!r}") from None
+
+
+DEFAULT_WEB_ADDRESS = "http://127.0.0.1:8000"
+
+
+def web_address() -> str:
+    """Where people open the web interface, for links printed or sent (``LEDGER_WEB_ADDRESS``; default the
+    address ``ledger serve`` listens on). Set it to your public https address on a real server."""
+    raw = (os.environ.get("LEDGER_WEB_ADDRESS") or "").strip().rstrip("/")
+    if not raw:
+        return DEFAULT_WEB_ADDRESS
+    if not raw.startswith(("http://", "https://")) or any(ch.isspace() for ch in raw):
+        raise SettingError(f"LEDGER_WEB_ADDRESS must start with https:// (or http://), not {raw!r}")
+    return raw

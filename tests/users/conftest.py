@@ -27,10 +27,18 @@ def seed(factory: sessionmaker[Session]) -> None:
 
 
 @pytest.fixture
-def users_db(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'users.db'}")
+def users_url(tmp_path: Path) -> str:
+    """A migrated SQLite file with projects ALPHA (id 1) and BETA (2), Ada (P-0001, ALPHA), Bo (P-0002, BETA)."""
+    url = f"sqlite:///{tmp_path / 'users.db'}"
+    engine = make_engine(url)
     upgrade(engine)
-    factory = make_session_factory(engine)
-    seed(factory)
-    yield factory
+    seed(make_session_factory(engine))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def users_db(users_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(users_url)
+    yield make_session_factory(engine)
     engine.dispose()
