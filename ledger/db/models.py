@@ -130,6 +130,8 @@ class Participant(IdMixin, CreatedMixin, Base):
     # Keyed seal over the confirmed payee details (ledger.payments.payee_seal, migration 0010): details
     # moved here by direct SQL no longer match it, and batches leave the person out.
     payee_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    contact_preference: Mapped[str] = mapped_column(String(5), default="email")  # email | post | none (messages)
+    postal_address: Mapped[str | None] = mapped_column(EncryptedString(400))  # for letters (ledger.messages)
 
     watch_limits: Mapped[list[WatchLimit]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="WatchLimit.id"

@@ -48,6 +48,7 @@ from ledger.errors import Conflict, NotFound
 from ledger.involvement.access import ensure_role
 from ledger.involvement.paid import paid_select
 from ledger.involvement.payee_changes import forget_payee_changes
+from ledger.messages.outbox import forget_messages
 from ledger.money import Money
 from ledger.rates.taxyear import tax_year_end, tax_year_label
 from ledger.security.actor import Actor
@@ -294,12 +295,15 @@ def erase(session: Session, actor: Actor, participant_id: int, *, on: date | Non
         raise refusal
     tombstone = TOMBSTONE.format(reference=participant.reference)
     needles = [value for value in (participant.name, participant.preferred_name, participant.email,
-                                   participant.phone, participant.bank_account_name) if value]
+                                   participant.phone, participant.bank_account_name,
+                                   participant.postal_address) if value]
 
     participant.name = tombstone
     participant.preferred_name = None
     participant.email = None
     participant.phone = None
+    participant.postal_address = None
+    forget_messages(session, participant.id)  # the outbox's copies of the address (ledger.messages.outbox)
     participant.bank_account_name = None
     participant.bank_sort_code = None
     participant.bank_account_number = None

@@ -50,6 +50,7 @@ from ledger.involvement.schemas import (
     WatchLimitIn,
 )
 from ledger.involvement.watch_limits import WatchLimitSpec, check_watch_limits, watch_limit_out, watch_limit_snapshot
+from ledger.messages.contact import contact_problems
 from ledger.security.actor import Actor
 from ledger.security.masking import mask_bank
 
@@ -81,6 +82,8 @@ class _Desired:
     organisation: OrganisationIn | None
     watch_limits: list[WatchLimitIn] | None  # None: keep the stored ones
     statement_style: str
+    contact_preference: str = "email"
+    postal_address: str | None = None
     # False when a change leaves the payee details alone: a person whose bank details await confirmation
     # must still be able to have their name corrected.
     check_payee: bool = True
@@ -111,6 +114,7 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[WatchLimit
             problems.append(FieldProblem(field_name, f"must be at most {longest} characters"))
     if want.email is not None and want.email.strip() and "@" not in want.email:
         problems.append(FieldProblem("email", "is not an email address (it has no @)"))
+    problems.extend(contact_problems(want.contact_preference, want.email, want.postal_address))
     preference = PaymentPreference(want.payment_preference)
     bank: tuple[str, str, str] | None = None
     if want.bank is None:
@@ -162,6 +166,8 @@ def _apply(session: Session, participant: Participant, want: _Desired) -> PayeeD
     participant.email = _blank_to_none(want.email)
     participant.phone = _blank_to_none(want.phone)
     participant.statement_style = want.statement_style
+    participant.contact_preference = want.contact_preference
+    participant.postal_address = _blank_to_none(want.postal_address)
     bank_name, sort_code, account = bank if bank is not None else (None, None, None)
     org = want.organisation
     if limits is not None:
@@ -202,6 +208,7 @@ def create_participant(session: Session, actor: Actor, data: ParticipantCreate) 
         name=data.name, preferred_name=data.preferred_name, email=data.email, phone=data.phone,
         payment_preference=data.payment_preference, bank=data.bank, organisation=data.organisation,
         watch_limits=data.watch_limits, statement_style=data.statement_style,
+        contact_preference=data.contact_preference, postal_address=data.postal_address,
     ))
     PayeeDetails(payment_preference=wanted.payment_preference).write_to(participant)
     session.add(participant)
@@ -302,6 +309,9 @@ def update_participant(session: Session, actor: Actor, participant_id: int, data
         organisation=stored_org if data.organisation is UNSET else data.organisation,
         watch_limits=None if data.watch_limits is UNSET else data.watch_limits,
         statement_style=participant.statement_style if data.statement_style is UNSET else data.statement_style,
+        contact_preference=(participant.contact_preference if data.contact_preference is UNSET
+                            else data.contact_preference),
+        postal_address=participant.postal_address if data.postal_address is UNSET else data.postal_address,
         check_payee=payee_sent,
     ))
     session.flush()
@@ -366,6 +376,8 @@ def participant_out(participant: Participant, pending: PayeeChange | None = None
         organisation=organisation,
         watch_limits=[watch_limit_out(w, clock.today()) for w in participant.watch_limits],
         statement_style=participant.statement_style,
+        contact_preference=participant.contact_preference,
+        postal_address=participant.postal_address,
         created_at=participant.created_at,
         updated_at=participant.updated_at,
         pending_payee_change=pending_out(pending) if pending is not None else None,
@@ -388,5 +400,7 @@ def snapshot(participant: Participant) -> dict[str, Any]:
         "organisation_name": participant.organisation_name,
         "organisation_reference": participant.organisation_reference,
         "statement_style": participant.statement_style,
+        "contact_preference": participant.contact_preference,
+        "postal_address": participant.postal_address,
         "watch_limits": [watch_limit_snapshot(w) for w in participant.watch_limits],
     }

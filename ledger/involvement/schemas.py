@@ -18,6 +18,7 @@ from ledger.rates.contract import ExpenseList, QuoteResponse, WatchWarning
 
 PaymentPreferenceName = Literal["bank_transfer", "voucher", "organisation", "expenses_only", "decline"]
 StatementStyleName = Literal["standard", "large_print", "easy_read"]
+ContactPreferenceName = Literal["email", "post", "none"]  # ledger.messages.contact
 PeriodName = Literal["week", "tax_year"]
 ModeName = Literal["in_person", "online"]
 RecordStatusName = Literal["submitted", "approved", "rejected", "reversed"]
@@ -69,6 +70,8 @@ class ParticipantCreate(msgspec.Struct, forbid_unknown_fields=True):
     organisation: OrganisationIn | None = None
     watch_limits: Annotated[list[WatchLimitIn], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
     statement_style: StatementStyleName = "standard"
+    contact_preference: ContactPreferenceName = "email"
+    postal_address: str | None = None
     # The projects the person belongs to; a lead limited to some projects must name one of theirs.
     projects: Annotated[list[Id], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
 
@@ -85,6 +88,8 @@ class ParticipantUpdate(msgspec.Struct, forbid_unknown_fields=True):
     organisation: OrganisationIn | UnsetType | None = UNSET
     watch_limits: Annotated[list[WatchLimitIn], msgspec.Meta(max_length=20)] | UnsetType = UNSET
     statement_style: StatementStyleName | UnsetType = UNSET
+    contact_preference: ContactPreferenceName | UnsetType = UNSET
+    postal_address: str | UnsetType | None = UNSET
 
 
 class BankOut(msgspec.Struct, kw_only=True):
@@ -127,6 +132,8 @@ class ParticipantOut(msgspec.Struct, kw_only=True):
     statement_style: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    contact_preference: str = "email"
+    postal_address: str | None = None
     # ``payment_preference``, ``bank`` and ``organisation`` above are the CONFIRMED details (what payments
     # use). A change of them waits here until a second person (finance or admin) confirms it.
     pending_payee_change: PendingPayeeChangeOut | None = None

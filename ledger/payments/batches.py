@@ -70,6 +70,7 @@ from ledger.db.models import (
     Record,
 )
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound, invalid_field
+from ledger.messages.outbox import queue_remittances
 from ledger.money import Money
 from ledger.organisation import bank_reference, get_organisation
 from ledger.payments.integrity import (
@@ -547,4 +548,5 @@ def mark_paid(session: Session, actor: Actor, batch_id: int, paid_on: date, *, t
     session.flush()
     record_event(session, actor, "batch.paid", "batch", batch.id, before,
                  {"status": batch.status, "paid_on": paid_on, "lines": len(lines)})
+    queue_remittances(session, batch, actor.name)  # advice e-mails commit or roll back with the payment
     return batch
