@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from payments.factory import migrated_factory
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.messages.transport import SmtpSettings
 from ledger.messages.worker import WorkerSettings
-from payments.factory import migrated_factory
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Recorder:
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer is not None:
             with self.lock:
                 self.refused += 1

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from payments.factory import approve, participant, project
 from sqlalchemy.orm import Session
 
 from ledger import clock
 from ledger.db.models import Batch, Participant
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.security.actor import Actor
-from payments.factory import approve, participant, project
 
 BUILDER = Actor.system("finance one")
 CHECKER = Actor.system("finance two")
