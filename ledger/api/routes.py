@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.api.audit import AuditController
 from ledger.api.erasure_api import ErasureController
+from ledger.api.imports_api import ImportController
 from ledger.api.participants_api import ParticipantController
 from ledger.api.payee_changes_api import PayeeChangeController
 from ledger.api.payments_api import BatchController
@@ -34,4 +35,5 @@ ROUTE_HANDLERS: list[Any] = [
     BatchController,
     ReportsController,
     RecognitionController,
+    ImportController,
 ]

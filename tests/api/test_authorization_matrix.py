@@ -122,6 +122,10 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
     ("POST", f"{API}/records/{{record_id:int}}/corrections"): ("/records/{record}/corrections",
                                                                {"involvement_minutes": 30},
                                                                frozenset({"admin", "lead"})),
+    # imports (docs/importing.md): leads and administrators; a lead limited to some projects imports only into
+    # them (each row for another project is a problem on that row, so "lead_elsewhere" gets past the guard).
+    # The matrix sends no multipart form, so allowed callers get a 400 for the missing form.
+    ("POST", f"{API}/imports"): ("/imports", None, ADMIN | LEADS),
     # the audit trail: administrators and auditors
     ("GET", f"{API}/audit"): ("/audit", None, frozenset({"admin", "auditor"})),
     ("GET", f"{API}/audit/verify"): ("/audit/verify", None, frozenset({"admin", "auditor"})),

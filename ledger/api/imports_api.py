@@ -1,0 +1,98 @@
+"""``POST /imports``: upload a CSV or ``.xlsx`` file of participants or activities (multipart form).
+
+The answer is the import report (the same one ``ledger import`` prints): every problem by row and column
+with what to do, the rows added, and the rows left out because the ledger already had them.
+
+* ``dry_run=true``: 200 with the report; nothing is saved, whatever it found.
+* a real run with no problems: 201 with the report (records arrive as submitted; bank details wait for a
+  second person to confirm them).
+* a real run with any problem: 422 ``application/problem+json`` whose ``errors`` name each problem's row and
+  column, with the whole report under ``report``; nothing is saved.
+
+Leads (for their own projects) and administrators may import. The body size cap
+(``LEDGER_MAX_BODY_BYTES``, 1 MiB by default) applies: bigger files go through ``ledger import``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body
+from sqlalchemy.orm import Session
+
+from ledger.api.auth import require_roles
+from ledger.api.problems import PROBLEM_MEDIA_TYPE, FieldError, problem_type
+from ledger.db.models import Role
+from ledger.errors import Invalid, invalid_field
+from ledger.imports import ImportReport, run_import
+from ledger.imports.values import CellProblem
+from ledger.security.actor import Actor
+
+IMPORTERS = require_roles(Role.LEAD)
+MAX_PROJECT_CODE = 40
+
+
+@dataclass
+class ImportUpload:
+    """The form: what the file holds, the file itself, and whether to only check it."""
+
+    kind: Literal["participants", "activities"]
+    file: UploadFile
+    dry_run: bool = False
+    project: str | None = None  # the project code for rows without one (activities only)
+
+
+class ImportController(Controller):
+    path = "/imports"
+    tags = ("Imports",)
+
+    @post("/", guards=[IMPORTERS], operation_id="importSpreadsheet", status_code=201,
+          summary="Import participants or activities from a CSV or .xlsx file (all or nothing)",
+          responses={200: ResponseSpec(data_container=ImportReport, description="A dry run's report: nothing "
+                                       "was saved, whatever it found.")},
+          sync_to_thread=True)
+    def create(
+        self,
+        data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        db_session: Session,
+        actor: Actor,
+        request: Request[Any, Any, Any],
+    ) -> Response[ImportReport]:
+        """Send ``kind`` (``participants`` or ``activities``), ``file`` and optionally ``dry_run=true`` and
+        ``project`` (a project code for rows without one). The report lists every problem by row and column;
+        a real run saves everything or nothing. Importing the same file again adds nothing and lists the
+        rows that were already there."""
+        if data.project is not None and len(data.project) > MAX_PROJECT_CODE:
+            raise invalid_field("project", f"must be a project code of at most {MAX_PROJECT_CODE} characters")
+        content = data.file.file.read()
+        if not content:
+            raise invalid_field("file", "the file is empty: choose the spreadsheet to import")
+        try:
+            report = run_import(db_session, actor, data.kind, content, dry_run=data.dry_run,
+                                project=(data.project or "").strip() or None)
+        except CellProblem as exc:  # run_import reports file problems itself; this is a wrong kind
+            raise Invalid(exc.message, []) from None
+        if report.problems and not report.dry_run:
+            return _refused(report, request.url.path)
+        return Response(content=report, status_code=200 if report.dry_run else 201)
+
+
+def _refused(report: ImportReport, instance: str) -> Response[ImportReport]:
+    body = {
+        "type": problem_type("import-refused"),
+        "title": "Nothing was imported",
+        "status": 422,
+        "detail": report.summary,
+        "instance": instance,
+        "errors": [msgspec.to_builtins(FieldError(field=p.place(), message=p.message)) for p in report.problems],
+        "report": msgspec.to_builtins(report),
+    }
+    refused: Response[Any] = Response(content=msgspec.json.encode(body), status_code=422,
+                                      media_type=PROBLEM_MEDIA_TYPE)
+    return refused
