@@ -71,6 +71,16 @@ def why_not_open(row: WebSession, now: datetime) -> str | None:
     return None
 
 
+def needs_write(session: Session, secret: str) -> bool:
+    """True when looking this session up should write: it has just run out (to end it), or its idle clock
+    was last moved on a minute or more ago. Lets the caller read in a read-only transaction otherwise."""
+    row = _row(session, secret)
+    if row is None or row.ended_at is not None:
+        return False
+    now = utcnow()
+    return why_not_open(row, now) is not None or now - row.last_seen_at >= TOUCH_EVERY
+
+
 def resolve(session: Session, secret: str, *, touch: bool = True) -> SignedIn | None:
     """The person a cookie's secret signs in, or ``None``. Marks an idle or expired session ended, and
     notes the time of use (at most once a minute) so the idle timeout runs from the last page."""
