@@ -1,0 +1,208 @@
+"""``/approvals`` and ``/records``: decide records others recorded, and look records up.
+
+Approve, reject and reverse call the API's services (``ledger.involvement.approval``); they refuse a lead's
+own record (four eyes), a record already decided, or money in an unpaid batch, and this page says so in
+plain words beside the record instead of an error page. The queue and the list come from
+``ledger.involvement.record_lists`` (keyset-paged, fast with 100,000 records).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from ledger.errors import Conflict, FieldProblem, Forbidden, Invalid
+from ledger.involvement.approval import approve_record, reject_record, reverse_record
+from ledger.involvement.record_lists import (
+    RecordFilters,
+    approval_queue,
+    list_record_rows,
+    load_for_display,
+    visible_projects,
+)
+from ledger.involvement.records import get_record, load_record
+from ledger.involvement.schemas import RecordOut
+from ledger.security.actor import Actor
+from ledger.web.forms import Form, form_from
+from ledger.web.pages.lead.common import (
+    LEADS,
+    MODE_WORDS,
+    STATUS_TAGS,
+    STATUS_WORDS,
+    FormBody,
+    minutes_words,
+    money,
+    page_links,
+    people_choices,
+    read_cursor,
+    read_date,
+    read_id,
+    recorder_choices,
+    token_names,
+)
+from ledger.web.render import page, see_other
+
+LOOKS = {"money": money, "minutes_words": minutes_words, "status_words": STATUS_WORDS, "status_tags": STATUS_TAGS,
+         "mode_words": MODE_WORDS}
+
+
+def _filters(query: dict[str, str], problems: list[FieldProblem], *, status: bool) -> RecordFilters:
+    return RecordFilters(
+        project=read_id(query, "project", problems),
+        status=(query.get("status") or None) if status else None,
+        participant=read_id(query, "participant", problems),
+        date_from=read_date(query, "date_from", problems),
+        date_to=read_date(query, "date_to", problems),
+        recorded_by=read_id(query, "recorded_by", problems),
+    )
+
+
+def _people(session: Session, records: list[RecordOut]) -> dict[int, Any]:
+    """The participants of ``records``, loaded in one query (names and references for the page)."""
+    loaded = load_for_display(session, [r.id for r in records])
+    return {r.participant_id: r.participant for r in loaded.values()}
+
+
+def _record_page(request: Request[Any, Any, Any], session: Session, actor: Actor, record: RecordOut, *,
+                 problem: str | None = None, status: int = 200) -> Template:
+    form = Form()
+    if problem:
+        form.add_general(problem)
+    people = _people(session, [record])
+    names = token_names(session, {record.recorded_by_token_id, record.decided_by_token_id,
+                                  record.reversed_by_token_id})
+    return page(request, "lead/record.html", {
+        "form": form, "record": record, "person": people.get(record.participant), "names": names,
+        "mine": actor.token_id is not None and actor.token_id == record.recorded_by_token_id, **LOOKS,
+    }, status=status)
+
+
+class ApprovalPages(Controller):
+    path = "/approvals"
+    guards = (LEADS,)
+
+    @get("/", name="lead-approvals", sync_to_thread=True)
+    def queue(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
+        query = dict(request.query_params)
+        problems: list[FieldProblem] = []
+        filters = _filters(query, problems, status=False)
+        cursor = read_cursor(query, problems)
+        found = None
+        if not problems:
+            try:
+                found = approval_queue(db_session, actor, filters, cursor)
+            except Invalid as exc:
+                problems.extend(exc.problems)
+        form = form_from(query)
+        form.add_problems(problems)
+        names = token_names(db_session, {r.recorded_by_token_id for r in found.items}) if found else {}
+        return page(request, "lead/approvals.html", {
+            "form": form, "found": found, "names": names, "projects": visible_projects(db_session, actor),
+            "people": people_choices(db_session, actor), "recorders": recorder_choices(db_session),
+            "pagination": page_links("/approvals", query, found.newer, found.older) if found else {}, **LOOKS,
+        }, status=400 if problems else 200)
+
+    @post("/{record_id:int}/approve", name="lead-approve", sync_to_thread=True)
+    def approve(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                record_id: int) -> Template | Redirect:
+        try:
+            done = approve_record(db_session, actor, record_id)
+        except (Forbidden, Conflict, Invalid) as exc:
+            # Refused: own record, decided already, or cannot be calculated. Say so beside the record (the
+            # services refuse before writing anything, and a 4xx answer rolls the request back anyway).
+            return _record_page(request, db_session, actor, get_record(db_session, actor, record_id),
+                                problem=exc.detail, status=409 if isinstance(exc, Conflict) else 403
+                                if isinstance(exc, Forbidden) else 400)
+        total = money(done.quote.total, done.quote.currency) if done.quote else ""
+        warned = " ".join(w.message for w in done.warnings or [])
+        notice = f"Record {record_id} approved: {total}." + (f" {warned}" if warned else "")
+        return see_other("/approvals", notice=notice)
+
+    @get("/{record_id:int}/reject", name="lead-reject-form", sync_to_thread=True)
+    def reject_form(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                    record_id: int) -> Template:
+        record = get_record(db_session, actor, record_id)
+        return _reason_page(request, db_session, record, Form(), "reject")
+
+    @post("/{record_id:int}/reject", name="lead-reject", sync_to_thread=True)
+    def reject(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int,
+               data: FormBody) -> Template | Redirect:
+        form = form_from(data)
+        if not form.value("reason").strip():
+            form.add("reason", "Enter why you are rejecting this record: the person who recorded it will see it")
+        else:
+            try:
+                reject_record(db_session, actor, record_id, form.value("reason"))
+            except (Forbidden, Conflict, Invalid) as exc:
+                form.add("reason", exc.detail)
+        if form.errors:
+            return _reason_page(request, db_session, get_record(db_session, actor, record_id), form, "reject",
+                                status=400)
+        return see_other("/approvals", notice=f"Record {record_id} rejected. The person who recorded it will see "
+                                              "your reason on their home page.")
+
+
+def _reason_page(request: Request[Any, Any, Any], session: Session, record: RecordOut, form: Form, kind: str,
+                 *, status: int = 200) -> Template:
+    people = _people(session, [record])
+    names = token_names(session, {record.recorded_by_token_id})
+    return page(request, "lead/reason.html", {"form": form, "record": record, "kind": kind, "names": names,
+                                              "person": people.get(record.participant), **LOOKS}, status=status)
+
+
+class RecordPages(Controller):
+    path = "/records"
+    guards = (LEADS,)
+
+    @get("/", name="lead-records", sync_to_thread=True)
+    def list_records(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
+        query = dict(request.query_params)
+        problems: list[FieldProblem] = []
+        filters = _filters(query, problems, status=True)
+        cursor = read_cursor(query, problems)
+        found = None
+        if not problems:
+            try:
+                found = list_record_rows(db_session, actor, filters, cursor)
+            except Invalid as exc:
+                problems.extend(exc.problems)
+        form = form_from(query)
+        form.add_problems(problems)
+        return page(request, "lead/records.html", {
+            "form": form, "found": found, "projects": visible_projects(db_session, actor),
+            "people": people_choices(db_session, actor), "recorders": recorder_choices(db_session),
+            "pagination": page_links("/records", query, found.newer, found.older) if found else {}, **LOOKS,
+        }, status=400 if problems else 200)
+
+    @get("/{record_id:int}", name="lead-record", sync_to_thread=True)
+    def show(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int) -> Template:
+        return _record_page(request, db_session, actor, get_record(db_session, actor, record_id))
+
+    @get("/{record_id:int}/reverse", name="lead-reverse-form", sync_to_thread=True)
+    def reverse_form(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                     record_id: int) -> Template:
+        return _reason_page(request, db_session, get_record(db_session, actor, record_id), Form(), "reverse")
+
+    @post("/{record_id:int}/reverse", name="lead-reverse", sync_to_thread=True)
+    def reverse(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int,
+                data: FormBody) -> Template | Redirect:
+        form = form_from(data)
+        load_record(db_session, record_id)  # a missing record is a 404 page, not a form error
+        if not form.value("reason").strip():
+            form.add("reason", "Enter why this approved record is being reversed")
+        else:
+            try:
+                reverse_record(db_session, actor, record_id, form.value("reason"))
+            except (Forbidden, Conflict, Invalid) as exc:
+                form.add("reason", exc.detail)
+        if form.errors:
+            return _reason_page(request, db_session, get_record(db_session, actor, record_id), form, "reverse",
+                                status=400)
+        return see_other(f"/records/{record_id}", notice=f"Record {record_id} reversed. A correction can now be "
+                                                         "submitted in its place.")
+
+
+PAGES: list[Any] = [ApprovalPages, RecordPages]
