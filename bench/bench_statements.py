@@ -24,6 +24,7 @@ from multiprocessing import Pool
 from reportlab.platypus import SimpleDocTemplate, Table
 
 from ledger.exports.pdf import render_statement
+from ledger.organisation import Organisation
 from ledger.reports.statement_data import (
     ActivityStatus,
     PeriodTotal,
@@ -41,6 +42,8 @@ STYLES: tuple[StatementStyle, ...] = ("standard", "large_print", "easy_read")
 PAGE = re.compile(rb"/Type /Page[^s]")
 PERIOD_FROM, PERIOD_TO = date(2025, 4, 6), date(2026, 4, 5)
 RATES = {"Meeting": 2750, "Document review": 2750, "Interview panel": 2750, "Co-facilitated workshop": 4125}
+CONTACT = Organisation("Northshire Health & Care", "Priya Shah", "0161 496 0000", "involvement@example.org",
+                       "1 Example Road, Northshire, NS1 1AA", "NORTHSHIRE HCT", "NHC")
 PROJECTS = ("Better Discharge", "Young Carers Voice", "Mental Health Crisis Pathway", "Dementia Friendly GP")
 
 
@@ -156,6 +159,7 @@ def make_statement(index: int) -> Statement:
         weeks=weeks,
         watch_limits=limits,
         generated_on=date(2026, 4, 10),
+        contact=CONTACT,
     )
 
 

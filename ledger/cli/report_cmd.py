@@ -1,4 +1,5 @@
-"""``ledger report spend``: project spend against budget as JSON, CSV or PDF."""
+"""``ledger report spend``: project spend against budget as JSON, CSV or PDF; ``ledger report check``: the
+roll-up summaries the spend report reads, compared with the postings and records they sum."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ledger.cli.statements_cmd import write_whole
 from ledger.exports.pdf import render_spend_report
 from ledger.payments.batches import resolve_project
 from ledger.reports.spend import project_spend, spend_csv, spend_report
+from ledger.reports.spend_summaries import check as check_summaries
 
 DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -55,6 +57,27 @@ def spend(project: str | None, period_from: datetime | None, period_to: datetime
     else:
         write_whole(out, body)
         click.echo(f"Wrote the spend report to {out}.")
+
+
+@report.command("check")
+@database_option
+@friendly_errors
+def check(database_url: str | None) -> None:
+    """Prove the roll-up summaries equal the postings and records they sum (exit 1 if not)."""
+    with cli_transaction(database_url) as session:
+        results = check_summaries(session)
+    for result in results:
+        if result.ok:
+            click.echo(f"{result.table}: {result.rows} rows, all equal to the sums of their source rows.")
+            continue
+        click.echo(f"{result.table}: {result.only_in_summary} summary rows are wrong or extra, "
+                   f"{result.only_in_source} source groups are missing or differ. For example:")
+        for example in result.examples:
+            click.echo(f"  {example}")
+    wrong = [r.table for r in results if not r.ok]
+    if wrong:
+        fail(f"the roll-up summaries do not match the ledger ({', '.join(wrong)}): the spend report would be "
+             "wrong. Nothing was changed. Report this as a bug; keep a backup of the database as it is now.")
 
 
 def register(group: click.Group) -> None:

@@ -1,5 +1,64 @@
-"""Tables for the summaries feature (kept apart from models.py so each feature owns its own tables)."""
+"""Roll-up summaries: project spend postings summed per day and activity, and approved people per day.
+
+The spend report reads these rows instead of the postings, so a project's figures for a year come from a
+few hundred rows however many postings there are. They are never written by Python: database triggers
+(migration 0015) add every new project posting to its row in the same statement that inserts it, so a
+committed posting is always in the summary and a rolled-back one never is. ``ledger report check``
+(``ledger.reports.spend_summaries.check``) re-sums the postings and compares them row by row.
+
+Which postings count: those on the project spend and project foregone accounts with a project and an
+activity date (the only ones the spend report ever reads). ``activity`` and ``rate_card`` come from the
+posting's record ('' when it has none), so the report's "by activity" table needs no join either.
+"""
 
 from __future__ import annotations
 
-from ledger.db.base import Base, BigId, CreatedMixin, IdMixin, MinorUnits, utcnow  # noqa: F401
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.db.base import Base, BigId, IdMixin, MinorUnits
+
+# The postings a summary row adds up (also the triggers' WHERE clause in migration 0015).
+SUMMARY_ACCOUNTS = ("project_spend", "project_foregone")
+SUMMARY_KEY = ("project_id", "activity_date", "account_kind", "category", "currency", "activity", "rate_card")
+
+
+class SpendSummary(IdMixin, Base):
+    """The sum of one group of project postings. Maintained only by the database's triggers.
+
+    No foreign keys on purpose: the posting it sums already checked them, and the trigger runs on the
+    approval hot path.
+    """
+
+    __tablename__ = "spend_summaries"
+    __table_args__ = (UniqueConstraint(*SUMMARY_KEY, name="uq_spend_summaries_key"),)
+
+    project_id: Mapped[int] = mapped_column(BigId)
+    activity_date: Mapped[date] = mapped_column(Date)
+    account_kind: Mapped[str] = mapped_column(String(24))
+    category: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    activity: Mapped[str] = mapped_column(String(80))  # the record's activity key, '' without a record
+    rate_card: Mapped[str] = mapped_column(String(80))  # the record's rate card, '' without one
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
+    minutes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    postings: Mapped[int] = mapped_column(Integer)
+
+
+class ParticipantDay(IdMixin, Base):
+    """How many approved records one person has on one project on one activity date (rows at zero are
+    deleted). Counting distinct people over a period reads these instead of joining records and
+    activities. Maintained only by the database's triggers on ``records`` (migration 0015).
+    """
+
+    __tablename__ = "participant_days"
+    __table_args__ = (
+        UniqueConstraint("project_id", "activity_date", "participant_id", name="uq_participant_days_key"),
+    )
+
+    project_id: Mapped[int] = mapped_column(BigId)
+    activity_date: Mapped[date] = mapped_column(Date)
+    participant_id: Mapped[int] = mapped_column(BigId)
+    approved_records: Mapped[int] = mapped_column(Integer)

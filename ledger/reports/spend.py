@@ -1,8 +1,12 @@
 """Spend roll-ups per project and across projects, computed in the database.
 
-Every figure is a GROUP BY / SUM (or COUNT DISTINCT) in SQL over the postings of the period, so a
-ledger of millions of postings is never loaded into Python; only one row per project (and per activity
-kind and month) comes back. The period selects by **activity date** (when the involvement happened).
+Every figure is a GROUP BY / SUM (or COUNT DISTINCT) in SQL, so a ledger of millions of postings is never
+loaded into Python; only one row per project (and per activity kind and month) comes back. The money,
+minutes and people figures read the roll-up summaries (``ledger.db.models_summaries``: one row per
+project, day, account and activity, kept by the database in the same transaction as the postings and
+checked by ``ledger report check``), so their cost grows with days, not postings. "Paid" and days to
+payment read the batch lines, as statements and balances do. The period selects by **activity date**
+(when the involvement happened).
 
 What each figure means (also explained to finance officers in docs/payments.md):
 
@@ -47,8 +51,8 @@ from ledger.db.models import (
     Posting,
     Project,
     Record,
-    RecordStatus,
 )
+from ledger.db.models_summaries import ParticipantDay, SpendSummary
 from ledger.errors import Invalid, NotFound
 from ledger.exports.safety import cell
 from ledger.involvement.paid import paid_amount, paid_select
@@ -159,28 +163,24 @@ def _spend_sums(
     session: Session, ids: list[int], period: tuple[date, date]
 ) -> dict[int, tuple[int, int, int, int, int, int]]:
     """fees, expenses, declined fees (the value of declined time), declined expenses, paid-for minutes,
-    declined minutes per project (one GROUP BY)."""
-    spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
-    foregone = Posting.account_kind == AccountKind.PROJECT_FOREGONE.value
-    fee = Posting.category == Category.FEE.value
-    expense = Posting.category == Category.EXPENSE.value
-    minutes = func.coalesce(Posting.minutes, 0)
+    declined minutes per project (one GROUP BY over the summary rows)."""
+    s = SpendSummary
+    spend = s.account_kind == AccountKind.PROJECT_SPEND.value
+    foregone = s.account_kind == AccountKind.PROJECT_FOREGONE.value
+    fee = s.category == Category.FEE.value
+    expense = s.category == Category.EXPENSE.value
     query = (
         select(
-            Posting.project_id,
-            func.sum(case((spend & fee, Posting.amount_minor), else_=0)),
-            func.sum(case((spend & expense, Posting.amount_minor), else_=0)),
-            func.sum(case((foregone & fee, Posting.amount_minor), else_=0)),
-            func.sum(case((foregone & expense, Posting.amount_minor), else_=0)),
-            func.sum(case((spend & fee, minutes), else_=0)),
-            func.sum(case((foregone & fee, minutes), else_=0)),
+            s.project_id,
+            func.sum(case((spend & fee, s.amount_minor), else_=0)),
+            func.sum(case((spend & expense, s.amount_minor), else_=0)),
+            func.sum(case((foregone & fee, s.amount_minor), else_=0)),
+            func.sum(case((foregone & expense, s.amount_minor), else_=0)),
+            func.sum(case((spend & fee, s.minutes), else_=0)),
+            func.sum(case((foregone & fee, s.minutes), else_=0)),
         )
-        .where(
-            Posting.project_id.in_(ids),
-            Posting.account_kind.in_([AccountKind.PROJECT_SPEND.value, AccountKind.PROJECT_FOREGONE.value]),
-            Posting.activity_date.between(*period),
-        )
-        .group_by(Posting.project_id)
+        .where(s.project_id.in_(ids), s.activity_date.between(*period))
+        .group_by(s.project_id)
     )
     return {int(row[0]): tuple(int(v or 0) for v in row[1:]) for row in session.execute(query)}  # type: ignore[misc]
 
@@ -207,17 +207,17 @@ def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[i
 
 
 def _participants(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
-    """Distinct people with an approved record in the period: per project, and across all of them."""
-    people = func.count(func.distinct(Record.participant_id))
-    conditions = (Record.status == RecordStatus.APPROVED.value, Activity.project_id.in_(ids),
-                  Activity.date.between(*period))
-    per_project = (
-        select(Activity.project_id, people).select_from(Record)
-        .join(Activity, Activity.id == Record.activity_id).where(*conditions).group_by(Activity.project_id)
-    )
+    """Distinct people with an approved record in the period: per project, and across all of them
+    (counted over ``participant_days``, one row per person, project and day with an approved record)."""
+    d = ParticipantDay
+    people = func.count(func.distinct(d.participant_id))
+    conditions = (d.project_id.in_(ids), d.activity_date.between(*period))
+    per_project = select(d.project_id, people).where(*conditions).group_by(d.project_id)
     result = {int(pid): int(n) for pid, n in session.execute(per_project)}
-    overall = select(people).select_from(Record).join(Activity, Activity.id == Record.activity_id).where(*conditions)
-    result[ALL] = int(session.scalar(overall) or 0)
+    if len(result) <= 1:  # one project: its count is the count across projects
+        result[ALL] = sum(result.values())
+    else:
+        result[ALL] = int(session.scalar(select(people).where(*conditions)) or 0)
     return result
 
 
@@ -286,25 +286,24 @@ def percentile(sorted_values: Sequence[int], fraction: Decimal) -> Decimal | Non
 def _by_activity(
     session: Session, ids: list[int], period: tuple[date, date], currency: str
 ) -> dict[int, tuple[ActivitySpend, ...]]:
-    spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
-    fee = Posting.category == Category.FEE.value
+    """Fees, expenses and minutes per activity (in the rate card's words), from the summary rows that
+    came from a record (``activity`` is '' for a project posting without one)."""
+    s = SpendSummary
+    spend = s.account_kind == AccountKind.PROJECT_SPEND.value
+    fee = s.category == Category.FEE.value
     query = (
         select(
-            Posting.project_id, Activity.activity, Record.rate_card, func.min(Activity.date),
-            func.sum(case((spend & fee, Posting.amount_minor), else_=0)),
-            func.sum(case((spend & (Posting.category == Category.EXPENSE.value), Posting.amount_minor), else_=0)),
-            func.sum(case((fee, func.coalesce(Posting.minutes, 0)), else_=0)),
+            s.project_id, s.activity, s.rate_card, func.min(s.activity_date),
+            func.sum(case((spend & fee, s.amount_minor), else_=0)),
+            func.sum(case((spend & (s.category == Category.EXPENSE.value), s.amount_minor), else_=0)),
+            func.sum(case((fee, s.minutes), else_=0)),
         )
-        .join(Record, Record.id == Posting.record_id)
-        .join(Activity, Activity.id == Record.activity_id)
-        .where(Posting.project_id.in_(ids),
-               Posting.account_kind.in_([AccountKind.PROJECT_SPEND.value, AccountKind.PROJECT_FOREGONE.value]),
-               Posting.activity_date.between(*period))
-        .group_by(Posting.project_id, Activity.activity, Record.rate_card)
+        .where(s.project_id.in_(ids), s.activity_date.between(*period), s.activity != "")
+        .group_by(s.project_id, s.activity, s.rate_card)
     )
     merged: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for project_id, key, rate_card, first, fees, expenses, minutes in session.execute(query):
-        label = activity_label(rate_card, key, first)
+        label = activity_label(rate_card or None, key, first)
         row = merged[int(project_id)].setdefault(label, [0, 0, 0])
         row[0] += int(fees or 0)
         row[1] += int(expenses or 0)
@@ -319,20 +318,21 @@ def _by_activity(
 def _by_month(
     session: Session, ids: list[int], period: tuple[date, date], currency: str
 ) -> dict[int, tuple[MonthSpend, ...]]:
+    s = SpendSummary
     if _is_postgres(session):
-        month = func.to_char(Posting.activity_date, "YYYY-MM")
+        month = func.to_char(s.activity_date, "YYYY-MM")
     else:
-        month = func.strftime("%Y-%m", Posting.activity_date)
-    spend = Posting.account_kind == AccountKind.PROJECT_SPEND.value
+        month = func.strftime("%Y-%m", s.activity_date)
     query = (
         select(
-            Posting.project_id, month,
-            func.sum(case((Posting.category == Category.FEE.value, Posting.amount_minor), else_=0)),
-            func.sum(case((Posting.category == Category.EXPENSE.value, Posting.amount_minor), else_=0)),
+            s.project_id, month,
+            func.sum(case((s.category == Category.FEE.value, s.amount_minor), else_=0)),
+            func.sum(case((s.category == Category.EXPENSE.value, s.amount_minor), else_=0)),
         )
-        .where(Posting.project_id.in_(ids), spend, Posting.activity_date.between(*period))
-        .group_by(Posting.project_id, month)
-        .order_by(Posting.project_id, month)
+        .where(s.project_id.in_(ids), s.account_kind == AccountKind.PROJECT_SPEND.value,
+               s.activity_date.between(*period))
+        .group_by(s.project_id, month)
+        .order_by(s.project_id, month)
     )
     result: dict[int, list[MonthSpend]] = defaultdict(list)
     for project_id, label, fees, expenses in session.execute(query):
