@@ -94,18 +94,23 @@ class WebParts:
         return browser_aware(api_handlers)
 
 
+def page_router(handlers: list[Any]) -> Router:
+    """A Router for pages at ``/``: the page unit of work, no OpenAPI entries (the API documents itself)."""
+    return Router(
+        path="/",
+        route_handlers=handlers,
+        middleware=[PageUnitOfWorkMiddleware()],
+        include_in_schema=False,
+    )
+
+
 def web_router() -> Router:
     """Every page: the features' (``ledger.web.routes``), then the foundation's own.
 
     A foundation page whose path a feature already serves is left out (the start page at ``/`` stands in
     only until the sign-in feature publishes its own).
     """
-    router = Router(
-        path="/",
-        route_handlers=list(routes.PAGE_HANDLERS),
-        middleware=[PageUnitOfWorkMiddleware()],
-        include_in_schema=False,
-    )
+    router = page_router(list(routes.PAGE_HANDLERS))
     taken = {route.path for route in router.routes}
     for handler in frame_pages.PAGES:
         if not set(handler.paths) & taken:

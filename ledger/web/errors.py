@@ -65,10 +65,14 @@ def words_for(status: int, exc: Exception) -> tuple[str, str]:
 def error_page(request: Request[Any, Any, Any], status: int, exc: Exception,
                headers: dict[str, str] | None = None) -> Response[Any]:
     from ledger.web.render import page  # render imports the database helpers; keep this module light
+    from ledger.web.security_headers import SECURITY_HEADERS
 
     title, words = words_for(status, exc)
+    # A path no route serves never reaches the security headers middleware: the page carries them itself.
+    all_headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    all_headers.update(headers or {})
     return page(request, "errors/error.html", {"status": status, "title": title, "words": words},
-                status=status, headers=headers)
+                status=status, headers=all_headers)
 
 
 def error_page_html(scope: Scope, status: int, title: str, words: str) -> bytes:
@@ -80,7 +84,7 @@ def error_page_html(scope: Scope, status: int, title: str, words: str) -> bytes:
     if engine is None:  # never: create_app always configures templates
         return f"<h1>{html.escape(title)}</h1><p>{html.escape(words)}</p>".encode()
     context = layout_context(request)
-    context.update({"status": status, "title": title, "words": words, "csrf_input": "", "csrf_token": lambda: ""})
+    context.update({"status": status, "title": title, "words": words, "csrf_input": ""})
     return str(engine.get_template("errors/error.html").render(**context)).encode()
 
 

@@ -11,17 +11,20 @@ import base64
 import hashlib
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
 
 from ledger.api.auth import actor_of
 from ledger.api.database import database_of
 from ledger.organisation import read_settings
 from ledger.security.actor import Actor
+from ledger.web.forms import CSRF_FIELD
 from ledger.web.navigation import links_for
 from ledger.web.static_files import static_url
 
@@ -81,10 +84,22 @@ def signed_in_actor(request: Request[Any, Any, Any]) -> Actor | None:
     return actor_of(request.scope)
 
 
+def csrf_field_for(request: Request[Any, Any, Any]) -> Callable[[], Markup]:
+    """``{{ csrf_field() }}`` in a template: the hidden input Litestar's CSRF check reads from a form."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    value = token if isinstance(token, str) else ""
+
+    def csrf_field() -> Markup:
+        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, value)
+
+    return csrf_field
+
+
 def layout_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """What base.html needs on every page."""
     actor = signed_in_actor(request)
     return {
+        "csrf_field": csrf_field_for(request),
         "request": request,
         "service_name": SERVICE_NAME,
         "organisation_name": organisation_name(request),
@@ -115,7 +130,7 @@ def fragment(
     request: Request[Any, Any, Any], template: str, context: Mapping[str, Any] | None = None, *, status: int = 200
 ) -> Template:
     """Part of a page for HTMX to swap in (no layout around it)."""
-    full: dict[str, Any] = {"request": request, "static_url": static_url}
+    full: dict[str, Any] = {"request": request, "static_url": static_url, "csrf_field": csrf_field_for(request)}
     full.update(context or {})
     return Template(template_name=template, context=full, status_code=status)
 
