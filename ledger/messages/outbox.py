@@ -82,7 +82,7 @@ class Queued:
         return ", ".join(parts)
 
 
-def _route(person: Participant, outcome: Queued) -> bool:
+def route_person(person: Participant, outcome: Queued) -> bool:
     """THE contact rule for one person: True when they get an e-mail; else note why not."""
     preference = person.contact_preference or ContactPreference.EMAIL.value
     if person.erased_at is not None or preference == ContactPreference.NONE:
@@ -121,7 +121,7 @@ def queue_remittances(session: Session, batch: Batch, requested_by: str | None =
         .order_by(Participant.reference)
     ).all()
     for participant_id, amount_minor, person in lines:
-        if not _route(person, outcome):
+        if not route_person(person, outcome):
             continue
         rows.append({
             "kind": MessageKind.REMITTANCE.value, "participant_id": participant_id, "batch_id": batch.id,
@@ -164,7 +164,7 @@ def request_statement(session: Session, actor: Actor, participant_id: int, perio
     if period_from > period_to:
         raise invalid_field("from", f"{period_from.isoformat()} is after {period_to.isoformat()}; swap the dates")
     outcome = Queued()
-    if not _route(person, outcome):
+    if not route_person(person, outcome):
         if outcome.by_post:
             raise Conflict(f"{person.reference} asked for letters by post, not e-mail; print their statement "
                            "letter with `ledger messages letters --statements`")
@@ -202,7 +202,7 @@ def queue_statement_run(session: Session, actor: Actor, period_from: date, perio
     if not people:
         raise Invalid(f"nobody took part between {_words(period_from)} and {_words(period_to)}; no statements")
     for person in people:
-        if _route(person, outcome):
+        if route_person(person, outcome):
             message = _statement_row(person, period_from, period_to, domain, actor.name)
             session.add(message)
             session.flush()
@@ -352,7 +352,7 @@ def resend(session: Session, actor: Actor, message_id: int) -> OutboxMessage:
     if message.participant_id is not None:
         person = session.get(Participant, message.participant_id)
         outcome = Queued()
-        if person is None or not _route(person, outcome):
+        if person is None or not route_person(person, outcome):
             why = "asked for letters by post" if outcome.by_post else "asked for no messages" if outcome.no_messages \
                 else "has no e-mail address now"
             raise Conflict(f"message {message.id} cannot be sent again: the person {why}")
