@@ -14,6 +14,7 @@ an error. Records arrive as submitted: approving them is the usual second person
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -51,6 +52,7 @@ MODES = {"in person": "in_person", "inperson": "in_person", "face to face": "in_
          "video call": "online", "virtual": "online", "zoom": "online", "teams": "online"}
 TIME_KEYS = ("involvement_minutes", "preparation_minutes", "follow_up_minutes", "travel_minutes")
 PERSON_KEYS = ("participant", "participant_name", "participant_email")
+REFERENCE = re.compile(r"^[A-Za-z]+-\d+$")  # P-0012
 ACTIVITY_WHERE = {"project": "project", "date": "date", "activity": "activity", "mode": "mode",
                   "description": "description"}
 
@@ -94,8 +96,9 @@ class People:
         candidates: list[tuple[str, list[Participant]]] = []
         if reference_or_any:
             written = reference_or_any.strip()
-            if written.upper() in self.by_reference:
-                candidates.append((f"reference {written}", [self.by_reference[written.upper()]]))
+            if written.upper() in self.by_reference or REFERENCE.match(written):
+                found_one = self.by_reference.get(written.upper())
+                candidates.append((f"reference {written}", [found_one] if found_one else []))
             elif "@" in written:
                 candidates.append((f"email {written}", self.by_email.get(written.casefold(), [])))
             else:
@@ -366,7 +369,7 @@ class ActivityImporter:
         if same:
             self.run.left_out(part.row, f"repeats {where} (same person, project, date and activity)")
         else:
-            self.run.problem(part.row, "participant" if "participant" in self.run.headings else None,
+            self.run.problem(part.row, self._present("participant"),
                              f"{where} has the same person, project, date and activity with different times or "
                              "expenses", "keep one row per person per activity, with the right figures")
 
@@ -418,8 +421,21 @@ class ActivityImporter:
                 self.run.problem(part.row, None, exc.detail)
                 continue
             if mine:
-                self.run.service_problems(part.row, Invalid(exc.detail, mine), _where(part.expense_slots),
-                                          strip=f"attendees[{index}].")
+                where = {path: self._present(key) for path, key in _where(part.expense_slots).items()}
+                self.run.service_problems(part.row, Invalid(exc.detail, mine), where, strip=f"attendees[{index}].")
+
+    def _present(self, key: str) -> str:
+        """The column to point at: ``key``'s own, or the nearest one the file has (a receipt problem in a
+        file without a receipt column is shown on the expense's amount)."""
+        headings = self.run.headings
+        if key in headings:
+            return key
+        nearby = {"participant": PERSON_KEYS, "mileage_passengers": ("mileage_miles", "mileage_vehicle"),
+                  "mileage_vehicle": ("mileage_miles",), "mileage_miles": ("mileage_vehicle",)}
+        if key.startswith("expense"):
+            number = key[len("expense"):key.index("_")]
+            nearby[key] = (f"expense{number}_amount", f"expense{number}_type")
+        return next((other for other in nearby.get(key, ()) if other in headings), key)
 
 
 def _where(slots: tuple[int, ...]) -> dict[str, str]:

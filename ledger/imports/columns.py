@@ -226,10 +226,12 @@ def _headings(kind: str, cells: list[Any], above: list[Any]) -> HeadingRow:
             group = text(over)
         cell = cells[index] if index < len(cells) else None
         written = text(cell)
-        key, hours = match_heading(kind, written) if written else (None, False)
-        if key is None and written and group:
+        key, hours = None, False
+        if written and group:  # under a group heading, "type" is the expense's type, not the activity's
             key, hours = match_heading(kind, f"{group} {written}")
             written = f"{group} {written}" if key else written
+        if key is None and written:
+            key, hours = match_heading(kind, written)
         if key is None and not written and not is_blank(over):
             written = text(over)
             key, hours = match_heading(kind, written)

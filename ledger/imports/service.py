@@ -23,7 +23,7 @@ from ledger.db.models import Role
 from ledger.imports.activities import ActivityImporter
 from ledger.imports.columns import COLUMNS, HEADING_SEARCH_ROWS, HeadingRow, columns_of, find_heading_row
 from ledger.imports.participants import ParticipantImporter
-from ledger.imports.reading import Source, open_table
+from ledger.imports.reading import Source, UnsavedFormula, open_table
 from ledger.imports.report import Added, ImportProblem, ImportReport, row_ranges
 from ledger.imports.run import ImportRun
 from ledger.imports.templates import EXAMPLE_MARK
@@ -152,6 +152,15 @@ def _feed(importer: Importer, run: ImportRun, rows: Iterator[tuple[int, list[Any
             return True
         if any(isinstance(value, str) and EXAMPLE_MARK in value for value in cells):
             run.problem(number, None, "this is the template's example row", "delete the row, then import again")
+            continue
+        unsaved = [(key, cells[h.index]) for key, h in run.headings.items()
+                   if h.index < len(cells) and isinstance(cells[h.index], UnsavedFormula)]
+        for key, formula in unsaved:
+            run.problem(number, key, f"this cell holds a formula ({formula.formula}) whose value was not saved in "
+                                     "the file, and the ledger never works formulas out itself",
+                        "open the file in your spreadsheet program, let it calculate, save it and import it again; "
+                        "or type the value instead of the formula")
+        if unsaved:
             continue
         importer.add_row(number, cells)
     return False
