@@ -1,0 +1,88 @@
+"""Involvement at a glance: people, time, shares paid / to organisations / declined, median days to payment
+(the spend report's own figure) and the share of activities with an outcome reported back; the PDF section
+read back as text."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from payments.factory import approve, backdate, participant, project
+from pypdf import PdfReader
+from reportlab.platypus import Flowable
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.db.engine import transaction
+from ledger.exports.pdf.recognition_glance import glance_flowables
+from ledger.exports.pdf.spend import SpendReportRenderer
+from ledger.payments.batches import approve_batch, build_batch, mark_paid
+from ledger.recognition.outcomes import add_outcome
+from ledger.recognition.schemas import OutcomeIn
+from ledger.reports.involvement_glance import involvement_glance
+from ledger.reports.spend import spend_report
+from ledger.security.actor import Actor
+
+CLI = Actor.system("cli")
+SECOND = Actor.system("second check")
+YEAR = (date(2025, 4, 6), date(2026, 4, 5))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_factory(request: pytest.FixtureRequest) -> sessionmaker[Session]:
+    return request.getfixturevalue("factory" if request.param == "sqlite" else "pg_factory")  # type: ignore[no-any-return]
+
+
+def test_glance_figures(any_factory: sessionmaker[Session]) -> None:
+    with transaction(any_factory) as s:
+        proj, quiet = project(s, "GLA"), project(s, "QUI")
+        ann = participant(s, "Ann Able")
+        org = participant(s, "Olu Org", "organisation", organisation="Mind Northshire")
+        dee = participant(s, "Dee Decline", "decline")
+        first = approve(s, ann, proj, date(2025, 10, 6), 4125, minutes=90).record.activity_id
+        approve(s, org, proj, date(2025, 10, 6), 1375, minutes=30)
+        batch = build_batch(s, CLI, "bank_transfer").batch
+        approve_batch(s, SECOND, batch.id)
+        backdate(s, batch, date(2025, 10, 16))
+        mark_paid(s, CLI, batch.id, date(2025, 10, 16), today=date(2025, 10, 16))
+        approve(s, dee, proj, date(2025, 11, 3), 2750, minutes=60, declined=True, costs_declined=True)
+        approve(s, ann, quiet, date(2025, 11, 3), 2750, minutes=60)
+        add_outcome(s, CLI, OutcomeIn(text="Leaflet rewritten", date=date(2025, 12, 1), activity=first),
+                    today=date(2026, 1, 1))
+    with transaction(any_factory) as s:
+        report = spend_report(s, None, *YEAR, today=date(2026, 1, 1))
+        glance = {g.code: g for g in involvement_glance(s, report)}
+    gla = next(g for code, g in glance.items() if code.startswith("GLA"))
+    assert (gla.people, gla.minutes) == (3, 180)
+    assert (gla.minutes_paid, gla.minutes_paid_to_organisation, gla.minutes_declined) == (90, 30, 60)
+    assert (gla.share_paid, gla.share_paid_to_organisation, gla.share_declined) == (
+        Decimal("50.0"), Decimal("16.7"), Decimal("33.3"))
+    # the factory makes one activity per record: three here, one with an outcome
+    assert (gla.activities, gla.activities_reported_back, gla.share_reported_back) == (3, 1, Decimal("33.3"))
+    spend_row = next(p for p in report.projects if p.code.startswith("GLA"))
+    assert gla.days_to_payment_median == spend_row.days_to_payment_median == Decimal("10.0")
+    assert gla.minutes == spend_row.minutes_paid + spend_row.minutes_declined
+    everything = glance["ALL"]
+    assert everything.minutes == 240 and everything.activities == 4 and everything.activities_reported_back == 1
+    qui = next(g for code, g in glance.items() if code.startswith("QUI"))
+    assert qui.share_reported_back == Decimal(0) and qui.days_to_payment_median is None
+
+
+def test_glance_section_reads_back(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as s:
+        proj = project(s, "PDF")
+        ann = participant(s, "Ann Able")
+        approve(s, ann, proj, date(2025, 10, 6), 4125, minutes=90)
+        report = spend_report(s, None, *YEAR, today=date(2026, 1, 1))
+        glance = involvement_glance(s, report)
+
+    class GlanceOnly(SpendReportRenderer):
+        def story(self) -> list[Flowable]:
+            return glance_flowables(self, glance)
+
+    reader = PdfReader(io.BytesIO(GlanceOnly(report).render()))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Involvement at a glance" in text and "Project PDF" in text
+    assert "1 hour 30 minutes" in text and "100.0%" in text and "none paid yet" in text
+    assert "Nothing reported back yet for most activities of: Project PDF" in text
