@@ -102,7 +102,6 @@ def create_app(
         state=State({STATE_KEY: database}),
         exception_handlers=web.exception_handlers(exception_handlers()),
         template_config=web.template_config,
-        csrf_config=web.csrf_config,
         middleware=web.middleware,
         openapi_config=openapi_config(),
         request_max_body_size=limits.max_body_bytes,

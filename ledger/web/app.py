@@ -7,19 +7,22 @@ headers, ``/static``, HTML error pages, and a unit of work that commits a page's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware import ASGIMiddleware
+from litestar.enums import ScopeType
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
-from litestar.types import ExceptionHandlersMap
+from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
 
-from ledger.web import routes
+from ledger.web import auth, routes
+from ledger.web.auth import cookie_secure
 from ledger.web.errors import browser_aware
 from ledger.web.pages import frame_pages
 from ledger.web.security_headers import SecurityHeadersMiddleware
@@ -30,7 +33,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CSRF_COOKIE = "ledger_csrf"
 CSRF_HEADER = "x-csrftoken"
 _CSRF_INFO = b"ledger web csrf v1"
-INSECURE_COOKIES_ENV = "LEDGER_WEB_INSECURE_COOKIES"
 
 
 def jinja_environment() -> Environment:
@@ -52,11 +54,19 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(jinja_environment()))
 
 
-def secure_cookies() -> bool:
-    """Cookies are ``Secure`` unless ``LEDGER_WEB_INSECURE_COOKIES=1`` (tests over plain http)."""
-    import os
+class LedgerCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF check, with the cookie's ``Secure`` flag chosen per request by the same rule as the
+    session cookie (``ledger.web.auth.cookie_secure``: plain http to this computer itself is local development)."""
 
-    return os.environ.get(INSECURE_COOKIES_ENV, "").strip() not in {"1", "true", "yes"}
+    def __init__(self, app: ASGIApp, config: CSRFConfig) -> None:
+        super().__init__(app, replace(config, cookie_secure=True))
+        self._local = CSRFMiddleware(app, replace(config, cookie_secure=False))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and not cookie_secure(scope):
+            await self._local(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def csrf_config(api_prefix: str) -> CSRFConfig:
@@ -71,35 +81,21 @@ def csrf_config(api_prefix: str) -> CSRFConfig:
         secret=get_keyring().subkey(_CSRF_INFO).hex(),
         cookie_name=CSRF_COOKIE,
         header_name=CSRF_HEADER,
-        cookie_secure=secure_cookies(),
         cookie_httponly=True,
         cookie_samesite="lax",
         exclude=[f"^{api_prefix}"],
     )
 
 
-
-
-@dataclass(frozen=True)
-class WebParts:
-    """What ``create_app`` adds for the web interface."""
-
-    route_handlers: list[Any]
-    template_config: TemplateConfig[JinjaTemplateEngine]
-    csrf_config: CSRFConfig
-    middleware: list[ASGIMiddleware]
-
-    def exception_handlers(self, api_handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
-        """The API's handlers, answering browsers with HTML pages (the API keeps problem+json)."""
-        return browser_aware(api_handlers)
-
-
 def page_router(handlers: list[Any]) -> Router:
-    """A Router for pages at ``/``: the page unit of work, no OpenAPI entries (the API documents itself)."""
+    """A Router for pages at ``/``: who is signed in (``ledger.web.auth``), the page unit of work, and no
+    OpenAPI entries (the API documents itself)."""
     return Router(
         path="/",
         route_handlers=handlers,
-        middleware=[PageUnitOfWorkMiddleware()],
+        middleware=[auth.WebSessionMiddleware(), PageUnitOfWorkMiddleware()],
+        dependencies=auth.PAGE_DEPENDENCIES,
+        exception_handlers=auth.PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
     )
 
@@ -118,10 +114,25 @@ def web_router() -> Router:
     return router
 
 
+@dataclass(frozen=True)
+class WebParts:
+    """What ``create_app`` adds for the web interface."""
+
+    route_handlers: list[Any]
+    template_config: TemplateConfig[JinjaTemplateEngine]
+    middleware: list[Any]
+
+    def exception_handlers(self, api_handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
+        """The API's handlers, answering browsers with HTML pages (the API keeps problem+json)."""
+        return browser_aware(api_handlers)
+
+
 def build_web(api_prefix: str) -> WebParts:
     return WebParts(
         route_handlers=[web_router(), static_router()],
         template_config=template_config(),
-        csrf_config=csrf_config(api_prefix),
-        middleware=[SecurityHeadersMiddleware(api_prefix)],
+        # Litestar's CSRF middleware (added here rather than as ``csrf_config`` so its cookie can follow the
+        # session cookie's Secure rule); templates still get ``csrf_token()`` and ``csrf_input`` from it.
+        middleware=[SecurityHeadersMiddleware(api_prefix),
+                    DefineMiddleware(LedgerCSRFMiddleware, config=csrf_config(api_prefix))],
     )

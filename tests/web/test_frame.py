@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from browser.frame_test_pages import MARKER, PATH, install  # tests/web/browser/frame_test_pages.py
@@ -18,7 +17,7 @@ from ledger.api.database import STATE_KEY, LedgerDatabase
 from ledger.db.models import Setting
 from ledger.errors import Forbidden
 from ledger.organisation import KEYS
-from ledger.web.app import INSECURE_COOKIES_ENV, page_router
+from ledger.web.app import page_router
 from ledger.web.static_files import STATIC_DIR
 
 GOOD = {
@@ -47,9 +46,7 @@ def crash_page() -> str:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(INSECURE_COOKIES_ENV, "1")  # the test client speaks plain http
-        made = create_app(f"sqlite:///{tmp_path_factory.mktemp('frame') / 'ledger.db'}")
+    made = create_app(f"sqlite:///{tmp_path_factory.mktemp('frame') / 'ledger.db'}")
     install(made)
     made.register(page_router([forbidden_page, crash_page]))
     yield made
@@ -57,7 +54,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
 
 @pytest.fixture
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
-    with TestClient(app, base_url="http://testserver.local", raise_server_exceptions=False) as c:
+    with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as c:
         yield c
 
 
@@ -243,10 +240,12 @@ def test_a_forged_notice_cookie_shows_nothing(client: TestClient[Litestar]) -> N
     assert "Hacked" not in client.get("/accessibility").text
 
 
-def test_the_csrf_cookie_is_httponly_and_secure_by_default(tmp_path: Path) -> None:
-    made = create_app(f"sqlite:///{tmp_path / 'secure.db'}")
-    with TestClient(made, base_url="https://testserver.local") as secure_client:
-        cookie = secure_client.get("/accessibility").headers["set-cookie"]
-    assert "ledger_csrf=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+def test_the_csrf_cookie_is_httponly_and_secure_except_on_plain_http_to_this_computer(app: Litestar) -> None:
+    for base_url, secure in (("https://ledger.example.org", True), ("http://ledger.example.org", True),
+                             ("http://localhost", False), ("http://127.0.0.1", False)):
+        with TestClient(app, base_url=base_url) as fresh:
+            cookie = fresh.get("/accessibility").headers["set-cookie"]
+        assert "ledger_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert ("Secure" in cookie) is secure, base_url
 
 
