@@ -95,7 +95,7 @@ def page_router(handlers: list[Any]) -> Router:
         route_handlers=handlers,
         middleware=[auth.WebSessionMiddleware(), PageUnitOfWorkMiddleware()],
         dependencies=auth.PAGE_DEPENDENCIES,
-        exception_handlers=auth.PAGE_EXCEPTION_HANDLERS,
+        exception_handlers=dict(auth.PAGE_EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         include_in_schema=False,
     )
 
