@@ -175,9 +175,13 @@ class ParticipantImporter:
         return found
 
     def _hint_leading_zeros(self, row: int, cells: list[Any], before: int) -> None:
+        """A sort code of 5 digits or an account number of 7 has most likely lost its leading 0 in a
+        spreadsheet that took it for a number: say so instead of only "must be 8 digits"."""
         for problem in self.run.problems[before:]:
-            for key in ("bank_sort_code", "bank_account_number"):
+            for key, one_short in (("bank_sort_code", 5), ("bank_account_number", 7)):
                 heading = self.run.headings.get(key)
+                value = self.run.cell(cells, key)
                 if (heading is not None and problem.column == heading.letter
-                        and isinstance(self.run.cell(cells, key), int | float)):
+                        and (isinstance(value, int | float) or (text(value).isdigit()
+                                                                 and len(text(value)) == one_short))):
                     problem.what_to_do = LEADING_ZERO
