@@ -68,10 +68,8 @@ def involvement_glance(session: Session, report: SpendReport) -> tuple[ProjectGl
     activities = _activities(session, list(ids.values()), period)
 
     def row(spend: ProjectSpend, time: tuple[int, int, int], acts: tuple[int, int]) -> ProjectGlance:
-        return ProjectGlance(code=spend.code, name=spend.name, people=spend.participants, minutes=sum(time),
-                             minutes_paid=time[0], minutes_paid_to_organisation=time[1], minutes_declined=time[2],
-                             days_to_payment_median=spend.days_to_payment_median, activities=acts[0],
-                             activities_reported_back=acts[1])
+        return ProjectGlance.of(spend.code, spend.name, spend.participants, time, spend.days_to_payment_median,
+                                acts[0], acts[1])
 
     rows = [row(p, minutes.get(ids.get(p.code, -1), (0, 0, 0)), activities.get(ids.get(p.code, -1), (0, 0)))
             for p in report.projects]

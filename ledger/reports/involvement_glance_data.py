@@ -33,19 +33,19 @@ class ProjectGlance:
     days_to_payment_median: Decimal | None
     activities: int
     activities_reported_back: int
+    # Shares as percentages (see :func:`share`), worked out once so JSON readers get them too.
+    share_paid: Decimal | None = None
+    share_paid_to_organisation: Decimal | None = None
+    share_declined: Decimal | None = None
+    share_reported_back: Decimal | None = None
 
-    @property
-    def share_paid(self) -> Decimal | None:
-        return share(self.minutes_paid, self.minutes)
-
-    @property
-    def share_paid_to_organisation(self) -> Decimal | None:
-        return share(self.minutes_paid_to_organisation, self.minutes)
-
-    @property
-    def share_declined(self) -> Decimal | None:
-        return share(self.minutes_declined, self.minutes)
-
-    @property
-    def share_reported_back(self) -> Decimal | None:
-        return share(self.activities_reported_back, self.activities)
+    @classmethod
+    def of(cls, code: str, name: str, people: int, minutes: tuple[int, int, int], days: Decimal | None,
+           activities: int, reported_back: int) -> ProjectGlance:
+        """Build a row from its counts; ``minutes`` is (paid to people, paid to organisations, declined)."""
+        total = sum(minutes)
+        return cls(code=code, name=name, people=people, minutes=total, minutes_paid=minutes[0],
+                   minutes_paid_to_organisation=minutes[1], minutes_declined=minutes[2], days_to_payment_median=days,
+                   activities=activities, activities_reported_back=reported_back,
+                   share_paid=share(minutes[0], total), share_paid_to_organisation=share(minutes[1], total),
+                   share_declined=share(minutes[2], total), share_reported_back=share(reported_back, activities))

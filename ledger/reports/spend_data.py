@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from ledger.errors import invalid_field
 from ledger.money import MoneyError, minor_units
+from ledger.reports.involvement_glance_data import ProjectGlance
 from ledger.reports.statement_data import check_money, check_text
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -85,6 +86,8 @@ class SpendReport:
     generated_on: date
     projects: tuple[ProjectSpend, ...]
     totals: ProjectSpend
+    # "Involvement at a glance" per project (ledger.reports.involvement_glance), then the row across them.
+    involvement: tuple[ProjectGlance, ...] = ()
 
     def __post_init__(self) -> None:
         check_text(self.title, "title")

@@ -16,6 +16,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from ledger.exports.pdf.base import PdfRenderer
 from ledger.exports.pdf.chart import stacked_bar_chart
+from ledger.exports.pdf.recognition_glance import glance_flowables
 from ledger.exports.pdf.text import duration, markup, money, month_label, plain_date, plural
 from ledger.reports.spend_data import ProjectSpend, SpendReport
 
@@ -86,6 +87,7 @@ class SpendReportRenderer(PdfRenderer):
             self.projects_table(),
         ]
         flow.extend(self.charts())
+        flow.extend(glance_flowables(self, r.involvement))  # involvement at a glance (recognition_glance)
         for project in r.projects:
             flow.extend(self.project_detail(project))
         return flow
