@@ -11,6 +11,7 @@ from typing import Any
 from ledger.api.audit import AuditController
 from ledger.api.erasure_api import ErasureController
 from ledger.api.imports_api import ImportController
+from ledger.api.messages_api import MessagesController
 from ledger.api.participants_api import ParticipantController
 from ledger.api.payee_changes_api import PayeeChangeController
 from ledger.api.payments_api import BatchController
@@ -36,4 +37,5 @@ ROUTE_HANDLERS: list[Any] = [
     ReportsController,
     RecognitionController,
     ImportController,
+    MessagesController,
 ]

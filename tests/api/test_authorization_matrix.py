@@ -141,6 +141,14 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
     ("GET", f"{API}/batches/{{batch_id:int}}/remittances"): ("/batches/{batch}/remittances", None, FINANCE_READ),
     ("GET", f"{API}/batches/{{batch_id:int}}/remittances/{{participant_id:int}}"): (
         "/batches/{batch}/remittances/{jo}", None, FINANCE_READ),
+    # messages (docs/messages.md): finance acts, auditors read the list. No message exists in this world, so
+    # the allowed callers get 404/409/422 (the route doing its work), the others 401/403.
+    ("GET", f"{API}/messages"): ("/messages?status=failed", None, FINANCE_READ),
+    ("GET", f"{API}/messages/{{message_id:int}}"): ("/messages/999999", None, FINANCE_READ),
+    ("POST", f"{API}/messages/{{message_id:int}}/resend"): ("/messages/999999/resend", None, FINANCE),
+    ("POST", f"{API}/messages/statements"): ("/messages/statements", {"participant": "{jo}"}, FINANCE),
+    ("POST", f"{API}/messages/year-end"): ("/messages/year-end", {}, FINANCE),
+    ("GET", f"{API}/messages/letters"): ("/messages/letters?batch={batch}", None, FINANCE),
     # recognition (docs/recognition.md): a person, a lead of their projects or an admin issues and withdraws
     # records of involvement (auditors list them); anyone checks a code; leads add outcomes in their projects
     ("POST", f"{API}/participants/{{participant_id:int}}/involvement-records"): (
