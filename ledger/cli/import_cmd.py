@@ -137,7 +137,7 @@ def workbook_command(out: Path, force: bool, database_url: str | None) -> None:
     """Participants (bank details masked), records with the reason for every amount, and payments, as one
     .xlsx workbook. Text that a spreadsheet could run as a formula is neutralised."""
     from ledger.exports.workbook import write_workbook
-    from ledger.reports.workbook_data import workbook_data
+    from ledger.reports.workbook import workbook_data
 
     if out.exists() and not force:
         fail(f"{out} exists already; choose another --out or add --force")
