@@ -16,6 +16,7 @@ from ledger.cli.common import CliError, cli_errors
 from ledger.cli.db_cmd import database_option, describe_url, resolve_url
 from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
+from ledger.messages.background import background_worker
 
 
 def prepare_database(url: str) -> None:
@@ -45,8 +46,9 @@ def prepare_database(url: str) -> None:
     help="Address to listen on. Use 0.0.0.0 only behind a proxy that adds HTTPS.",
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--no-worker", is_flag=True, help="Do not send e-mails from this server (run `ledger worker`).")
 @database_option
-def serve_command(host: str, port: int, database_url: str | None) -> None:
+def serve_command(host: str, port: int, database_url: str | None, no_worker: bool = False) -> None:
     """Serve the API (docs at /api/v1/schema). The database is upgraded on start."""
     import uvicorn
 
@@ -63,7 +65,9 @@ def serve_command(host: str, port: int, database_url: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Serving the involvement ledger on http://{host}:{port}/api/v1 (database {describe_url(url)})")
     click.echo(f"Interactive API docs: http://{host}:{port}/api/v1/schema")
-    uvicorn.run(app, host=host, port=port)
+    with cli_errors(url), background_worker(url, enabled=not no_worker) as mail_note:  # ledger.messages
+        click.echo(mail_note)
+        uvicorn.run(app, host=host, port=port)
 
 
 def register(group: click.Group) -> None:
