@@ -25,6 +25,7 @@ from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
 from ledger.db.models import Activity, Batch, Participant, Record, RecordStatus, Role
 from ledger.demo.data import DESCRIPTIONS, NEW_ACCOUNT, PARTICIPANTS, PROJECTS
+from ledger.demo.recognition import recognise
 from ledger.errors import Invalid
 from ledger.exports.finance import get_exporter
 from ledger.exports.pdf import render_remittance, render_remittance_zip, render_spend_report, render_statement
@@ -474,6 +475,7 @@ def build_demo(database_url: str, out: Path, progress: Progress | None = None) -
     record_ids = demo.record_activities()
     demo.decide(record_ids)
     demo.pay()
+    recognise(demo)  # outcomes on some activities, records of involvement (ledger/demo/recognition.py)
     demo.statements()
     demo.reports()
     demo.totals()
