@@ -16,7 +16,7 @@ Leads (for their own projects) and administrators may import. The body size cap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, post
@@ -29,22 +29,24 @@ from sqlalchemy.orm import Session
 from ledger.api.auth import require_roles
 from ledger.api.problems import PROBLEM_MEDIA_TYPE, FieldError, problem_type
 from ledger.db.models import Role
-from ledger.errors import Invalid, invalid_field
-from ledger.imports import ImportReport, run_import
+from ledger.errors import FieldProblem, Invalid
+from ledger.imports import KINDS, ImportReport, run_import
 from ledger.imports.values import CellProblem
 from ledger.security.actor import Actor
 
 IMPORTERS = require_roles(Role.LEAD)
 MAX_PROJECT_CODE = 40
+TRUE = frozenset({"true", "1", "yes", "on"})
+FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
 @dataclass
 class ImportUpload:
     """The form: what the file holds, the file itself, and whether to only check it."""
 
-    kind: Literal["participants", "activities"]
+    kind: str  # "participants" or "activities" (checked here, so a wrong one is named in plain words)
     file: UploadFile
-    dry_run: bool = False
+    dry_run: str | None = None  # "true" to only check; also 1, yes, on (a ticked box)
     project: str | None = None  # the project code for rows without one (activities only)
 
 
@@ -68,13 +70,22 @@ class ImportController(Controller):
         ``project`` (a project code for rows without one). The report lists every problem by row and column;
         a real run saves everything or nothing. Importing the same file again adds nothing and lists the
         rows that were already there."""
+        problems: list[FieldProblem] = []
+        if data.kind not in KINDS:
+            problems.append(FieldProblem("kind", f"must be one of: {', '.join(KINDS)} (not {data.kind!r})"))
+        dry_run = (data.dry_run or "false").strip().casefold()
+        if dry_run not in TRUE | FALSE:
+            problems.append(FieldProblem("dry_run", f"must be true or false (not {data.dry_run!r})"))
         if data.project is not None and len(data.project) > MAX_PROJECT_CODE:
-            raise invalid_field("project", f"must be a project code of at most {MAX_PROJECT_CODE} characters")
+            problems.append(FieldProblem("project", f"must be a project code of at most {MAX_PROJECT_CODE} "
+                                                    "characters"))
         content = data.file.file.read()
         if not content:
-            raise invalid_field("file", "the file is empty: choose the spreadsheet to import")
+            problems.append(FieldProblem("file", "is empty: choose the spreadsheet to import"))
+        if problems:
+            raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
         try:
-            report = run_import(db_session, actor, data.kind, content, dry_run=data.dry_run,
+            report = run_import(db_session, actor, data.kind, content, dry_run=dry_run in TRUE,
                                 project=(data.project or "").strip() or None)
         except CellProblem as exc:  # run_import reports file problems itself; this is a wrong kind
             raise Invalid(exc.message, []) from None
