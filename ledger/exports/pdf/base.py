@@ -33,6 +33,29 @@ from ledger.exports.pdf.text import markup
 from ledger.exports.pdf.typefaces import MAIN, MAIN_BOLD, fit_markup, fits_main, normalise, register_fonts, string_font
 
 FooterPainter = Callable[[Canvas, int, int], None]
+# Paragraph styles per (renderer class, style name): the sizes are class attributes, so one per process.
+_STYLES: dict[tuple[type, str], ParagraphStyle] = {}
+
+
+class OnceParagraph(Paragraph):
+    """A paragraph that breaks its lines once per width.
+
+    A long table is measured before it is placed (``starts_together``), again when placed, and the rows
+    left over are measured again on every page it runs onto; ReportLab's paragraph breaks its lines
+    afresh each time, which was most of a long statement's cost. Line breaking depends only on the
+    width (the style and text never change once built), so the answer for a width is kept.
+    """
+
+    _wrapped: tuple[float, float, float] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        done = self._wrapped
+        if done is not None and done[0] == availWidth and "blPara" in self.__dict__:  # split may drop it
+            self.width, self.height = done[1], done[2]
+            return done[1], done[2]
+        width, height = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, width, height)
+        return width, height
 
 
 class NumberedCanvas(Canvas):
@@ -146,11 +169,15 @@ class PdfRenderer:
         return self.pagesize[0] - self.left_margin - self.right_margin
 
     def style(self, name: str) -> ParagraphStyle:
-        """Paragraph styles built from the size attributes, so a subclass changes numbers, not styles."""
-        cache: dict[str, ParagraphStyle] = self.__dict__.setdefault("_styles", {})
-        if name not in cache:
-            cache[name] = self._make_style(name)
-        return cache[name]
+        """Paragraph styles built from the size attributes, so a subclass changes numbers, not styles.
+
+        Built once per process for each renderer class (the sizes are class attributes), not per document.
+        """
+        key = (type(self), name)
+        found = _STYLES.get(key)
+        if found is None:
+            found = _STYLES[key] = self._make_style(name)
+        return found
 
     def _make_style(self, name: str) -> ParagraphStyle:
         body, table = self.body_size, self.table_size
@@ -198,7 +225,7 @@ class PdfRenderer:
     def para(self, text: str, style: str = "body") -> Paragraph:
         """A paragraph of already-escaped markup (see :func:`ledger.exports.pdf.text.markup`); words the
         main face cannot draw are set in the fallback font (:func:`ledger.exports.pdf.typefaces.fit_markup`)."""
-        return Paragraph(fit_markup(text), self.style(style))
+        return OnceParagraph(fit_markup(text), self.style(style))
 
     def table(
         self,

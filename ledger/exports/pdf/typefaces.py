@@ -146,8 +146,27 @@ def check_printable(text: str) -> None:
         _font_for_char(char)
 
 
+# The answer of :func:`_decide_font` per character seen so far (fonts are fixed for the process). A
+# statement has thousands of characters but a few dozen distinct ones, so each is decided once.
+_CHAR_FONTS: dict[str, str | None] = {}
+# Characters the main face draws that need nothing done to them (no normalising, no shaping check): a
+# text made only of these goes on the page as it is.
+_PLAIN_MAIN: set[str] = set()
+
+
 def _font_for_char(char: str) -> str | None:
     """``None`` for the main face, ``FALLBACK`` for the fallback; raises for what neither prints."""
+    try:
+        return _CHAR_FONTS[char]
+    except KeyError:
+        font = _decide_font(char)  # raises (and is not remembered) for a character nobody prints
+        _CHAR_FONTS[char] = font
+        if font is None and char.isascii():
+            _PLAIN_MAIN.add(char)
+        return font
+
+
+def _decide_font(char: str) -> str | None:
     if char in "\n\r\t" or main_covers(char):
         code = ord(char)
         if any(low <= code <= high for low, high, _ in _NEEDS_SHAPING):
@@ -166,6 +185,8 @@ def _font_for_char(char: str) -> str | None:
 def _fit_text(text: str) -> str:
     """Wrap each word the main face cannot fully draw in the fallback font (whole words, so a name
     like "Nguyễn" is drawn in one face rather than with odd letters from another)."""
+    if _PLAIN_MAIN.issuperset(text):  # the usual case: ASCII the main face draws (NFC of ASCII is itself)
+        return text
     out: list[str] = []
     for word in re.split(r"(\s+)", normalise(text)):
         if not word:
@@ -190,6 +211,8 @@ def fit_markup(markup: str) -> str:
 
 def fits_main(text: str) -> bool:
     """True when the main face draws all of ``text`` (so it can go on the page as a plain string)."""
+    if _PLAIN_MAIN.issuperset(text):
+        return True
     return all(char in "\n\r\t" or main_covers(char) for char in text)
 
 
