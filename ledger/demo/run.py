@@ -25,6 +25,7 @@ from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
 from ledger.db.models import Activity, Batch, Participant, Record, RecordStatus, Role
 from ledger.demo.data import DESCRIPTIONS, NEW_ACCOUNT, PARTICIPANTS, PROJECTS
+from ledger.demo.messages import write_messages
 from ledger.demo.recognition import recognise
 from ledger.errors import Invalid
 from ledger.exports.finance import get_exporter
@@ -477,6 +478,7 @@ def build_demo(database_url: str, out: Path, progress: Progress | None = None) -
     demo.pay()
     recognise(demo)  # outcomes on some activities, records of involvement (ledger/demo/recognition.py)
     demo.statements()
+    write_messages(demo, TAX_YEAR)  # e-mails as .eml files and letters to print (ledger.demo.messages)
     demo.reports()
     demo.totals()
     demo.engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.models import Activity, BatchItem, Participant, PaymentPreference, Posting, Project, Record
+from ledger.demo.messages import WHO as WHO_MESSAGES
 from ledger.demo.recognition import WHO_RECOGNITION
 from ledger.demo.run import DemoSummary, build_demo
 
@@ -62,7 +63,7 @@ def test_the_ledger_balances_and_nothing_is_paid_twice(demo: DemoSummary) -> Non
 
 
 def test_every_user_gets_their_documents(demo: DemoSummary) -> None:
-    assert set(demo.files) == {"finance officer", "payee", "participant", "manager", WHO_RECOGNITION}
+    assert set(demo.files) == {"finance officer", "payee", "participant", "manager", WHO_RECOGNITION, WHO_MESSAGES}
     for paths in demo.files.values():
         for path in paths:
             assert path.exists() and path.stat().st_size > 0, path
