@@ -84,15 +84,20 @@ class Queued:
 
 def route_person(person: Participant, outcome: Queued) -> bool:
     """THE contact rule for one person: True when they get an e-mail; else note why not."""
-    preference = person.contact_preference or ContactPreference.EMAIL.value
-    if person.erased_at is not None or preference == ContactPreference.NONE:
-        outcome.no_messages.append(person.id)
+    return route(person.id, person.contact_preference, person.email, person.erased_at is not None, outcome)
+
+
+def route(participant_id: int, preference: str | None, email: str | None, erased: bool, outcome: Queued) -> bool:
+    """:func:`route_person` from plain columns (a whole batch is routed without loading each person)."""
+    preference = preference or ContactPreference.EMAIL.value
+    if erased or preference == ContactPreference.NONE:
+        outcome.no_messages.append(participant_id)
         return False
     if preference == ContactPreference.POST:
-        outcome.by_post.append(person.id)
+        outcome.by_post.append(participant_id)
         return False
-    if not (person.email or "").strip():
-        outcome.no_email.append(person.id)
+    if not (email or "").strip():
+        outcome.no_email.append(participant_id)
         return False
     return True
 
@@ -114,18 +119,21 @@ def queue_remittances(session: Session, batch: Batch, requested_by: str | None =
     domain = message_id_domain(session)
     now = clock.now()
     rows = []
+    # Plain columns, not Participant objects: loading a person decrypts their bank details, and a batch
+    # may have 100,000 payees.
     lines = session.execute(
-        select(BatchLine.participant_id, BatchLine.amount_minor, Participant)
+        select(BatchLine.participant_id, BatchLine.amount_minor, Participant.contact_preference, Participant.email,
+               Participant.erased_at)
         .join(Participant, Participant.id == BatchLine.participant_id)
         .where(BatchLine.batch_id == batch.id, BatchLine.status != BatchLineStatus.RETURNED.value)
         .order_by(Participant.reference)
     ).all()
-    for participant_id, amount_minor, person in lines:
-        if not route_person(person, outcome):
+    for participant_id, amount_minor, preference, email, erased_at in lines:
+        if not route(participant_id, preference, email, erased_at is not None, outcome):
             continue
         rows.append({
             "kind": MessageKind.REMITTANCE.value, "participant_id": participant_id, "batch_id": batch.id,
-            "recipient": (person.email or "").strip(),
+            "recipient": (email or "").strip(),
             "subject": remittance_subject(amount_minor, batch.currency, batch.method),
             "message_id": new_message_id(domain), "status": MessageStatus.QUEUED.value, "attempts": 0,
             "next_attempt_at": now, "created_at": now, "updated_at": now, "requested_by": requested_by,

@@ -31,7 +31,7 @@ def test_worker_list_resend_and_statements_from_the_command_line(
         ann = person(session, "Ann Example", email="ann@example.net")
         post = person(session, "Pat Post", email="pat@example.net", contact="post", address="1 High St, Town, AB1 2CD")
         paid_batch(session, [(ann, 5500, 0), (post, 1000, 0)])
-        ann_id, post_id = ann.id, post.id
+        ann_id, post_id, ann_ref = ann.id, post.id, ann.reference
     run = CliRunner().invoke
     monkeypatch.delenv("LEDGER_SMTP_URL", raising=False)
     unset = run(main, ["worker", "--once", *db])
@@ -67,7 +67,7 @@ def test_worker_list_resend_and_statements_from_the_command_line(
     mail = smtp.recorder.received[-1].message
     assert mail["Subject"] == "Your statement for 6 April 2025 to 5 April 2026"
     (pdf,) = list(mail.iter_attachments())
-    assert pdf.get_filename() == f"statement-P-{ann_id:04d}-2025-04-06-to-2026-04-05.pdf"
+    assert pdf.get_filename() == f"statement-{ann_ref}-2025-04-06-to-2026-04-05.pdf"
 
     letters = tmp_path / "letters.pdf"
     year_end = run(main, ["messages", "year-end", *TAX_YEAR, "--letters", str(letters), "--as", "Fin", *db])
