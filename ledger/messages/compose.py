@@ -22,7 +22,7 @@ from ledger.db.models_messages import MessageKind, OutboxMessage
 from ledger.errors import LedgerError
 from ledger.exports.pdf import render_remittance, render_statement
 from ledger.messages.render import as_html, as_text
-from ledger.messages.words import remittance_words, sign_in_words, statement_words
+from ledger.messages.words import invitation_words, remittance_words, sign_in_words, statement_words
 from ledger.organisation import Organisation, get_organisation
 from ledger.reports.remittances import build_remittances
 from ledger.reports.statements import build_statement
@@ -63,7 +63,10 @@ def compose(session: Session, message: OutboxMessage) -> Composed:
         expires = datetime.fromisoformat(data["expires_at"])
         if expires <= clock.now():
             raise NothingToSend("the sign-in code expired before it could be sent")
-        words = sign_in_words(organisation, data.get("link"), data.get("code"), expires)
+        if data.get("purpose") == "invitation":
+            words = invitation_words(organisation, data.get("name") or "", data["link"], expires)
+        else:
+            words = sign_in_words(organisation, data.get("link"), data.get("code"), expires)
         return Composed(words.subject, as_text(words), as_html(words), organisation)
     person = session.get(Participant, message.participant_id) if message.participant_id is not None else None
     if person is None or person.erased_at is not None:

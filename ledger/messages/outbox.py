@@ -44,6 +44,7 @@ from ledger.security.actor import Actor
 
 FALLBACK_DOMAIN = "involvement-ledger.invalid"
 SIGN_IN_SUBJECT = "Your sign-in code"
+INVITATION_SUBJECT = "You have been invited"
 STATUSES: tuple[str, ...] = tuple(s.value for s in MessageStatus)
 
 
@@ -222,8 +223,10 @@ def queue_statement_run(session: Session, actor: Actor, period_from: date, perio
 
 
 def queue_sign_in(session: Session, *, to: str, link: str | None, code: str | None, expires_at: datetime,
-                  participant_id: int | None = None) -> OutboxMessage:
-    """A sign-in link and/or code for the web interface, in the caller's transaction.
+                  participant_id: int | None = None, purpose: str = "sign_in", name: str | None = None,
+                  ) -> OutboxMessage:
+    """A sign-in link and/or code for the web interface, in the caller's transaction (``purpose``
+    "invitation": a staff invitation link, ``name`` the person invited).
 
     The link and code are kept encrypted and cleared once the message is sent or given up. The person
     asked for it at that moment, so it is sent whatever their choice for other messages.
@@ -232,10 +235,12 @@ def queue_sign_in(session: Session, *, to: str, link: str | None, code: str | No
         raise invalid_field("email", "is not an email address (it has no @)")
     if not link and not code:
         raise invalid_field("code", "give a sign-in link, a code, or both")
-    secret = json.dumps({"link": link, "code": code, "expires_at": expires_at.isoformat()})
+    secret = json.dumps({"link": link, "code": code, "expires_at": expires_at.isoformat(), "purpose": purpose,
+                         "name": name})
     message = OutboxMessage(
         kind=MessageKind.SIGN_IN.value, participant_id=participant_id, recipient=to.strip(), secret=secret,
-        subject=SIGN_IN_SUBJECT, message_id=new_message_id(message_id_domain(session)),
+        subject=INVITATION_SUBJECT if purpose == "invitation" else SIGN_IN_SUBJECT,
+        message_id=new_message_id(message_id_domain(session)),
         status=MessageStatus.QUEUED.value, attempts=0, next_attempt_at=clock.now(),
     )
     session.add(message)

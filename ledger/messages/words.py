@@ -146,11 +146,27 @@ def statement_words(s: Statement, name: str, channel: str = EMAIL) -> Words:
                  paragraphs=tuple(paragraphs), organisation=s.contact, style=s.style)
 
 
+def _until(expires_at: datetime) -> str:
+    local = expires_at.astimezone(UK)
+    return f"{local:%H:%M} on {plain_date(local.date())} (UK time)"
+
+
+def invitation_words(organisation: Organisation, name: str, link: str, expires_at: datetime) -> Words:
+    """A member of staff's invitation: open the link and choose a password."""
+    paragraphs = (
+        f"You have been given an account on {organisation.name}'s involvement ledger.",
+        f"To start, open this link and choose a password: {link}",
+        f"The link works once, until {_until(expires_at)}. If it has run out, ask your administrator for a new one.",
+        "If you were not expecting this, you do not need to do anything.",
+    )
+    return Words(subject=f"You have been invited to {organisation.name}'s involvement ledger",
+                 greeting=f"Hello {name}," if name else "Hello,", paragraphs=paragraphs, organisation=organisation)
+
+
 def sign_in_words(organisation: Organisation, link: str | None, code: str | None, expires_at: datetime,
                   style: str = "standard") -> Words:
     """A sign-in link and/or code: what it is, until when it works, and what to do if it was not you."""
-    local = expires_at.astimezone(UK)
-    until = f"{local:%H:%M} on {plain_date(local.date())} (UK time)"
+    until = _until(expires_at)
     paragraphs: list[str] = [f"You asked to sign in to {organisation.name}'s involvement website."]
     if code:
         paragraphs.append(f"Your sign-in code is: {code}")

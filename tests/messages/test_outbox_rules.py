@@ -114,3 +114,35 @@ def test_erasure_forgets_the_address_kept_in_the_outbox(factory: sessionmaker[Se
         assert row.recipient == "erased"
         erased = session.get(Participant, zeb.id)
         assert erased is not None and erased.postal_address is None
+
+
+def test_a_lead_e_mails_a_participant_their_sign_in_code(factory: sessionmaker[Session], smtp: SmtpServer) -> None:
+    from ledger.messages.sign_in import email_sign_in_code
+
+    with transaction(factory) as session:
+        jo = person(session, "Jo Example", email="jo@example.net")
+        pat = person(session, "Pat Post", email="pat@example.net", contact="post", address="1 High St, Town")
+        message = email_sign_in_code(session, Actor.system("admin"), jo.id, "https://ledger.example.org/")
+        assert message.participant_id == jo.id
+        with pytest.raises(Conflict, match="asked for letters by post"):
+            email_sign_in_code(session, Actor.system("admin"), pat.id, "https://ledger.example.org")
+    Worker(factory, smtp.settings, FAST).run_until_empty()
+    (received,) = smtp.recorder.received
+    text = received.message.get_body(("plain",)).get_content()
+    assert received.recipients == ["jo@example.net"] and "https://ledger.example.org/sign-in/link/" in text
+    assert "Your sign-in code is: " in text
+
+
+def test_an_invitation_e_mail(factory: sessionmaker[Session], smtp: SmtpServer) -> None:
+    from ledger.messages.sign_in import email_invitation
+    from ledger.users.invitations import invite
+
+    with transaction(factory) as session:
+        invited = invite(session, Actor.system("admin"), email="newlead@example.org", name="Nia Lead", role="lead")
+        email_invitation(session, invited, "https://ledger.example.org")
+    Worker(factory, smtp.settings, FAST).run_until_empty()
+    (received,) = smtp.recorder.received
+    assert received.recipients == ["newlead@example.org"]
+    assert received.message["Subject"] == (
+        "You have been invited to Northshire Health and Care NHS Trust's involvement ledger")
+    assert "https://ledger.example.org/invitations/" in received.message.get_body(("plain",)).get_content()
