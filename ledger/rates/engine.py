@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ledger.errors import FieldProblem, Invalid, NoRateInForce, invalid_field
 from ledger.money import MoneyError, ceil_to, parse_amount, quantum, round_money
@@ -62,15 +62,55 @@ class QuoteInput:
     fees_earlier_same_day: Decimal = Decimal(0)  # for the daily cap: fees already approved that date
 
 
+class Said:
+    """An explanation kept as its parts and the function that words them.
+
+    Working out the sentences cost far more than the arithmetic (most quotes are priced to be summed or
+    checked, and their words are never read), so a line carries the parts and the sentence is written
+    the first time it is shown (``Line.explanation``: an API answer, a stored record line, a statement),
+    then kept. The words are exactly those written before; two explanations are equal when their
+    sentences are.
+    """
+
+    __slots__ = ("_parts", "_text", "_words")
+
+    def __init__(self, words: Callable[..., str], *parts: Any) -> None:
+        self._words = words
+        self._parts = parts
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._text = self._words(*self._parts)
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Said | str):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
 @dataclass(frozen=True)
 class Line:
     kind: str
     category: str  # "fee" or "expense"
     rate: Decimal
     amount: Decimal
-    explanation: str
+    said: Said | str  # the explanation's parts (or its sentence): read ``explanation`` for the words
     minutes: int | None = None
     quantity: int | None = None
+
+    @property
+    def explanation(self) -> str:
+        """The plain-English sentence saying how the amount was worked out."""
+        return str(self.said)
 
 
 @dataclass(frozen=True)
@@ -237,9 +277,147 @@ class _TimeLine:
     kind: str
     rate: Decimal
     minutes: int
-    head: str  # "Preparation: 45 min at £27.50 an hour"
-    why: str
+    head: Said  # "Preparation: 45 min at £27.50 an hour"
+    why: Said
     amount: Decimal = Decimal(0)
+
+
+# ---- the words of each line (called only when an explanation is shown) ------------------------------
+
+
+def _role_rate_words(rate: Decimal, base: Decimal, multiplier: Decimal, role_label: str, currency: str) -> str:
+    text = f"{say.rate(rate, currency)} an hour"
+    if multiplier != 1:
+        text += f" ({say.rate(base, currency)} x {say.factor(multiplier)} for {role_label.lower()})"
+    return text
+
+
+def _involvement_head(activity_label: str, role_label: str, multiplier: Decimal, paid: int, rate: Decimal,
+                      base: Decimal, currency: str) -> str:
+    as_role = f", as {role_label.lower()}" if multiplier != 1 else ""
+    return (f"{activity_label}{as_role}: {say.duration(paid)} at "
+            f"{_role_rate_words(rate, base, multiplier, role_label, currency)}")
+
+
+def _involvement_why(involvement: int, paid: int, rounded: int, minimum: int, unit: int) -> str:
+    if paid > rounded:
+        return (f"You were there for {say.duration(involvement)}; we always pay at least "
+                f"{say.duration(minimum)}.")
+    return f"You were there for {say.duration(involvement)}{_rounding_note(involvement, paid, unit)}."
+
+
+def _hours_head(name: str, paid: int, base: Decimal, currency: str) -> str:
+    return f"{name}: {say.duration(paid)} at {say.rate(base, currency)} an hour"
+
+
+def _preparation_why(prep_input: int, paid: int, unit: int, involvement: int, prep_cap: Decimal | None,
+                     counted: Decimal | int, cap_factor: Decimal) -> str:
+    if involvement == 0:
+        return (f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}. "
+                "The activity did not go ahead, so all your preparation is paid.")
+    if prep_cap is not None:
+        return (f"You prepared for {say.duration(prep_input)}; we pay preparation up to "
+                f"{say.factor(cap_factor)} x the time of the activity "
+                f"({say.duration(involvement)}){_rounding_note(counted, paid, unit)}.")
+    return f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}."
+
+
+def _follow_up_why(follow: int, cap: int, counted: int, paid: int, unit: int) -> str:
+    if follow > cap:
+        return (f"You spent {say.duration(follow)} on follow-up; we pay up to {say.duration(cap)} "
+                f"of follow-up for each activity{_rounding_note(counted, paid, unit)}.")
+    return f"You spent {say.duration(follow)} on follow-up{_rounding_note(follow, paid, unit)}."
+
+
+def _travel_why(travel: int, paid: int, unit: int) -> str:
+    return f"You travelled for {say.duration(travel)}{_rounding_note(travel, paid, unit)}."
+
+
+def _shared_note(rate: Decimal, total_minutes: int, total: Decimal, currency: str) -> str:
+    return (f" (Your time at {say.rate(rate, currency)} an hour on this activity adds up to "
+            f"{say.duration(total_minutes)}, which is {say.money(total, currency)}; the pennies are "
+            f"shared between the lines so they add up to exactly that.)")
+
+
+def _time_words(head: Said, amount: Decimal, currency: str, why: Said, note: Said | None) -> str:
+    return f"{head} = {say.money(amount, currency)}. {why}{note if note is not None else ''}"
+
+
+def _fixed_fee_words(label: str, fee: Decimal, told: int, currency: str) -> str:
+    time_note = f" You told us it took {say.duration(told)}; that time is recorded." if told else ""
+    return (f"{label}: a fixed fee of {say.rate(fee, currency)} = {say.money(fee, currency)}, "
+            f"however long it takes.{time_note}")
+
+
+def _band_words(label: str, band_label: str, fee: Decimal, limit_minutes: int, above_all: bool, minutes: int,
+                involvement: int, prep: Decimal | int, follow: int, travel: int, currency: str) -> str:
+    parts = [f"{say.duration(involvement)} taking part"]
+    if prep:
+        parts.append(f"{say.duration(int(prep))} preparation")
+    if follow:
+        parts.append(f"{say.duration(follow)} follow-up")
+    if travel:
+        parts.append(f"{say.duration(travel)} travel")
+    band_name = f" ({band_label})" if band_label else ""
+    limit_text = f"more than {say.duration(limit_minutes)}" if above_all else f"up to {say.duration(limit_minutes)}"
+    return (f"{label}{band_name}: {say.rate(fee, currency)} for {limit_text} in total = "
+            f"{say.money(fee, currency)}. Your time counted was {say.duration(minutes)} "
+            f"({', '.join(parts)}).")
+
+
+def _daily_cap_words(cap: Decimal, reduction: Decimal, earlier_fees: Decimal, currency: str) -> str:
+    earlier = ""
+    if earlier_fees > 0:
+        earlier = (f" You had already been paid {say.money(earlier_fees, currency)} "
+                   "in fees for other activities that day.")
+    return (f"Daily limit: this rate card pays at most {say.money(cap, currency)} in fees for one day, so "
+            f"these fees are reduced by {say.money(reduction, currency)}.{earlier}")
+
+
+def _online_words(allowance: Decimal, currency: str) -> str:
+    return (f"Online allowance: {say.money(allowance, currency)} for taking part online, towards phone, "
+            "data and printing costs.")
+
+
+def _earlier_miles(claim: MileageClaim) -> str:
+    return (f" You had claimed {say.miles(claim.miles_earlier_in_tax_year)} earlier this tax year."
+            if claim.miles_earlier_in_tax_year else "")
+
+
+def _mileage_words(vehicle: VehicleRate, claim: MileageClaim, full_rate_miles: int, amount: Decimal, beyond: int,
+                   currency: str) -> str:
+    limit = ""
+    if vehicle.threshold_miles is not None and beyond:
+        limit = f" (the rate for the first {say.miles(vehicle.threshold_miles)} in the tax year)"
+    earlier = _earlier_miles(claim) if not beyond else ""
+    return (f"{vehicle.label} mileage: {say.miles(full_rate_miles)} at {say.rate(vehicle.rate_per_mile, currency)} "
+            f"a mile = {say.money(amount, currency)}{limit}.{earlier}")
+
+
+def _mileage_beyond_words(vehicle: VehicleRate, claim: MileageClaim, beyond: int, rate: Decimal, amount: Decimal,
+                          currency: str) -> str:
+    assert vehicle.threshold_miles is not None
+    return (f"{vehicle.label} mileage beyond {say.miles(vehicle.threshold_miles)} in the tax year: "
+            f"{say.miles(beyond)} at {say.rate(rate, currency)} a mile = {say.money(amount, currency)}."
+            f"{_earlier_miles(claim)}")
+
+
+def _passenger_words(passengers: int, miles: int, passenger_miles: int, rate: Decimal, amount: Decimal,
+                     currency: str) -> str:
+    people = "passenger" if passengers == 1 else "passengers"
+    return (f"Passengers: {passengers} {people} for {say.miles(miles)} = "
+            f"{passenger_miles:,} passenger miles at {say.rate(rate, currency)} a passenger mile = "
+            f"{say.money(amount, currency)}.")
+
+
+def _at_cost_words(label: str, amount: Decimal, receipt: str, paid: Decimal, daily_cap: Decimal | None,
+                   currency: str) -> str:
+    receipt_note = f" (receipt {receipt})" if receipt else ""
+    if paid < amount:
+        return (f"{label}: you spent {say.money(amount, currency)}{receipt_note}; we pay back up to "
+                f"{say.money(daily_cap or Decimal(0), currency)} a day, so "
+                f"{say.money(paid, currency)}.")
+    return f"{label}: {say.money(amount, currency)} paid back at cost{receipt_note}."
 
 
 def _hourly(
@@ -254,51 +432,30 @@ def _hourly(
         rounded = _round_up(involvement, unit)
         paid = max(rounded, version.time.minimum_involvement_minutes)
         rate = base * role.multiplier
-        as_role = f", as {role.label.lower()}" if role.multiplier != 1 else ""
-        rate_text = f"{say.rate(rate, currency)} an hour"
-        if role.multiplier != 1:
-            rate_text += f" ({say.rate(base, currency)} x {say.factor(role.multiplier)} for {role.label.lower()})"
-        if paid > rounded:
-            why = (f"You were there for {say.duration(involvement)}; we always pay at least "
-                   f"{say.duration(version.time.minimum_involvement_minutes)}.")
-        else:
-            why = f"You were there for {say.duration(involvement)}{_rounding_note(involvement, paid, unit)}."
-        parts.append(_TimeLine("involvement", rate, paid,
-                               f"{activity.label}{as_role}: {say.duration(paid)} at {rate_text}", why))
+        head = Said(_involvement_head, activity.label, role.label, role.multiplier, paid, rate, base, currency)
+        why = Said(_involvement_why, involvement, paid, rounded, version.time.minimum_involvement_minutes, unit)
+        parts.append(_TimeLine("involvement", rate, paid, head, why))
     prep_input, prep_cap = _paid_preparation(version, request)
     if prep_input > 0:
         counted: Decimal | int = prep_cap if prep_cap is not None else prep_input
         paid = _round_up(counted, unit)
-        if involvement == 0:
-            why = (f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}. "
-                   "The activity did not go ahead, so all your preparation is paid.")
-        elif prep_cap is not None:
-            why = (f"You prepared for {say.duration(prep_input)}; we pay preparation up to "
-                   f"{say.factor(version.time.preparation_cap)} x the time of the activity "
-                   f"({say.duration(involvement)}){_rounding_note(counted, paid, unit)}.")
-        else:
-            why = f"You prepared for {say.duration(prep_input)}{_rounding_note(prep_input, paid, unit)}."
-        parts.append(_TimeLine("preparation", base, paid,
-                               f"Preparation: {say.duration(paid)} at {say.rate(base, currency)} an hour", why))
+        why = Said(_preparation_why, prep_input, paid, unit, involvement, prep_cap, counted,
+                   version.time.preparation_cap)
+        parts.append(_TimeLine("preparation", base, paid, Said(_hours_head, "Preparation", paid, base, currency),
+                               why))
     follow = request.follow_up_minutes
     if follow > 0:
         cap = version.time.follow_up_cap_minutes
         counted_f = min(follow, cap)
         if counted_f > 0:
             paid = _round_up(counted_f, unit)
-            if follow > cap:
-                why = (f"You spent {say.duration(follow)} on follow-up; we pay up to {say.duration(cap)} "
-                       f"of follow-up for each activity{_rounding_note(counted_f, paid, unit)}.")
-            else:
-                why = f"You spent {say.duration(follow)} on follow-up{_rounding_note(follow, paid, unit)}."
-            parts.append(_TimeLine("follow_up", base, paid,
-                                   f"Follow-up: {say.duration(paid)} at {say.rate(base, currency)} an hour", why))
+            parts.append(_TimeLine("follow_up", base, paid, Said(_hours_head, "Follow-up", paid, base, currency),
+                                   Said(_follow_up_why, follow, cap, counted_f, paid, unit)))
     travel = request.travel_minutes
     if travel > 0 and version.time.travel_time_paid:
         paid = _round_up(travel, unit)
-        parts.append(_TimeLine("travel_time", base, paid,
-                               f"Travel time: {say.duration(paid)} at {say.rate(base, currency)} an hour",
-                               f"You travelled for {say.duration(travel)}{_rounding_note(travel, paid, unit)}."))
+        parts.append(_TimeLine("travel_time", base, paid, Said(_hours_head, "Travel time", paid, base, currency),
+                               Said(_travel_why, travel, paid, unit)))
     return _priced(parts, currency)
 
 
@@ -310,7 +467,7 @@ def _priced(parts: list[_TimeLine], currency: str) -> list[Line]:
     by_rate: dict[Decimal, list[_TimeLine]] = {}
     for part in parts:
         by_rate.setdefault(part.rate, []).append(part)
-    notes: dict[int, str] = {}
+    notes: dict[int, Said] = {}
     for rate, group in by_rate.items():
         shares = share_pennies([_exact_time_amount(rate, p.minutes) for p in group], currency)
         total_minutes = sum(p.minutes for p in group)
@@ -319,14 +476,10 @@ def _priced(parts: list[_TimeLine], currency: str) -> list[Line]:
             part.amount = share
             alone = round_money(_exact_time_amount(rate, part.minutes), currency)
             if share != alone:
-                notes[id(part)] = (
-                    f" (Your time at {say.rate(rate, currency)} an hour on this activity adds up to "
-                    f"{say.duration(total_minutes)}, which is {say.money(total, currency)}; the pennies are "
-                    f"shared between the lines so they add up to exactly that.)"
-                )
+                notes[id(part)] = Said(_shared_note, rate, total_minutes, total, currency)
     return [
         Line(part.kind, FEE, part.rate, part.amount,
-             f"{part.head} = {say.money(part.amount, currency)}. {part.why}{notes.get(id(part), '')}",
+             Said(_time_words, part.head, part.amount, currency, part.why, notes.get(id(part))),
              minutes=part.minutes)
         for part in parts
     ]
@@ -336,11 +489,8 @@ def _fixed_fee(activity: ActivityRule, request: QuoteInput, currency: str) -> li
     assert activity.fixed_fee is not None
     fee = activity.fixed_fee
     told = request.involvement_minutes + request.preparation_minutes + request.follow_up_minutes
-    time_note = f" You told us it took {say.duration(told)}; that time is recorded." if told else ""
     return [Line(
-        "fixed_fee", FEE, fee, round_money(fee, currency),
-        f"{activity.label}: a fixed fee of {say.rate(fee, currency)} = {say.money(fee, currency)}, "
-        f"however long it takes.{time_note}",
+        "fixed_fee", FEE, fee, round_money(fee, currency), Said(_fixed_fee_words, activity.label, fee, told, currency),
         quantity=1,
     )]
 
@@ -355,22 +505,12 @@ def _band(activity: ActivityRule, version: CardVersion, request: QuoteInput, cur
         return []
     minutes = int(ceil_to(counted, 1))
     band = activity.band_for(minutes)
-    parts = [f"{say.duration(request.involvement_minutes)} taking part"]
-    if prep:
-        parts.append(f"{say.duration(int(prep))} preparation")
-    if follow:
-        parts.append(f"{say.duration(follow)} follow-up")
-    if travel:
-        parts.append(f"{say.duration(travel)} travel")
-    band_name = f" ({band.label})" if band.label else ""
     above_all = len(activity.bands) > 1 and minutes > activity.bands[-2].up_to_minutes
-    limit_text = (f"more than {say.duration(activity.bands[-2].up_to_minutes)}" if above_all
-                  else f"up to {say.duration(band.up_to_minutes)}")
+    limit_minutes = activity.bands[-2].up_to_minutes if above_all else band.up_to_minutes
     return [Line(
         "band", FEE, band.fee, round_money(band.fee, currency),
-        f"{activity.label}{band_name}: {say.rate(band.fee, currency)} for {limit_text} in total = "
-        f"{say.money(band.fee, currency)}. Your time counted was {say.duration(minutes)} "
-        f"({', '.join(parts)}).",
+        Said(_band_words, activity.label, band.label, band.fee, limit_minutes, above_all, minutes,
+             request.involvement_minutes, prep, follow, travel, currency),
         minutes=minutes,
     )]
 
@@ -384,14 +524,9 @@ def _daily_cap(version: CardVersion, request: QuoteInput, lines: list[Line], cur
     if fees <= room:
         return []
     reduction = fees - room
-    earlier = ""
-    if request.fees_earlier_same_day > 0:
-        earlier = (f" You had already been paid {say.money(request.fees_earlier_same_day, currency)} "
-                   "in fees for other activities that day.")
     return [Line(
         "daily_cap", FEE, cap, -reduction,
-        f"Daily limit: this rate card pays at most {say.money(cap, currency)} in fees for one day, so "
-        f"these fees are reduced by {say.money(reduction, currency)}.{earlier}",
+        Said(_daily_cap_words, cap, reduction, request.fees_earlier_same_day, currency),
         quantity=1,
     )]
 
@@ -404,8 +539,7 @@ def _expenses(version: CardVersion, request: QuoteInput, vehicle: VehicleRate | 
         allowance = rules.online_allowance
         lines.append(Line(
             "online_allowance", EXPENSE, allowance, round_money(allowance, currency),
-            f"Online allowance: {say.money(allowance, currency)} for taking part online, towards phone, "
-            "data and printing costs.",
+            Said(_online_words, allowance, currency),
             quantity=1,
         ))
     if request.mileage is not None and vehicle is not None and request.mileage.miles > 0:
@@ -420,17 +554,11 @@ def _mileage(vehicle: VehicleRate, claim: MileageClaim, passenger_rate: Decimal,
         left = max(0, vehicle.threshold_miles - claim.miles_earlier_in_tax_year)
         full_rate_miles = min(claim.miles, left)
     beyond = claim.miles - full_rate_miles
-    earlier = (f" You had claimed {say.miles(claim.miles_earlier_in_tax_year)} earlier this tax year."
-               if claim.miles_earlier_in_tax_year else "")
     if full_rate_miles:
         amount = round_money(vehicle.rate_per_mile * full_rate_miles, currency)
-        limit = ""
-        if vehicle.threshold_miles is not None and beyond:
-            limit = f" (the rate for the first {say.miles(vehicle.threshold_miles)} in the tax year)"
         lines.append(Line(
             "mileage", EXPENSE, vehicle.rate_per_mile, amount,
-            f"{vehicle.label} mileage: {say.miles(full_rate_miles)} at {say.rate(vehicle.rate_per_mile, currency)} "
-            f"a mile = {say.money(amount, currency)}{limit}.{earlier if not beyond else ''}",
+            Said(_mileage_words, vehicle, claim, full_rate_miles, amount, beyond, currency),
             quantity=full_rate_miles,
         ))
     if beyond:
@@ -439,19 +567,15 @@ def _mileage(vehicle: VehicleRate, claim: MileageClaim, passenger_rate: Decimal,
         amount = round_money(rate * beyond, currency)
         lines.append(Line(
             "mileage", EXPENSE, rate, amount,
-            f"{vehicle.label} mileage beyond {say.miles(vehicle.threshold_miles)} in the tax year: "
-            f"{say.miles(beyond)} at {say.rate(rate, currency)} a mile = {say.money(amount, currency)}.{earlier}",
+            Said(_mileage_beyond_words, vehicle, claim, beyond, rate, amount, currency),
             quantity=beyond,
         ))
     if claim.passengers and passenger_rate > 0:
         passenger_miles = claim.passengers * claim.miles
         amount = round_money(passenger_rate * passenger_miles, currency)
-        people = "passenger" if claim.passengers == 1 else "passengers"
         lines.append(Line(
             "passenger", EXPENSE, passenger_rate, amount,
-            f"Passengers: {claim.passengers} {people} for {say.miles(claim.miles)} = "
-            f"{passenger_miles:,} passenger miles at {say.rate(passenger_rate, currency)} a passenger mile = "
-            f"{say.money(amount, currency)}.",
+            Said(_passenger_words, claim.passengers, claim.miles, passenger_miles, passenger_rate, amount, currency),
             quantity=passenger_miles,
         ))
     return lines
@@ -486,18 +610,12 @@ def _at_cost(version: CardVersion, claims: tuple[ExpenseClaim, ...], currency: s
                 f"{say.money(threshold, currency)} (claimed {say.money(amount, currency)})",
             ))
             continue
-        receipt_note = f" (receipt {receipt})" if receipt else ""
         paid = amount
         if category.daily_cap is not None:
             room = max(Decimal(0), category.daily_cap - used.get(category.key, Decimal(0)))
             paid = min(amount, room)
             used[category.key] = used.get(category.key, Decimal(0)) + paid
-        if paid < amount:
-            text = (f"{category.label}: you spent {say.money(amount, currency)}{receipt_note}; we pay back up to "
-                    f"{say.money(category.daily_cap or Decimal(0), currency)} a day, so "
-                    f"{say.money(paid, currency)}.")
-        else:
-            text = f"{category.label}: {say.money(amount, currency)} paid back at cost{receipt_note}."
+        text = Said(_at_cost_words, category.label, amount, receipt, paid, category.daily_cap, currency)
         lines.append(Line("expense", EXPENSE, amount, paid, text, quantity=1))
     if problems:
         raise Invalid(_detail(problems), problems)
@@ -512,6 +630,7 @@ __all__ = [
     "MileageClaim",
     "Quote",
     "QuoteInput",
+    "Said",
     "calculate",
     "invalid_field",
     "share_pennies",
