@@ -24,6 +24,7 @@ from datetime import date
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ledger import clock
 from ledger.audit import record_event
@@ -149,15 +150,19 @@ def approve_record(
     warnings = warnings_for(session, participant, activity.date, quote.fees_total, exclude_record_id=record.id,
                             currency=quote.currency)
     currency = quote.currency
-    if quote.lines:
-        session.execute(insert(RecordLine), [
-            {"record_id": record.id, "position": index, "kind": line.kind, "category": line.category,
-             "minutes": line.minutes, "quantity": str(line.quantity) if line.quantity is not None else None,
-             "rate": format_rate(line.rate, currency), "amount_minor": Money(line.amount, currency).minor,
-             "explanation": line.explanation}
-            for index, line in enumerate(quote.lines)
-        ])
-        session.expire(record, ["lines"])  # read back as stored
+    rows = [
+        {"record_id": record.id, "position": index, "kind": line.kind, "category": line.category,
+         "minutes": line.minutes, "quantity": str(line.quantity) if line.quantity is not None else None,
+         "rate": format_rate(line.rate, currency), "amount_minor": Money(line.amount, currency).minor,
+         "explanation": line.explanation}
+        for index, line in enumerate(quote.lines)
+    ]
+    if rows:
+        # render_nulls: ONE statement (the ORM's bulk insert otherwise leaves None values out and so
+        # splits the rows by which are None: lines with minutes apart from lines with a quantity).
+        session.execute(insert(RecordLine).execution_options(render_nulls=True), rows)
+    # The answer shows the lines as stored: these are the stored values, so they are not read back.
+    set_committed_value(record, "lines", [RecordLine(**row) for row in rows])
     record.status = RecordStatus.APPROVED
     record.decided_by_token_id = actor.token_id
     record.decided_at = utcnow()
