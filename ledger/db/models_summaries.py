@@ -13,9 +13,9 @@ posting's record ('' when it has none), so the report's "by activity" table need
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db.base import Base, BigId, IdMixin, MinorUnits
@@ -62,3 +62,14 @@ class ParticipantDay(IdMixin, Base):
     activity_date: Mapped[date] = mapped_column(Date)
     participant_id: Mapped[int] = mapped_column(BigId)
     approved_records: Mapped[int] = mapped_column(Integer)
+
+
+class SharedStoreEntry(Base):
+    """One value of the key-value store that several server processes share (``ledger serve --workers``):
+    rate-limit counts live here instead of in one process's memory (``ledger.api.shared_store``)."""
+
+    __tablename__ = "shared_store"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column()  # None: kept until deleted

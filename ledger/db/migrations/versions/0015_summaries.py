@@ -14,6 +14,8 @@ Revises: 0014
   at zero are deleted), so "distinct people in a period" needs no join of records and activities.
   Triggers on ``records`` follow a record into and out of ``approved`` (and a change of its activity or
   participant while approved). Filled here from the records already approved.
+* ``shared_store``: a small key-value table for what several server processes must share
+  (``ledger serve --workers N`` keeps its rate-limit counts here; ``ledger.api.shared_store``).
 * On PostgreSQL each trigger first takes the audit chain's transaction lock (``AUDIT_LOCK_KEY`` in
   ``ledger.audit.chain``; every writer of postings also writes an audit event and so takes it anyway).
   Taking it before any summary row means two writers never wait for each other's summary rows in
@@ -191,6 +193,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_participant_days')),
         sa.UniqueConstraint('project_id', 'activity_date', 'participant_id', name='uq_participant_days_key'),
     )
+    op.create_table(
+        'shared_store',
+        sa.Column('key', sa.String(length=300), nullable=False),
+        sa.Column('value', sa.LargeBinary(), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('key', name=op.f('pk_shared_store')),
+    )
     op.execute(_grouped('postings'))
     op.execute(FILL_DAYS)
     if op.get_bind().dialect.name == "postgresql":
@@ -210,5 +219,6 @@ def downgrade() -> None:
     else:
         for trigger in ("postings_summed", "records_counted_insert", "records_uncounted", "records_counted"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    op.drop_table('shared_store')
     op.drop_table('participant_days')
     op.drop_table('spend_summaries')
