@@ -3,7 +3,7 @@
 Run from the repository root (about 1.5 minutes at the default size on a 2-core machine):
 
     .venv/bin/python bench/bench_approvals.py [--records 600] [--database sqlite|postgres|both]
-                                              [--concurrency 4] [--warmup 20]
+                                              [--concurrency 4] [--warmup 20] [--workers 1,2]
 
 For each backend (a SQLite file in a temporary folder; PostgreSQL in private databases created on
 ``LEDGER_BENCH_DATABASE_URL`` or postgresql://postgres@127.0.0.1:5432/postgres and dropped at the end):
@@ -294,11 +294,14 @@ class Server:
 
 @contextmanager
 def served(target: str, env: dict[str, str], health_path: str, log_path: Path,
-           app_dir: Path | None = None) -> Iterator[Server]:
-    """Run ``uvicorn --factory target`` in its own process on a free loopback port until the block ends."""
+           app_dir: Path | None = None, workers: int = 1) -> Iterator[Server]:
+    """Run ``uvicorn --factory target`` in its own process on a free loopback port until the block ends
+    (with ``workers`` server processes behind the one port, as ``ledger serve --workers`` does)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1", "--port", str(port),
                "--no-access-log", "--log-level", "warning"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     if app_dir is not None:
         command += ["--app-dir", str(app_dir)]
     base_url = f"http://127.0.0.1:{port}"
@@ -478,6 +481,7 @@ def check_floor(url: str, expected: int) -> None:
 @dataclass
 class Result:
     backend: str
+    workers: int
     ours: Run
     floor: Run
     recording: Run
@@ -512,7 +516,8 @@ def backend_urls(backend: str, folder: Path) -> Iterator[tuple[str, str]]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def bench_backend(backend: str, count: int, concurrency: int, warmup: int, profile_dir: Path | None) -> Result:
+def bench_backend(backend: str, count: int, concurrency: int, warmup: int, profile_dir: Path | None,
+                  workers: int = 1) -> Result:
     def profile_path(side: str) -> Path | None:
         return profile_dir / f"{side}-{backend}.txt" if profile_dir is not None else None
 
@@ -523,23 +528,26 @@ def bench_backend(backend: str, count: int, concurrency: int, warmup: int, profi
         print(f"[{backend}] floor: preparing {total} records", flush=True)
         floor_ids = prepare_floor_database(floor_url, total)
         with served("bench_approvals:create_floor_app", {FLOOR_URL_ENV: floor_url}, "/health",
-                    folder / "floor.log", app_dir=BENCH_DIR) as server:
+                    folder / "floor.log", app_dir=BENCH_DIR, workers=workers) as server:
             floor = approve_all(server, floor_ids, {}, concurrency, warmup, "", "floor", profile_path("floor"))
         check_floor(floor_url, total)
         print(f"[{backend}] floor: {floor.per_second:.0f} approvals/s", flush=True)
 
         tokens = make_tokens(ours_url)
         # Thousands of requests a minute with one token: the per-token rate limit would answer 429.
-        with served("ledger.api.app:create_app",
-                    {"LEDGER_DATABASE_URL": ours_url, "LEDGER_RATE_LIMIT_PER_TOKEN": "off"}, f"{API}/health",
-                    folder / "ours.log") as server:
+        # Each worker builds its app as `ledger serve --workers N` has it do (rate limits in the database
+        # when N > 1); the database was upgraded by make_tokens, as the command does before starting them.
+        with served("ledger.cli.serve_cmd:worker_app",
+                    {"LEDGER_DATABASE_URL": ours_url, "LEDGER_RATE_LIMIT_PER_TOKEN": "off",
+                     "LEDGER_SERVE_WORKERS": str(workers)}, f"{API}/health",
+                    folder / "ours.log", workers=workers) as server:
             print(f"[{backend}] ours: recording {total} records through POST /activities", flush=True)
             record_ids, recording = prepare_ours(server.base_url, tokens, total, concurrency)
             ours = approve_all(server, record_ids, bearer(tokens.approver), concurrency, warmup, API, "ours",
                                profile_path("ours"))
         check_ours(ours_url, total)
         print(f"[{backend}] ours: {ours.per_second:.0f} approvals/s", flush=True)
-        return Result(backend, ours, floor, recording, len(record_ids))
+        return Result(backend, workers, ours, floor, recording, len(record_ids))
 
 
 def _frame_name(frame: str) -> str:
@@ -598,13 +606,13 @@ def summarise_profile(path: Path, seconds: float, *, top: int = 22) -> None:
 def print_table(results: Sequence[Result], concurrency: int) -> None:
     print()
     print(f"Approvals through HTTP, {concurrency} concurrent connections; latency in ms; target ratio >= 0.33")
-    header = (f"{'backend':<9}{'records':>8}{'ours/s':>9}{'floor/s':>9}{'ratio':>7}{'ours p50':>10}{'ours p99':>10}"
-              f"{'floor p50':>11}{'floor p99':>11}{'recording/s':>13}")
+    header = (f"{'backend':<9}{'workers':>8}{'records':>8}{'ours/s':>9}{'floor/s':>9}{'ratio':>7}{'ours p50':>10}"
+              f"{'ours p99':>10}{'floor p50':>11}{'floor p99':>11}{'recording/s':>13}")
     print(header)
     print("-" * len(header))
     for r in results:
         ratio = r.ours.per_second / r.floor.per_second
-        print(f"{r.backend:<9}{r.ours.count:>8}{r.ours.per_second:>9.0f}{r.floor.per_second:>9.0f}{ratio:>7.2f}"
+        print(f"{r.backend:<9}{r.workers:>8}{r.ours.count:>8}{r.ours.per_second:>9.0f}{r.floor.per_second:>9.0f}{ratio:>7.2f}"
               f"{r.ours.percentile(0.5):>10.1f}{r.ours.percentile(0.99):>10.1f}{r.floor.percentile(0.5):>11.1f}"
               f"{r.floor.percentile(0.99):>11.1f}{r.recorded / r.recording.seconds:>13.0f}")
     print("recording/s: records created per second through POST /activities (4 attendees a request), for scale.")
@@ -616,6 +624,8 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent connections (default 4)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed approvals first (default 20)")
+    parser.add_argument("--workers", default="1", help="server processes, or a list such as 1,2 (PostgreSQL "
+                        "only above 1; ours and the floor get the same number)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample both servers during the timed approvals with py-spy (installed separately) "
                              "and write and summarise the collapsed stacks in DIR")
@@ -626,8 +636,11 @@ def main() -> None:
     started = time.perf_counter()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
-    results = [bench_backend(backend, args.records, args.concurrency, args.warmup, args.profile)
-               for backend in backends]
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    if any(w > 1 for w in worker_counts) and "sqlite" in backends:
+        parser.error("--workers above 1 needs --database postgres (SQLite is served by one process)")
+    results = [bench_backend(backend, args.records, args.concurrency, args.warmup, args.profile, workers)
+               for backend in backends for workers in worker_counts]
     print_table(results, args.concurrency)
     if args.profile is not None:
         print("(profiled run: py-spy sampling slows the servers; quote figures from a run without --profile)")
