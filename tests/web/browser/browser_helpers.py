@@ -24,7 +24,22 @@ DOCS_IMAGES = ROOT / "docs" / "images" / "web"
 _tmp_shots: Path | None = None
 
 
+JAVASCRIPT: dict[int, bool] = {}  # filled by conftest's new_page: id(page) -> JavaScript on?
+
+
+def javascript_on(page: Any) -> bool:
+    return JAVASCRIPT.get(id(page), True)
+
+
+def _needs_javascript(page: Any, check: str) -> None:
+    # Playwright cannot evaluate anything in a page with JavaScript off (the call would never return).
+    if not javascript_on(page):
+        raise AssertionError(f"{check} runs inside the page, so it needs a page with JavaScript on: check the "
+                             "same page in a second, JavaScript-on page (new_page()) instead")
+
+
 def _load_axe(page: Any) -> None:
+    _needs_javascript(page, "check_accessibility")
     # Evaluated through the DevTools protocol, so the page's Content-Security-Policy (no inline or injected
     # scripts) stays on for the page itself while axe is added for the check.
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -67,6 +82,7 @@ def check_accessibility(page: Any, what: str = "") -> None:
 
 def overflowing_elements(page: Any) -> list[str]:
     """Elements sticking out past the right edge of the viewport (what makes a page scroll sideways)."""
+    _needs_javascript(page, "overflowing_elements")
     found: list[str] = page.evaluate(
         """() => {
             const width = document.documentElement.clientWidth;
@@ -88,6 +104,7 @@ def overflowing_elements(page: Any) -> list[str]:
 
 def check_reflow(page: Any, width: int = 320) -> None:
     """WCAG 1.4.10: at 320 CSS pixels wide the page must not scroll sideways (scrollWidth <= clientWidth)."""
+    _needs_javascript(page, "check_reflow")
     old = page.viewport_size
     page.set_viewport_size({"width": width, "height": 900})
     try:
@@ -126,17 +143,22 @@ def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
 # ------------------------------------------------------------------------------------------ keyboard
 
 def focused(page: Any) -> dict[str, str]:
-    """What has the keyboard focus: tag, id, name, text and href (empty strings when absent)."""
-    info: dict[str, str] = page.evaluate(
-        """() => {
-            const el = document.activeElement;
-            if (!el) return {tag: '', id: '', name: '', text: '', href: ''};
-            return {tag: el.tagName.toLowerCase(), id: el.id || '', name: el.getAttribute('name') || '',
-                    text: (el.innerText || el.value || '').trim().slice(0, 80),
-                    href: el.getAttribute('href') || ''};
-        }"""
-    )
-    return info
+    """What has the keyboard focus: tag, id, name, text and href (empty strings when absent).
+
+    Read through Playwright's own selector engine (``:focus``), so it works in a page with JavaScript off.
+    """
+    here = page.locator(":focus")
+    if here.count() == 0:
+        return {"tag": "", "id": "", "name": "", "text": "", "href": ""}
+    here = here.first
+    text = here.inner_text().strip() or (here.get_attribute("value") or "")
+    return {
+        "tag": str(here.evaluate("(el) => el.tagName.toLowerCase()") if javascript_on(page) else ""),
+        "id": here.get_attribute("id") or "",
+        "name": here.get_attribute("name") or "",
+        "text": text[:80],
+        "href": here.get_attribute("href") or "",
+    }
 
 
 def press_tab_until(page: Any, wanted: Callable[[dict[str, str]], bool], *, max_presses: int = 60,
@@ -154,11 +176,10 @@ def press_tab_until(page: Any, wanted: Callable[[dict[str, str]], bool], *, max_
 
 def tab_to(page: Any, selector: str, *, max_presses: int = 60) -> None:
     """Press Tab until the element matching ``selector`` has the focus (as a keyboard user would)."""
-    handle = page.locator(selector).first
-    handle.wait_for(state="attached")
+    page.locator(selector).first.wait_for(state="attached")
 
     def is_it(_: dict[str, str]) -> bool:
-        return bool(handle.evaluate("(el) => el === document.activeElement"))
+        return page.locator(f"{selector}:focus").count() > 0
 
     press_tab_until(page, is_it, max_presses=max_presses)
 

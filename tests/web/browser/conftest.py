@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import JAVASCRIPT
 
 CHROMIUM_ENV = "LEDGER_CHROMIUM"
 REQUIRE_ENV = "LEDGER_REQUIRE_BROWSER"
@@ -134,6 +135,7 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
         page.set_default_timeout(15_000)
         messages: list[str] = []
         CONSOLE[id(page)] = messages
+        JAVASCRIPT[id(page)] = javascript
         page.on("console", lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning")
                 else None)
         page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
