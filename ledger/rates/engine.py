@@ -10,10 +10,12 @@ at 27.50 is 55.00 however the time is split; other amounts are rounded once, per
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from ledger.errors import FieldProblem, Invalid, NoRateInForce, invalid_field
@@ -242,26 +244,33 @@ def _paid_preparation(version: CardVersion, request: QuoteInput) -> tuple[int, D
     return request.preparation_minutes, cap if prep > cap else None
 
 
-def _exact_time_amount(rate: Decimal, minutes: int) -> Decimal:
-    return rate * minutes / SIXTY
+def _exact_time_amount(rate: Decimal, minutes: int) -> Fraction:
+    """rate x minutes / 60 exactly: a 60th has no exact Decimal, and pennies are shared from these."""
+    return Fraction(rate) * minutes / 60
 
 
-def share_pennies(exact: list[Decimal], currency: str) -> list[Decimal]:
+def share_pennies(exact: Sequence[Decimal | Fraction], currency: str) -> list[Decimal]:
     """Round ``exact`` amounts so they add up to their sum rounded once (half-up), by largest remainder.
 
     Each amount is first rounded down to the minor unit; the minor units still missing from the rounded
     total go one each to the amounts with the largest remainders (ties: the earlier line). So 1 h 15 min
     and 45 min at 27.50 an hour share 55.00 as 34.38 + 20.62, never 34.38 + 20.63 = 55.01.
+
+    Pass exact amounts (``Fraction(rate) * minutes / 60``): the sum and the remainders are worked out in
+    fractions, because 28-digit Decimals of a 60th lose the half that half-up looks at (110 + 110 + 50
+    minutes at 0.01 an hour is exactly 4.5p, paid 5p, not 4p) and make equal remainders unequal.
     """
     unit = quantum(currency)
-    total = round_money(sum(exact, Decimal(0)), currency)
-    floors = [(value / unit).to_integral_value(rounding=ROUND_FLOOR) * unit for value in exact]
-    missing = int((total - sum(floors, Decimal(0))) / unit)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    result = list(floors)
-    for index in order[:missing]:
-        result[index] += unit
-    return [round_money(value, currency) for value in result]
+    parts = [Fraction(value) / Fraction(unit) for value in exact]  # exact, in minor units
+    whole = sum(parts, Fraction(0))
+    # A sum that ends in exactly half a minor unit has a short decimal form, so this division is exact
+    # where it matters and round_money stays the one rounding rule.
+    total_units = int(round_money(Decimal(whole.numerator) / Decimal(whole.denominator) * unit, currency) / unit)
+    floors = [math.floor(part) for part in parts]
+    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+    for index in order[: total_units - sum(floors)]:
+        floors[index] += 1
+    return [round_money(units * unit, currency) for units in floors]
 
 
 def _rounding_note(actual: Decimal | int, paid: int, unit: int) -> str:
@@ -474,7 +483,7 @@ def _priced(parts: list[_TimeLine], currency: str) -> list[Line]:
         total = sum(shares, Decimal(0))
         for part, share in zip(group, shares, strict=True):
             part.amount = share
-            alone = round_money(_exact_time_amount(rate, part.minutes), currency)
+            alone = round_money(rate * part.minutes / SIXTY, currency)
             if share != alone:
                 notes[id(part)] = Said(_shared_note, rate, total_minutes, total, currency)
     return [

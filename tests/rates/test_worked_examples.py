@@ -19,7 +19,7 @@ from ledger.rates.contract import decode_request, run_quote
 from ledger.rates.engine import ExpenseClaim, MileageClaim, QuoteInput, calculate
 from ledger.rates.taxyear import tax_year_start
 
-from .support import BEFORE_UPLIFT, UPLIFT, lines_of, only, preset
+from .support import BEFORE_UPLIFT, UPLIFT, card_from, lines_of, only, preset, preset_document
 
 NIHR = preset("nihr-style")
 DAY = preset("day-rate-example")
@@ -452,3 +452,33 @@ def test_the_quote_contract_pays_a_car_journey_at_the_rate_in_force(on: str, rat
     mileage = [(line.quantity, line.rate, line.amount) for line in response.lines if line.kind == "mileage"]
     assert mileage == [(10, rate, amount)]
     assert response.version_from.isoformat() == "2025-12-16"  # the fee version is the same both days
+
+
+def _card_with(time: dict[str, object], rate: str) -> object:
+    """The nihr-style card before the uplift with other time rules and one meeting rate (edited as TOML)."""
+    document = preset_document("nihr-style")
+    document["versions"] = document["versions"][:1]
+    document["versions"][0]["time"].update(time)
+    document["versions"][0]["activities"]["meeting"]["hourly_rate"] = rate
+    return card_from(document)
+
+
+def test_time_at_one_rate_that_adds_up_to_exactly_half_a_penny_is_rounded_up() -> None:
+    # 110 + 110 (preparation) + 50 (follow-up) = 270 minutes at 1p an hour = exactly 4.5p -> 5p, half-up.
+    # Each 60th as a 28-digit Decimal is a shade low (1.8333...3p), so adding them gave 4.4999...9p -> 4p.
+    card = _card_with({"rounding_unit_minutes": 10, "minimum_involvement_minutes": 0}, "0.01")
+    result = calculate(card, QuoteInput(BEFORE_UPLIFT, "meeting", involvement_minutes=110, preparation_minutes=111,
+                                        follow_up_minutes=41))
+    assert [(line.kind, line.minutes) for line in result.lines] == [
+        ("involvement", 110), ("preparation", 110), ("follow_up", 50)]
+    assert result.fees_total == D("0.05")
+
+
+def test_two_lines_with_exactly_the_same_remainder_give_the_penny_to_the_earlier_line() -> None:
+    # 1 minute of follow-up (1.666...p) and 100 minutes of travel (166.666...p) at £1.00 an hour: 168.33p
+    # rounds to 168p; the floors 1p + 166p leave 1p for the larger remainder, and both are exactly 2/3p:
+    # the earlier line (follow-up) gets it. 28-digit Decimals made travel's remainder look larger.
+    card = _card_with({"rounding_unit_minutes": 1, "minimum_involvement_minutes": 0, "travel_time_paid": True},
+                      "1.00")
+    result = calculate(card, QuoteInput(BEFORE_UPLIFT, "meeting", follow_up_minutes=1, travel_minutes=100))
+    assert [(line.kind, line.amount) for line in result.lines] == [("follow_up", D("0.02")), ("travel_time", D("1.66"))]
