@@ -47,24 +47,18 @@ def web_db(web_app: Litestar) -> sessionmaker[Session]:
 
 @pytest.fixture
 def anonymous_client(web_app: Litestar) -> Iterator[TestClient[Litestar]]:
-    with TestClient(web_app, base_url=BASE_URL, raise_server_exceptions=False) as client:
-        yield client
+    yield TestClient(web_app, base_url=BASE_URL, raise_server_exceptions=False)
 
 
 @pytest.fixture
 def client_for(web_app: Litestar, web_db: sessionmaker[Session]) -> Iterator[Callable[..., TestClient[Litestar]]]:
-    opened: list[TestClient[Litestar]] = []
-
     def make(role: Role | str, *, projects: Iterable[str] | None = None, participant: int | None = None,
              **user_fields: Any) -> TestClient[Litestar]:
         with transaction(web_db) as session:
             secret = start_session(session, role, projects=projects, participant=participant, **user_fields)
+        # Not entered: the app started in ``web_app`` (a second start-up of one app would wait for ever).
         client = TestClient(web_app, base_url=BASE_URL, raise_server_exceptions=False)
-        client.__enter__()
         client.cookies.set(SESSION_COOKIE, secret)
-        opened.append(client)
         return client
 
     yield make
-    for client in opened:
-        client.__exit__(None, None, None)
