@@ -10,14 +10,16 @@ import copy
 import tomllib
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from ledger.money import ceil_to, quantum, round_money
 from ledger.rates.engine import Line, Quote, QuoteInput, calculate
 from ledger.rates.loader import parse_card
 from ledger.rates.model import RateCard
 from ledger.rates.registry import PRESETS
+
+from . import oracle
 
 FEE_KINDS = frozenset({"involvement", "preparation", "follow_up", "travel_time", "fixed_fee", "band", "daily_cap"})
 EXPENSE_KINDS = frozenset({"online_allowance", "mileage", "passenger", "expense"})
@@ -51,6 +53,14 @@ def preset(key: str) -> RateCard:
     return card_from(preset_document(key), f"{key}.toml")
 
 
+def examples(local: int) -> int:
+    """How many examples a heavy property runs: ``local`` in the default profile, three times as many in
+    the "ci" profile (not the profile's tenfold), which keeps this folder to about two minutes of CI."""
+    from hypothesis import settings
+
+    return local if settings().max_examples <= 100 else 3 * local
+
+
 def with_daily_cap(document: dict[str, Any], cap: str) -> dict[str, Any]:
     """The same card with a daily fee cap on every version."""
     edited = copy.deepcopy(document)
@@ -74,24 +84,23 @@ def only(result: Quote, kind: str) -> Line:
 
 
 def round_up(minutes: Decimal | int, unit: int) -> int:
-    """Up to a whole number of units, as the specification says ("rounded up per component")."""
-    return int(ceil_to(Decimal(minutes), unit))
+    """Up to a whole number of units, as the specification says ("rounded up per component").
+
+    The oracle's own arithmetic, not the engine's ``ceil_to``: a helper that borrows the code it checks
+    agrees with it even when both are wrong.
+    """
+    return oracle.round_up_to(Fraction(minutes), unit)
+
+
+def _places(currency: str) -> int:
+    return oracle.MINOR_UNITS[currency]
 
 
 def largest_remainder(exact: list[Decimal], currency: str) -> list[Decimal]:
-    """The largest-remainder rule written out independently of the engine, in whole minor units.
-
-    Everything is scaled to minor units (pence): floors first, then one unit each to the largest
-    remainders (ties to the earlier line) until the parts add up to the whole rounded half-up once.
-    """
-    scale = Decimal(10) ** -quantum(currency).as_tuple().exponent  # type: ignore[operator]
-    scaled = [value * scale for value in exact]
-    whole = int(round_money(sum(exact, Decimal(0)), currency) * scale)
-    floors = [int(value // 1) for value in scaled]
-    ranked = sorted(range(len(exact)), key=lambda i: (floors[i] - scaled[i], i))
-    for index in ranked[: whole - sum(floors)]:
-        floors[index] += 1
-    return [Decimal(units) / scale for units in floors]
+    """The largest-remainder rule written out independently of the engine (``oracle.largest_remainder``)."""
+    places = _places(currency)
+    shares = oracle.largest_remainder([Fraction(value) * 10**places for value in exact])
+    return [Decimal(units).scaleb(-places) for units in shares]
 
 
 def time_amounts_from_rates(lines: tuple[Line, ...] | list[Line], currency: str) -> list[Decimal]:
@@ -102,7 +111,7 @@ def time_amounts_from_rates(lines: tuple[Line, ...] | list[Line], currency: str)
     rates = list(dict.fromkeys(line.rate for line in timed))
     for rate in rates:
         group = [i for i, line in enumerate(timed) if line.rate == rate]
-        exact = [rate * (timed[i].minutes or 0) / Decimal(60) for i in group]
+        exact = [Decimal(rate) * (timed[i].minutes or 0) / Decimal(60) for i in group]
         for i, amount in zip(group, largest_remainder(exact, currency), strict=True):
             expected[i] = amount
     return [expected[i] for i in range(len(timed))]
@@ -110,9 +119,12 @@ def time_amounts_from_rates(lines: tuple[Line, ...] | list[Line], currency: str)
 
 def amount_from_rate(line: Line, currency: str) -> Decimal:
     """What a non-time line must be worth given only its rate and its quantity (RATE_CARDS.md)."""
+    places = _places(currency)
     if line.kind in {"fixed_fee", "band", "online_allowance"}:
-        return round_money(line.rate, currency)
-    if line.kind in {"mileage", "passenger"}:
+        units = oracle.half_up(Fraction(line.rate) * 10**places)
+    elif line.kind in {"mileage", "passenger"}:
         assert line.quantity is not None
-        return round_money(line.rate * line.quantity, currency)
-    raise AssertionError(f"no rate rule for {line.kind}")
+        units = oracle.half_up(Fraction(line.rate) * line.quantity * 10**places)
+    else:
+        raise AssertionError(f"no rate rule for {line.kind}")
+    return Decimal(units).scaleb(-places)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from ledger.money import display_rate, quantum
@@ -20,7 +20,7 @@ from ledger.rates.engine import EXPENSE, FEE, Line, MileageClaim, QuoteInput, ca
 from ledger.rates.loader import dump_card, parse_card
 from ledger.rates.model import RateCard
 
-from .strategies import any_cards, card_documents, cards_with_inputs, generated_cards, quote_inputs
+from .strategies import card_documents, cards_with_inputs, generated_cards, quote_inputs
 from .support import (
     BEFORE_UPLIFT,
     EXPENSE_KINDS,
@@ -55,32 +55,24 @@ def test_fees_are_never_negative(case: tuple[RateCard, QuoteInput]) -> None:
             assert line.amount >= 0, line
 
 
-@given(cards_with_inputs(fees_earlier=True))
-def test_total_is_the_exact_sum_of_the_lines(case: tuple[RateCard, QuoteInput]) -> None:
-    card, request = case
-    result = calculate(card, request)
-    assert result.total == sum((line.amount for line in result.lines), Decimal(0))
-    assert result.fees_total == sum((line.amount for line in result.lines if line.category == FEE), Decimal(0))
-    assert result.expenses_total == sum(
-        (line.amount for line in result.lines if line.category == EXPENSE), Decimal(0)
-    )
-    # Every line is already a whole number of minor units: nothing is left to round in the total.
-    for line in result.lines:
-        assert line.amount == line.amount.quantize(quantum(card.currency))
-
-
-@given(cards_with_inputs(), st.sampled_from(COMPONENTS), st.integers(1, 600))
+@given(cards_with_inputs(), st.sampled_from(COMPONENTS), st.data())
 def test_adding_minutes_to_any_component_never_lowers_the_fee(
-    case: tuple[RateCard, QuoteInput], component: str, extra: int
+    case: tuple[RateCard, QuoteInput], component: str, data: st.DataObject
 ) -> None:
     card, request = case
-    # The one exception the specification creates itself: going from a cancelled meeting (I = 0,
-    # preparation paid in full) to an attended one (preparation capped). It is pinned separately below.
-    assume(component != "involvement_minutes" or request.involvement_minutes > 0)
-    more = getattr(request, component) + extra
-    assume(more <= 1440)
-    longer = dataclasses.replace(request, **{component: more})
-    assert calculate(card, longer).fees_total >= calculate(card, request).fees_total
+    # Built, not filtered: the starting time is redrawn so there is room to add (and, for involvement,
+    # so the meeting took place: going from a cancelled meeting, I = 0, to an attended one is the one
+    # exception the specification creates itself; it is pinned separately below).
+    low = 1 if component == "involvement_minutes" else 0
+    start = data.draw(st.one_of(st.just(min(max(getattr(request, component), low), 1439)), st.integers(low, 1439)),
+                      label="start")
+    extra = data.draw(st.one_of(st.integers(1, 15), st.integers(1, 1440 - start)).filter(
+        lambda e: start + e <= 1440), label="extra")
+    shorter = dataclasses.replace(request, **{component: start})
+    longer = dataclasses.replace(request, **{component: start + extra})
+    before, after = calculate(card, shorter).fees_total, calculate(card, longer).fees_total
+    event(f"{component}: fee {'rose' if after > before else 'unchanged'}")
+    assert after >= before
 
 
 def test_the_cancelled_meeting_rule_is_the_one_documented_exception_to_monotonic_fees() -> None:
@@ -205,21 +197,12 @@ def test_moving_a_date_across_a_generated_version_boundary_changes_only_the_rate
 # ------------------------------------------------------------------------------------ determinism
 
 
-@given(cards_with_inputs(fees_earlier=True))
-def test_the_same_input_always_gives_the_same_output(case: tuple[RateCard, QuoteInput]) -> None:
-    card, request = case
-    assert calculate(card, request) == calculate(card, request)
-
-
-@given(st.data(), card_documents())
-def test_the_same_input_gives_the_same_output_after_writing_the_card_out_and_reading_it_back(
-    data: st.DataObject, document: dict[str, object]
-) -> None:
+@given(card_documents())
+def test_a_card_written_out_and_read_back_is_the_same_card(document: dict[str, object]) -> None:
+    # Equal cards give equal quotes (the engine is a function of the card), so equality is the check;
+    # quoting both as well could not fail on its own.
     card = card_from(document)
-    again = parse_card(tomllib.loads(dump_card(card)), "written-back.toml")
-    assert again == card
-    request = data.draw(quote_inputs(card, fees_earlier=True))
-    assert calculate(again, request) == calculate(card, request)
+    assert parse_card(tomllib.loads(dump_card(card)), "written-back.toml") == card
 
 
 @pytest.mark.parametrize("key", ["nihr-style", "day-rate-example"])
@@ -257,7 +240,7 @@ def test_splitting_a_mileage_trip_on_a_generated_card_never_changes_the_total(
 ) -> None:
     when = card.versions[-1].effective_from
     vehicles = sorted(card.version_on(when).expenses.mileage)
-    assume(vehicles)
+    assert vehicles, "generated cards always pay mileage for at least one vehicle"
     _split_trip(card, data.draw(st.sampled_from(vehicles)), miles, data, when=when)
 
 
@@ -340,13 +323,6 @@ def test_every_line_has_an_explanation_that_names_its_rate(case: tuple[RateCard,
         assert display_rate(line.rate, card.currency) in line.explanation, line
 
 
-@given(any_cards(), st.data())
-def test_every_generated_or_preset_card_quotes_every_activity_it_offers(card: RateCard, data: st.DataObject) -> None:
-    # Guard for the strategies themselves: a record drawn for a card is always accepted by that card.
-    request = data.draw(quote_inputs(card))
-    assert calculate(card, request).rate_card == card.key
-
-
 # ------------------------------------------------------------------------------ rounding once per rate
 
 
@@ -376,24 +352,26 @@ def test_time_lines_at_one_rate_add_up_to_the_rate_times_their_total_time_rounde
 @given(
     st.sampled_from(["meeting", "document_review", "co_facilitation"]),
     st.sampled_from([UPLIFT, BEFORE_UPLIFT]),
-    st.integers(1, 8 * 4).map(lambda quarters: quarters * 15),
+    st.integers(2, 8 * 4),
     st.data(),
 )
 def test_splitting_the_same_total_time_between_lines_never_changes_the_fees(
-    activity: str, on: object, total: int, data: st.DataObject
+    activity: str, on: object, involvement_units: int, data: st.DataObject
 ) -> None:
-    """However an hour count is split between involvement, preparation and follow-up (in whole units,
-    within the caps), the fees are the rate times the total, rounded once: 2 h at £27.50 is £55.00."""
+    """However time is split between involvement, preparation and follow-up (in whole 15-minute units,
+    within the caps), the fees are the rate times the total, rounded once: 2 h at £27.50 is £55.00.
+
+    Built in whole units at or above the 30-minute minimum, so no case is thrown away."""
     card = preset("nihr-style")
-    involvement = data.draw(st.integers(30, max(30, total)).map(lambda m: m - m % 15))
-    rest = max(0, total - involvement)
-    preparation = data.draw(st.integers(0, min(rest, involvement)).map(lambda m: m - m % 15))
-    follow_up = min(rest - preparation, 60)
-    assume(involvement + preparation + follow_up == total or total < 30)
+    involvement = 15 * involvement_units
+    preparation = 15 * data.draw(st.integers(0, involvement_units), label="preparation units")  # cap 1.0 x I
+    follow_up = 15 * data.draw(st.integers(0, 4), label="follow-up units")  # cap 60 minutes
     request = QuoteInput(on, activity, involvement_minutes=involvement,  # type: ignore[arg-type]
                          preparation_minutes=preparation, follow_up_minutes=follow_up)
     rate = card.version_on(request.date).activity(activity).hourly_rate
     assert rate is not None
-    paid = sum(line.minutes or 0 for line in calculate(card, request).lines)
-    expected = (rate * paid / Decimal(60)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
-    assert calculate(card, request).fees_total == expected
+    result = calculate(card, request)
+    assert sum(line.minutes or 0 for line in result.lines) == involvement + preparation + follow_up
+    expected = (rate * (involvement + preparation + follow_up) / Decimal(60)).quantize(
+        Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert result.fees_total == expected
