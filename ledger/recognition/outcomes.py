@@ -29,6 +29,7 @@ from ledger.errors import NotFound, invalid_field
 from ledger.involvement.access import ensure_role, visible_project_ids
 from ledger.recognition.data import OutcomeItem
 from ledger.recognition.schemas import OUTCOME_TEXT_MAX, OutcomeIn, OverdueOut
+from ledger.reports.activity_labels import activity_label
 from ledger.security.actor import Actor
 
 DEFAULT_OVERDUE_WEEKS = 8
@@ -37,9 +38,6 @@ TOOK_PART = (RecordStatus.SUBMITTED.value, RecordStatus.APPROVED.value)
 
 
 def _label(rate_card: str | None, activity: str, on: date) -> str:
-    # Lazy: the statement builder imports this module to show outcomes, and this uses its activity labels.
-    from ledger.reports.statements import activity_label
-
     return activity_label(rate_card, activity, on)
 
 

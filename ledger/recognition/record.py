@@ -52,6 +52,7 @@ from ledger.recognition.data import (
     TimeTotal,
 )
 from ledger.recognition.outcomes import outcomes_for_participant
+from ledger.reports.activity_labels import activity_label
 from ledger.security.actor import Actor
 
 PUBLIC_URL_VARIABLE = "LEDGER_PUBLIC_URL"
@@ -118,8 +119,6 @@ def build_record(
     today: date | None = None,
 ) -> RecordOfInvolvement:
     """The record of involvement for one person (all their involvement, or within the period given)."""
-    from ledger.reports.statements import activity_label  # lazy: statements import the outcomes module
-
     today = today or clock.today()
     participant = session.get(Participant, participant_id)
     if participant is None:

@@ -34,6 +34,7 @@ from typing import Literal, get_args
 from ledger.errors import invalid_field
 from ledger.money import MoneyError, minor_units, round_money
 from ledger.organisation import Organisation
+from ledger.recognition.data import OutcomeItem
 
 StatementStyle = Literal["standard", "large_print", "easy_read"]
 ActivityStatus = Literal["paid", "owed", "declined", "reversed"]
@@ -234,6 +235,9 @@ class Statement:
     # Money is owed to them by bank transfer (their own costs, when their fees go to an organisation) and we
     # have no confirmed bank details: the statement asks for them instead of promising a later payment.
     bank_details_needed: bool = False
+    # What changed because of their input (ledger.recognition.outcomes.outcomes_for_participant): only outcomes of
+    # activities (or whole projects) they took part in.
+    outcomes: tuple[OutcomeItem, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("participant_reference", "participant_name", "organisation_name"):

@@ -59,6 +59,8 @@ from ledger.payments.batches import OWED_ENTRY_KINDS, payable_by
 from ledger.payments.payee_seal import seal_matches
 from ledger.rates.registry import default_registry
 from ledger.rates.taxyear import resolve_period, tax_year_end, tax_year_label, tax_year_start, week_end, week_start
+from ledger.recognition.outcomes import outcomes_for_participant
+from ledger.reports.activity_labels import activity_label
 from ledger.reports.statement_data import (
     STATEMENT_STYLES,
     PeriodTotal,
@@ -75,17 +77,6 @@ METHOD_LABELS = {
     "voucher": "Voucher",
     "organisation": "Paid to an organisation for you",
 }
-
-
-def activity_label(rate_card: str | None, activity: str, on: date) -> str:
-    """The rate card's own words for an activity key ("Meeting"), or the key itself when unknown."""
-    registry = default_registry()
-    if rate_card and rate_card in registry:
-        try:
-            return registry.get(rate_card).version_on(on).activity(activity).label
-        except Exception:  # an unknown key or date: show the key rather than fail the statement
-            return activity.replace("_", " ").capitalize()
-    return activity.replace("_", " ").capitalize()
 
 
 def card_source(rate_card: str, versions: Sequence[date | None]) -> str:
@@ -217,6 +208,7 @@ def build_statement(
         watch_limits=limits,
         generated_on=today,
         contact=organisation,
+        outcomes=outcomes_for_participant(session, participant.id, period_from, period_to),  # recognition
     )
 
 

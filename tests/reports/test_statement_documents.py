@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,11 @@ def test_busiest_participant_statements_are_short_and_readable(demo: DemoSummary
     standard_pages, standard_text = read(render_statement(standard))
     assert easy_pages <= 8
     assert flesch_reading_ease(easy_text) >= 80
-    assert 2 <= standard_pages <= 3
+    # The activities part of a busy year fits in 2 or 3 pages; "what changed because of you" (at most five
+    # outcomes, docs/statements.md) may add one more.
+    without_outcomes, _ = read(render_statement(replace(standard, outcomes=())))
+    assert 2 <= without_outcomes <= 3 and standard.outcomes
+    assert standard_pages <= without_outcomes + 1
     assert flesch_reading_ease(standard_text) >= 60
     for text in (easy_text, standard_text):
         assert "Amira Khan" in text and "0161 496 0123" in text and "involvement@northshire.example" in text

@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, TableS
 
 from ledger.errors import FieldProblem
 from ledger.exports.pdf.base import PdfRenderer
+from ledger.exports.pdf.recognition_statement import outcomes_flowables
 from ledger.exports.pdf.statement_text import (
     DECLINED_NOTE,
     EXPENSES_NOTE,
@@ -98,11 +99,15 @@ class StatementRenderer(PdfRenderer):
             self.activities_block,
             self.payments_block,
             self.declined_block,
+            self.outcomes_block,
             self.period_totals_block,
             self.sources_block,
         ):
             flow.extend(block())
         return flow
+
+    def outcomes_block(self) -> list[Flowable]:
+        return outcomes_flowables(self, self.statement.outcomes)  # what changed because of you
 
     def title_block(self) -> list[Flowable]:
         s = self.statement

@@ -22,6 +22,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Ta
 
 from ledger.exports.pdf.pictures import picture
 from ledger.exports.pdf.plain_words import activity_sentence, cost_items, fee_reasons, spell_out, time_sentence
+from ledger.exports.pdf.recognition_statement import easy_read_outcomes
 from ledger.exports.pdf.statement import StatementRenderer
 from ledger.exports.pdf.text import duration, markup, plain_date
 from ledger.reports.statement_data import PeriodTotal, StatementActivity
@@ -91,6 +92,9 @@ class EasyReadStatementRenderer(StatementRenderer):
 
     def bold_money(self, amount: Any) -> str:
         return f"<b>{self.money(amount)}</b>"
+
+    def outcomes_block(self) -> list[Flowable]:
+        return easy_read_outcomes(self, self.statement.outcomes)  # what changed because of you
 
     # ---- the story -----------------------------------------------------------------------------
     def title_block(self) -> list[Flowable]:
