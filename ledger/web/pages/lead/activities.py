@@ -33,6 +33,7 @@ from ledger.web.pages.lead.activity_form import (
     attendee_name,
     card_choices,
     expense_name,
+    field_names,
     read_activity,
     service_field,
 )
@@ -94,6 +95,9 @@ def _quotes_by_row(quotes: ActivityQuote | None, read: ReadForm | None) -> dict[
 
 
 def _read(form: Form, shape: FormShape, *, need_attendee: bool = True) -> ReadForm:
+    for name in field_names(shape):
+        if name != "date":
+            form.values.setdefault(name, "")
     on = parse_date_input(form, "date", "date of the activity")
     date_error = form.error("date")
     date_problems = [FieldProblem("date", date_error)] if date_error else []
@@ -150,9 +154,10 @@ class ActivityPages(Controller):
         # The quote service checks each person (who they are, their role, receipts) exactly as recording
         # would, and says which row is wrong, so it runs first; recording then checks everything again.
         quotes = quote_activity(db_session, actor, read.data) if read.data is not None else None
-        problems = read.problems + (quotes.every_problem if quotes is not None else [])
-        if action == "check" or problems or read.data is None:
-            _add_problems(form, problems, read.rows)
+        # The form's own problems name form rows already; the services number only the rows they were sent.
+        form.add_problems(read.problems)
+        _add_problems(form, quotes.every_problem if quotes is not None else [], read.rows)
+        if action == "check" or form.errors or read.data is None:
             return _render(request, db_session, actor, form, shape, quotes, read, status=400 if form.errors else 200)
         try:
             created = record_activity(db_session, actor, read.data)
@@ -173,8 +178,8 @@ class ActivityPages(Controller):
         read = _read(form, shape, need_attendee=False)
         quotes = quote_activity(db_session, actor, read.data) if read.data is not None else None
         row_problems: dict[int, list[str]] = {}
-        for problem in read.problems:
-            name = service_field(problem.field, read.rows)
+        for problem in read.problems:  # named by form row already
+            name = problem.field
             if name.startswith("attendees["):
                 row = int(name.removeprefix("attendees[").partition("]")[0])
                 row_problems.setdefault(row, []).append(problem.message)

@@ -69,6 +69,17 @@ class FormShape:
         return False
 
 
+def field_names(shape: FormShape) -> list[str]:
+    """Every field the form shows for ``shape`` (so a problem about a box left out can still sit beside it)."""
+    names = ["project", "date", "activity", "mode", "description"]
+    for i in range(shape.rows):
+        names += [attendee_name(i, n) for n in ("participant", "role", *(f for f, _ in MINUTE_FIELDS),
+                                                "mileage.vehicle", "mileage.miles", "mileage.passengers")]
+        names += [expense_name(i, e, n) for e in range(shape.expense_rows[i]) for n in ("category", "amount",
+                                                                                         "receipt")]
+    return names
+
+
 def _count(raw: str | None, default: int, highest: int) -> int:
     try:
         value = int((raw or "").strip())
