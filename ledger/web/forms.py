@@ -122,10 +122,17 @@ class Form:
         message = self.error(name)
         return {"text": message} if message else None
 
+    def _page_order(self, error: FieldError) -> tuple[int, int]:
+        """Where the field sits on the page: the order the browser sent the fields in is the page's order."""
+        order = {name: index for index, name in enumerate(self.values)}
+        position = order.get(error.name, order.get(f"{error.name}-day", len(order)))
+        return (0 if not error.name else 1, position)
+
     @property
     def summary(self) -> list[dict[str, str]]:
-        """govuk-frontend's ``errorList`` for the error summary, each item linking to its field."""
-        return [{"text": e.message, "href": f"#{e.anchor}"} for e in self.errors]
+        """govuk-frontend's ``errorList``: each problem linking to its field, in the order of the page's fields."""
+        ordered = sorted(self.errors, key=self._page_order)  # stable: a field's own problems keep their order
+        return [{"text": e.message, "href": f"#{e.anchor}"} for e in ordered]
 
     @property
     def title_prefix(self) -> str:

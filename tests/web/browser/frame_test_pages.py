@@ -18,7 +18,7 @@ from ledger.errors import Invalid
 from ledger.organisation import KEYS, LABELS, read_settings, save_organisation
 from ledger.web.app import page_router
 from ledger.web.forms import Form, parse_date_input, read_form
-from ledger.web.render import page, see_other
+from ledger.web.render import fragment, page, see_other
 
 PATH = "/frame-test/organisation"
 MARKER = "frame_test_marker"
@@ -44,6 +44,11 @@ TEMPLATE = """{% extends "base.html" %}
   {{ govukDateInput(form.date_field("review", "Date of the next review")) }}
   {{ govukButton({"text": "Save"}) }}
 </form>
+<p class="govuk-body">
+  <button type="button" class="govuk-button govuk-button--secondary" hx-post="{{ path }}/echo"
+          hx-include="[name='contact_name']" hx-target="#echo">Check the contact's name</button>
+</p>
+<div id="echo" aria-live="polite"></div>
 {% endblock %}
 """
 
@@ -75,6 +80,13 @@ async def save(request: Request[Any, Any, Any], db_session: Session) -> Template
     return see_other(PATH, notice="Organisation details saved")
 
 
+@post(f"{PATH}/echo")
+async def echo(request: Request[Any, Any, Any]) -> Template:
+    """An HTMX fragment: proves HTMX requests carry the CSRF token (the POST would get a 403 without it)."""
+    form = await read_form(request)
+    return fragment(request, "frame_test_echo.html", {"name": form.value("contact_name")})
+
+
 def install(app: Litestar) -> None:
     """Add the test page (and its template) to an app made by ``create_app``; safe to call twice."""
     engine = app.template_engine
@@ -83,6 +95,9 @@ def install(app: Litestar) -> None:
     from jinja2 import ChoiceLoader, DictLoader
 
     if not getattr(app.state, "frame_test_installed", False):
-        engine.engine.loader = ChoiceLoader([DictLoader({"frame_test_organisation.html": TEMPLATE}), loader])
-        app.register(page_router([show, save]))  # the same stack as every page (unit of work included)
+        engine.engine.loader = ChoiceLoader([DictLoader({
+            "frame_test_organisation.html": TEMPLATE,
+            "frame_test_echo.html": '<p class="govuk-body" id="echoed">The contact is {{ name }}.</p>',
+        }), loader])
+        app.register(page_router([show, save, echo]))  # the same stack as every page (unit of work included)
         app.state.frame_test_installed = True

@@ -95,6 +95,21 @@ def test_javascript_starts_govuk_frontend_and_htmx_within_the_content_security_p
     assert console_problems(page) == []
 
 
+def test_htmx_requests_send_the_csrf_token_and_swap_in_the_answer(page: Any) -> None:
+    page.goto(PATH)
+    page.wait_for_function("() => typeof window.htmx !== 'undefined'")
+    page.fill("[name='contact_name']", "Sam <b>Okafor</b>")
+    with page.expect_response(f"**{PATH}/echo") as answer:
+        page.get_by_role("button", name="Check the contact's name").click()
+    assert answer.value.status == 200
+    assert page.locator("#echoed").inner_text() == "The contact is Sam <b>Okafor</b>."  # escaped, not bold
+    assert console_problems(page) == []
+    # The same request without the token is refused: the header is what let it through.
+    refused = page.evaluate(f"""async () => (await fetch('{PATH}/echo', {{method: 'POST',
+        headers: {{'content-type': 'application/x-www-form-urlencoded'}}, body: 'contact_name=x'}})).status""")
+    assert refused == 403
+
+
 def test_with_javascript_the_error_summary_takes_focus_and_its_links_reach_the_fields(page: Any) -> None:
     page.goto(PATH)
     fill_organisation(page, contact_email="priya at example")
