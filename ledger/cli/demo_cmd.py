@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ledger.cli.common import friendly_errors
 from ledger.demo.run import STEPS, DemoSummary, build_demo
+from ledger.demo.web_users import sign_in_text
 
 DEMO_ORGANISATION = "Northshire Health and Care Partnership"
 
@@ -64,8 +65,9 @@ def print_summary(summary: DemoSummary) -> None:
         console.print(f"\n{WHO.get(who, who)}")
         for path in paths:
             console.print(f"  {path}")
-    console.print("\nNext: [bold]ledger serve --database sqlite:///" + str(summary.database.resolve())
-                  + "[/bold] and open http://127.0.0.1:8000/api/v1/schema (see docs/administrators.md).")
+    console.print("\n[bold]Try the web interface[/bold] (see docs/administrators.md)")
+    console.print(sign_in_text(summary), markup=False, highlight=False, soft_wrap=True)
+    console.print("The API and its documentation: http://127.0.0.1:8000/api/v1/schema", highlight=False)
 
 
 def register(group: click.Group) -> None:

@@ -27,6 +27,7 @@ from ledger.db.models import Activity, Batch, Participant, Record, RecordStatus,
 from ledger.demo.data import DESCRIPTIONS, NEW_ACCOUNT, PARTICIPANTS, PROJECTS
 from ledger.demo.messages import write_messages
 from ledger.demo.recognition import recognise
+from ledger.demo.web_users import make_web_users
 from ledger.errors import Invalid
 from ledger.exports.finance import get_exporter
 from ledger.exports.pdf import render_remittance, render_remittance_zip, render_spend_report, render_statement
@@ -481,5 +482,6 @@ def build_demo(database_url: str, out: Path, progress: Progress | None = None) -
     write_messages(demo, TAX_YEAR)  # e-mails as .eml files and letters to print (ledger.demo.messages)
     demo.reports()
     demo.totals()
+    make_web_users(demo)  # web accounts and a participant's sign-in code (ledger/demo/web_users.py)
     demo.engine.dispose()
     return demo.summary
