@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from browser_helpers import check_accessibility, check_reflow
 from conftest import LiveServer
+from messages.support import paid_batch, person
+from payments.factory import set_organisation
 from sqlalchemy import select
 from web_signin import sign_in_browser, web_session_cookie
 
 from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.db.models import Role
 from ledger.db.models_messages import MessageStatus, OutboxMessage
-from messages.support import paid_batch, person
-from payments.factory import set_organisation
 
 
 def _failed_message(database_url: str) -> int:
