@@ -21,6 +21,7 @@ The password never appears in an answer, a log line or an error message.
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -135,9 +136,13 @@ class Transport(Protocol):
     def send(self, mail: EmailMessage, recipient: str, name: str) -> Accepted: ...
 
 
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
+
+
 def _answer(code: int, text: bytes | str) -> str:
+    """The server's answer on one line, any e-mail address in it masked (servers often quote the recipient)."""
     words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"{code} {' '.join(words.split())}".strip()
+    return _ADDRESS.sub("<address>", f"{code} {' '.join(words.split())}".strip())
 
 
 class SmtpTransport:

@@ -161,7 +161,8 @@ class Worker:
             except LedgerError as exc:  # e.g. the organisation's details are not set: fix, then resend
                 return _Ready(None, recipient, name, kind, attempts, Refused(f"the message could not be made: {exc}"))
             except Exception as exc:  # a fault of ours: keep the message, try again later
-                log.exception("message %s (%s) could not be made", item.id, kind)
+                # The class only: an exception's text can quote a name or an address.
+                log.error("message %s (%s) could not be made: %s", item.id, kind, exc.__class__.__name__)
                 why = TryLater(f"the message could not be made ({exc.__class__.__name__})")
                 return _Ready(None, recipient, name, kind, attempts, why)
             return _Ready(mail, recipient, name, kind, attempts)

@@ -132,3 +132,12 @@ def test_no_server_at_all_is_retried_then_failed(factory: sessionmaker[Session])
     (row,) = outbox(factory)
     assert row.status == MessageStatus.FAILED and row.attempts == FAST.attempts
     assert "connection refused" in (row.last_answer or "")
+
+
+def test_an_address_quoted_in_the_servers_answer_is_masked(factory: sessionmaker[Session], smtp: SmtpServer) -> None:
+    with transaction(factory) as session:
+        paid_batch(session, [(person(session, "Ann Example", email="ann@example.net"), 5500, 0)])
+    smtp.recorder.answer = "550 5.1.1 <ann@example.net>: Recipient address rejected"
+    Worker(factory, smtp.settings, FAST).run_until_empty()
+    (row,) = outbox(factory)
+    assert row.last_answer == "the mail server refused the message: 550 5.1.1 <address>: Recipient address rejected"
