@@ -16,6 +16,7 @@ from ledger.web.pages import (
     lead,
     manager,
     messages_page,
+    outcomes_page,
     participant,
     verify_page,
 )
@@ -30,4 +31,5 @@ PAGE_HANDLERS: list[Any] = [
     *imports_page.PAGES,
     *messages_page.PAGES,
     *verify_page.PAGES,
+    *outcomes_page.PAGES,
 ]
