@@ -42,6 +42,9 @@ PUBLIC_PAGES: set[tuple[str, str]] = {
 }
 
 PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
+    # RECOGNITION: leads report back ("what changed because of you") and see what is unreported
+    ("GET", "/outcomes"): {A, L}, ("GET", "/outcomes/overdue"): {A, L},
+    ("GET", "/outcomes/new"): {A, L}, ("POST", "/outcomes/new"): {A, L},
     # WEB-AUTH: accounts and API tokens
     ("GET", "/admin/users"): {A},
     ("GET", "/admin/users/invite"): {A},
