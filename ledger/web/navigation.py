@@ -1,12 +1,14 @@
 """The links in the header for each kind of user: one table, so every page shows the same navigation.
 
-A feature adds its page here (ask WEB-FRAME on the board) rather than drawing its own menu. The current
-page is marked with ``aria-current`` by :func:`links_for`, matching the start of the path so
-``/participants/12`` still marks "Participants".
+A feature adds its page here rather than drawing its own menu. The current page is marked with
+``aria-current`` by :func:`links_for`, matching the start of the path so ``/participants/12`` still marks
+"Participants". A link to a page this app does not serve (yet) is left out, so the header never leads to a
+"Page not found".
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ledger.db.models import Role
@@ -31,10 +33,12 @@ _LEAD = (
     NavLink("/lead", "Home"),
     NavLink("/participants", "Participants"),
     NavLink("/activities", "Activities"),
-    NavLink("/records", "Records"),
     NavLink("/approvals", "Approvals"),
+    NavLink("/records", "Records"),
+    NavLink("/outcomes", "Outcomes"),
+    NavLink("/imports", "Imports"),
 )
-_FINANCE = (NavLink("/finance", "Finance"),)
+_FINANCE = (NavLink("/finance", "Finance"), NavLink("/finance/messages", "Messages"))
 _ADMIN = (NavLink("/admin/users", "Users"), NavLink("/admin/tokens", "API tokens"))
 
 NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
@@ -51,11 +55,14 @@ def _is_current(href: str, path: str) -> bool:
     return path == href or path.startswith(href.rstrip("/") + "/")
 
 
-def links_for(role: Role | None, path: str) -> list[NavItem]:
-    """The header links for ``role`` (none when nobody is signed in), the one for ``path`` marked current."""
+def links_for(role: Role | None, path: str, served: Collection[str] | None = None) -> list[NavItem]:
+    """The header links for ``role`` (none when nobody is signed in), the one for ``path`` marked current.
+
+    ``served`` (the paths the app answers) leaves out links to pages that do not exist yet.
+    """
     if role is None:
         return []
-    links = NAVIGATION.get(role, ())
+    links = tuple(link for link in NAVIGATION.get(role, ()) if served is None or link.href in served)
     current = next((link.href for link in sorted(links, key=lambda x: -len(x.href)) if _is_current(link.href, path)),
                    None)
     return [NavItem(link.href, link.text, link.href == current) for link in links]

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -95,6 +95,16 @@ def csrf_field_for(request: Request[Any, Any, Any]) -> Callable[[], Markup]:
     return csrf_field
 
 
+def served_paths(request: Request[Any, Any, Any]) -> frozenset[str]:
+    """Every path the app serves with GET (worked out once per app), so the header links only to real pages."""
+    app = request.app
+    cached = getattr(app.state, "ledger_served_paths", None)
+    if cached is None:
+        cached = frozenset(route.path for route in app.routes if "GET" in getattr(route, "methods", ()))
+        app.state.ledger_served_paths = cached
+    return cast(frozenset[str], cached)
+
+
 def layout_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """What base.html needs on every page."""
     actor = signed_in_actor(request)
@@ -104,7 +114,7 @@ def layout_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "service_name": SERVICE_NAME,
         "organisation_name": organisation_name(request),
         "actor": actor,
-        "navigation": links_for(actor.role if actor is not None else None, request.url.path),
+        "navigation": links_for(actor.role if actor is not None else None, request.url.path, served_paths(request)),
         "static_url": static_url,
         "notice": _read_notice(request.cookies.get(NOTICE_COOKIE)),
     }

@@ -1,0 +1,46 @@
+"""The layout for someone signed in: their name, their role's links (only to pages that exist), sign out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ledger.db.models import Role
+
+
+def nav_links(html: str) -> list[tuple[str, str]]:
+    nav = html[html.index('<nav aria-label="Menu"'):html.index("</nav>")]
+    return [(href, re.sub(r"<[^>]+>", "", text).strip())
+            for href, text in re.findall(r'<a class="govuk-service-navigation__link" href="([^"]+)"[^>]*>(.*?)</a>',
+                                         nav, flags=re.S)]
+
+
+def test_a_lead_sees_their_links_the_current_one_marked_and_a_sign_out_form(client_for: Callable[..., Any]) -> None:
+    client = client_for(Role.LEAD, projects=("ALPHA",), name="Dana Lead")
+    html = client.get("/accessibility").text
+    links = nav_links(html)
+    assert ("/lead", "Home") in links and ("/participants", "Participants") in links
+    assert ("/approvals", "Approvals") in links
+    assert all(href in {"/lead", "/participants", "/activities", "/approvals", "/records", "/outcomes", "/imports"}
+               for href, _ in links)
+    assert "Signed in as Dana Lead" in html
+    sign_out = re.search(r'<form method="post" action="/sign-out".*?</form>', html, flags=re.S)
+    assert sign_out and 'name="_csrf_token" value="' in sign_out.group(0) and "Sign out" in sign_out.group(0)
+    assert 'href="/sign-in"' not in html
+    on_participants = client.get("/participants").text
+    assert re.search(r'href="/participants"\s+aria-current="page"', on_participants)
+
+
+def test_finance_gets_no_link_to_a_page_that_does_not_exist_yet(client_for: Callable[..., Any]) -> None:
+    html = client_for(Role.FINANCE).get("/accessibility").text
+    hrefs = [href for href, _ in nav_links(html)]
+    assert "/finance/messages" in hrefs
+    for href in hrefs:
+        assert client_for(Role.FINANCE).get(href).status_code == 200, href
+
+
+def test_nobody_signed_in_sees_only_sign_in(anonymous_client: Any) -> None:
+    html = anonymous_client.get("/accessibility").text
+    assert nav_links(html) == [("/sign-in", "Sign in")]
+    assert "Signed in as" not in html and "/sign-out" not in html
