@@ -175,8 +175,11 @@ def test_lists_filter_and_refuse_bad_filters(client_for: Callable[..., Client], 
     listed = lead.get("/records?status=submitted")
     assert listed.status_code == 200 and "3 records" in listed.text and "Ann Alpha" in listed.text
     assert "0 records" in lead.get("/records?status=approved").text
-    bad = lead.get("/records?status=paid&date_from=2026-02-01&date_to=2026-01-01")
-    assert bad.status_code == 400 and set(summary_links(bad.text)) == {"status", "date_to"}
+    ann_ref = people["alpha"][0][1]
+    ann = lead.get(f"/records?person={ann_ref.lower()}")
+    assert "1 record," in ann.text and "Bob Alpha" not in ann.text
+    bad = lead.get("/records?status=paid&date_from=2026-02-01&date_to=2026-01-01&person=P-0000")
+    assert bad.status_code == 400 and set(summary_links(bad.text)) == {"status", "date_to", "person"}
     assert 'value="2026-02-01"' in bad.text  # typed values kept
     activities = lead.get("/activities")
     assert activities.status_code == 200 and "1 activity" in activities.text and "3 waiting" in activities.text
@@ -243,6 +246,9 @@ def test_a_lead_of_one_project_never_sees_another(client_for: Callable[..., Clie
         page = alpha_lead.get(path)
         assert page.status_code in (200, 400), path
         assert "Dee Bravo" not in page.text and bravo_ref not in page.text, path
+    by_reference = alpha_lead.get(f"/records?person={bravo_ref}")  # "nobody", as if they did not exist
+    assert by_reference.status_code == 400 and "Dee Bravo" not in by_reference.text
+    assert "nobody with the reference" in by_reference.text
     for path in (f"/participants/{bravo_ref}", f"/participants/{bravo_ref}/edit",
                  f"/participants/{bravo_ref}/payment", f"/records/{record_id}", f"/activities/{activity_id}",
                  f"/records/{record_id}/reverse", f"/approvals/{record_id}/reject"):

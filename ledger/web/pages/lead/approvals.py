@@ -36,10 +36,10 @@ from ledger.web.pages.lead.common import (
     minutes_words,
     money,
     page_links,
-    people_choices,
     read_cursor,
     read_date,
     read_id,
+    read_person,
     recorder_choices,
     token_names,
 )
@@ -49,11 +49,12 @@ LOOKS = {"money": money, "minutes_words": minutes_words, "status_words": STATUS_
          "mode_words": MODE_WORDS}
 
 
-def _filters(query: dict[str, str], problems: list[FieldProblem], *, status: bool) -> RecordFilters:
+def _filters(session: Session, actor: Actor, query: dict[str, str], problems: list[FieldProblem], *,
+             status: bool) -> RecordFilters:
     return RecordFilters(
         project=read_id(query, "project", problems),
         status=(query.get("status") or None) if status else None,
-        participant=read_id(query, "participant", problems),
+        participant=read_person(session, actor, query, problems),
         date_from=read_date(query, "date_from", problems),
         date_to=read_date(query, "date_to", problems),
         recorded_by=read_id(query, "recorded_by", problems),
@@ -88,8 +89,9 @@ class ApprovalPages(Controller):
     def queue(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
         query = dict(request.query_params)
         problems: list[FieldProblem] = []
-        filters = _filters(query, problems, status=False)
+        filters = _filters(db_session, actor, query, problems, status=False)
         cursor = read_cursor(query, problems)
+        problems.extend(filters.problems())  # every problem at once, not only the first kind found
         found = None
         if not problems:
             try:
@@ -101,7 +103,7 @@ class ApprovalPages(Controller):
         names = token_names(db_session, {r.recorded_by_token_id for r in found.items}) if found else {}
         return page(request, "lead/approvals.html", {
             "form": form, "found": found, "names": names, "projects": visible_projects(db_session, actor),
-            "people": people_choices(db_session, actor), "recorders": recorder_choices(db_session),
+            "recorders": recorder_choices(db_session),
             "pagination": page_links("/approvals", query, found.newer, found.older) if found else {}, **LOOKS,
         }, status=400 if problems else 200)
 
@@ -161,8 +163,9 @@ class RecordPages(Controller):
     def list_records(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
         query = dict(request.query_params)
         problems: list[FieldProblem] = []
-        filters = _filters(query, problems, status=True)
+        filters = _filters(db_session, actor, query, problems, status=True)
         cursor = read_cursor(query, problems)
+        problems.extend(filters.problems())  # every problem at once, not only the first kind found
         found = None
         if not problems:
             try:
@@ -173,7 +176,7 @@ class RecordPages(Controller):
         form.add_problems(problems)
         return page(request, "lead/records.html", {
             "form": form, "found": found, "projects": visible_projects(db_session, actor),
-            "people": people_choices(db_session, actor), "recorders": recorder_choices(db_session),
+            "recorders": recorder_choices(db_session),
             "pagination": page_links("/records", query, found.newer, found.older) if found else {}, **LOOKS,
         }, status=400 if problems else 200)
 

@@ -106,6 +106,24 @@ def read_id(query: Mapping[str, str], name: str, problems: list[FieldProblem]) -
     return _whole_id(query.get(name), name, problems)
 
 
+def read_person(session: Session, actor: Actor, query: Mapping[str, str], problems: list[FieldProblem]) -> int | None:
+    """The ``person`` filter: a participant's reference (``P-0012``), or their id as ``participant``.
+
+    Someone the actor may not see is "not found", exactly like someone who does not exist.
+    """
+    from ledger.involvement.membership import may_see_participant
+
+    by_id = read_id(query, "participant", problems)
+    reference = (query.get("person") or "").strip().upper()
+    if not reference:
+        return by_id
+    found = session.scalar(select(Participant.id).where(Participant.reference == reference))
+    if found is None or not may_see_participant(session, actor, found):
+        problems.append(FieldProblem("person", f"there is nobody with the reference {reference} in your projects"))
+        return None
+    return int(found)
+
+
 def read_date(query: Mapping[str, str], name: str, problems: list[FieldProblem]) -> date | None:
     return _iso_date(query.get(name), name, problems)
 
