@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 import msgspec
+from sqlalchemy.orm import Session
 
 from ledger.cli.common import echo_json, fail
 from ledger.cli.db_cmd import cli_errors, database_option, existing_database_session, resolve_url
@@ -30,10 +31,7 @@ from ledger.security.tokens import authenticate
 MAX_NAME = 200
 
 
-def _actor(session: object, token: str | None, as_name: str | None, *, dry_run: bool) -> Actor:
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def _actor(session: Session, token: str | None, as_name: str | None, *, dry_run: bool) -> Actor:
     if token:
         actor = authenticate(session, token.strip())
         if actor is None:
