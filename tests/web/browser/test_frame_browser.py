@@ -23,6 +23,8 @@ from browser_helpers import (
 from conftest import LiveServer, console_problems
 from frame_test_pages import PATH, install
 
+from ledger.db.models import Role
+
 PAGES = ["/accessibility", "/no-such-page", PATH]
 
 
@@ -177,3 +179,47 @@ def test_keyboard_helpers_give_up_with_what_they_saw(page: Any) -> None:
     page.goto("/accessibility")
     with pytest.raises(AssertionError, match="never reached"):
         press_tab_until(page, lambda f: f["text"] == "no such link", max_presses=5)
+
+
+# ---------------------------------------------------------------------------- the header for someone signed in
+
+def signed_in_page(new_page: Callable[..., Any], live_server: LiveServer, role: Role, **options: Any) -> Any:
+    from web_signin import sign_in_browser, web_session_cookie
+
+    page = new_page(**options)
+    secret = web_session_cookie(live_server.database_url, role, projects=None, name=f"Browser {role.value}")
+    sign_in_browser(page.context, live_server.base_url, secret)
+    return page
+
+
+def test_a_signed_in_admin_header_passes_axe_and_at_320px_the_menu_opens_by_keyboard(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = signed_in_page(new_page, live_server, Role.ADMIN)
+    page.goto("/accessibility")
+    assert page.get_by_text("Signed in as Browser admin").is_visible()
+    check_accessibility(page, "the layout signed in as an admin")
+    check_reflow(page)
+    screenshot(page, "header-signed-in")
+    page.set_viewport_size({"width": 320, "height": 800})
+    toggle = page.locator(".govuk-service-navigation__toggle")
+    toggle.wait_for(state="visible")  # JavaScript folds the links behind a Menu button on a narrow screen
+    assert page.get_by_role("link", name="Users").is_hidden()
+    tab_to(page, ".govuk-service-navigation__toggle")
+    page.keyboard.press("Enter")
+    assert page.get_by_role("link", name="Users").is_visible()
+    check_accessibility(page, "the open menu at 320 px")
+    check_reflow(page)
+
+
+def test_signing_out_works_from_the_keyboard_without_javascript(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = signed_in_page(new_page, live_server, Role.LEAD, javascript=False)
+    page.goto("/accessibility")
+    tab_to(page, "form[action='/sign-out'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.goto("/accessibility")
+    assert page.get_by_role("link", name="Sign in").is_visible()
+    assert page.get_by_text("Signed in as").count() == 0
