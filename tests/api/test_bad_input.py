@@ -326,6 +326,26 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
             ("unknown field", {"reason": "account closed", "fee": "1.00"}, 422, "fee"),
             ("malformed JSON", MALFORMED, 400, None),
         ]),
+    # messages (docs/messages.md)
+    ("POST", f"{API}/messages/{{message_id:int}}/resend"): ("/messages/{id}/resend", "finance", [
+        ("id zero", 0, 422, "message_id"),
+        ("id beyond BIGINT", 2**64, 422, "message_id"),
+    ]),
+    ("POST", f"{API}/messages/statements"): ("/messages/statements", "finance", [
+        ("missing participant", {}, 422, "participant"),
+        ("participant of wrong type", {"participant": "Jo"}, 422, "participant"),
+        ("participant id zero", {"participant": 0}, 422, "participant"),
+        ("impossible date", {"participant": 1, "from": "2026-02-30"}, 422, "from"),
+        ("period the wrong way round", {"participant": 1, "from": "2026-04-05", "to": "2025-04-06"}, 422, "from"),
+        ("unknown field", {"participant": 1, "style": "large"}, 422, "style"),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
+    ("POST", f"{API}/messages/year-end"): ("/messages/year-end", "finance", [
+        ("impossible date", {"from": "2026-02-30"}, 422, "from"),
+        ("period the wrong way round", {"from": "2026-04-05", "to": "2025-04-06"}, 422, "from"),
+        ("unknown field", {"everyone": True}, 422, "everyone"),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
 }
 
 CASES = [
