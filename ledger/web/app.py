@@ -101,17 +101,8 @@ def page_router(handlers: list[Any]) -> Router:
 
 
 def web_router() -> Router:
-    """Every page: the features' (``ledger.web.routes``), then the foundation's own.
-
-    A foundation page whose path a feature already serves is left out (the start page at ``/`` stands in
-    only until the sign-in feature publishes its own).
-    """
-    router = page_router(list(routes.PAGE_HANDLERS))
-    taken = {route.path for route in router.routes}
-    for handler in frame_pages.PAGES:
-        if not set(handler.paths) & taken:
-            router.register(handler)
-    return router
+    """Every page: the features' (``ledger.web.routes``) and the foundation's own (``frame_pages``)."""
+    return page_router([*routes.PAGE_HANDLERS, *frame_pages.PAGES])
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 from browser.frame_test_pages import MARKER, PATH, install  # tests/web/browser/frame_test_pages.py
 from litestar import Litestar, get
 from litestar.testing import TestClient
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from ledger.api.app import create_app
@@ -19,6 +22,7 @@ from ledger.errors import Forbidden
 from ledger.organisation import KEYS
 from ledger.web.app import page_router
 from ledger.web.static_files import STATIC_DIR
+from ledger.web.transaction import commit_failure
 
 GOOD = {
     "name": "Northshire Health and Care Trust",
@@ -249,3 +253,31 @@ def test_the_csrf_cookie_is_httponly_and_secure_except_on_plain_http_to_this_com
         assert ("Secure" in cookie) is secure, base_url
 
 
+
+
+def test_the_shipped_assets_are_the_versions_web_package_json_pins() -> None:
+    root = Path(__file__).resolve().parents[2]
+    pinned = json.loads((root / "web" / "package.json").read_text(encoding="utf-8"))
+    shipped = json.loads((STATIC_DIR / "versions.json").read_text(encoding="utf-8"))
+    assert shipped == {name: pinned["dependencies"][name] for name in ("govuk-frontend", "htmx.org")}, (
+        "run bash web/build.sh and commit ledger/web/static")
+    axe = (root / "tests" / "web" / "browser" / "vendor" / "axe-core-VERSION.txt").read_text(encoding="utf-8")
+    assert axe.strip() == pinned["devDependencies"]["axe-core"]
+    # govuk-frontend-jinja 4.x ports govuk-frontend 6.x macros: keep the two in step.
+    assert shipped["govuk-frontend"].split(".")[0] == "6"
+    assert version("govuk-frontend-jinja").split(".")[0] == "4"
+
+
+def test_a_refused_commit_becomes_plain_words_and_a_status() -> None:
+    class Orig(Exception):
+        pass
+
+    conflict = commit_failure(sa_exc.IntegrityError("INSERT", {}, Orig("UNIQUE constraint failed")), "/x")
+    assert conflict[0] == 409 and "Nothing was saved" in conflict[2]
+    too_long = commit_failure(sa_exc.DataError("INSERT", {}, Orig("value too long")), "/x")
+    assert too_long[0] == 400 and "Nothing was saved" in too_long[2]
+    gone = commit_failure(sa_exc.OperationalError("COMMIT", {}, Orig("database is locked")), "/x")
+    assert gone[0] == 503
+    full = commit_failure(sa_exc.OperationalError("COMMIT", {}, Orig("database or disk is full")), "/x")
+    assert full[0] == 503 and "disk" in full[2]
+    assert commit_failure(RuntimeError("boom"), "/x")[0] == 500

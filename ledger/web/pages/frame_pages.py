@@ -1,4 +1,4 @@
-"""The foundation's own pages: the start page and the accessibility statement (both public)."""
+"""The foundation's own page: the accessibility statement (public; linked from every page's footer)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ from litestar.response import Template
 
 from ledger.web.render import page
 from ledger.web.static_files import STATIC_DIR
-
-
-@get("/", name="web-start", sync_to_thread=False)
-def start(request: Request[Any, Any, Any]) -> Template:
-    """What the service is, and where to sign in (stands in until the sign-in feature serves ``/``)."""
-    return page(request, "pages/start.html")
 
 
 def shipped_versions() -> dict[str, str]:
@@ -32,4 +26,4 @@ def accessibility(request: Request[Any, Any, Any]) -> Template:
     return page(request, "pages/accessibility.html", {"versions": shipped_versions()})
 
 
-PAGES: list[Any] = [start, accessibility]
+PAGES: list[Any] = [accessibility]
