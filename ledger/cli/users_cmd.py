@@ -74,7 +74,10 @@ def invite_command(email: str, name: str, role: str, projects: tuple[str, ...], 
 @click.argument("user")
 @database_option
 def reinvite_command(user: str, database_url: str | None) -> None:
-    """A new invitation link for USER (id or email) who has not set a password yet; the old link stops working."""
+    """A new link for USER (id or email) to set a password: a lost invitation or a forgotten password.
+
+    Any older link stops working. Setting a new password signs them out everywhere.
+    """
     url = settings.database_url(database_url)
     with cli_errors(url):
         address = web_address()

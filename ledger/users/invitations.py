@@ -2,6 +2,8 @@
 password. Only a hash of the link's secret is stored; a new invitation for the same person replaces any
 older unused link (so the last link sent is the only one that works).
 
+The same link resets a forgotten password (:func:`reinvite` on an active account).
+
 E-mail is sent by the messages feature: it calls :func:`invite` (or :func:`reinvite`) and
 :func:`invitation_message`; the command line prints the link instead.
 """
@@ -22,7 +24,7 @@ from ledger.errors import Conflict, NotFound, invalid_field
 from ledger.involvement.access import ensure_role
 from ledger.security.actor import Actor
 from ledger.users import settings
-from ledger.users.accounts import create_user, describe_user, get_user, user_actor
+from ledger.users.accounts import create_user, describe_user, end_sessions, get_user, user_actor
 from ledger.users.passwords import hash_password, password_problem
 from ledger.users.secrets import new_link_secret, sha256
 
@@ -54,12 +56,15 @@ def invite(
 
 
 def reinvite(session: Session, actor: Actor, user_id: int) -> Invited:
-    """A fresh link for someone who has not set a password yet (the old link stops working)."""
+    """A fresh link to set a password: for someone whose invitation ran out, or who forgot their password.
+
+    Any older unused link stops working. An active account keeps its old password until the new one is
+    set; setting it signs the person out everywhere.
+    """
     ensure_role(actor, doing="invite people")
     user = get_user(session, user_id)
-    if user.status != UserStatus.INVITED:
-        raise Conflict(f"{user.name} has already set a password" if user.status == UserStatus.ACTIVE
-                       else f"{user.name}'s account is disabled")
+    if user.status == UserStatus.DISABLED:
+        raise Conflict(f"{user.name}'s account is disabled")
     invited = _new_invitation(session, actor, user)
     record_event(session, actor, "user.reinvite", "web_user", user.id, None,
                  {"expires_at": invited.expires_at})
@@ -91,8 +96,8 @@ def _open_invitation(session: Session, secret: str) -> Invitation:
                        "password, or ask your administrator for a new link.")
     if row.expires_at <= utcnow():
         raise Conflict("This invitation link has run out. Ask your administrator for a new link.")
-    if row.user.status != UserStatus.INVITED:
-        raise Conflict("This account cannot be set up any more. Ask your administrator.")
+    if row.user.status == UserStatus.DISABLED:
+        raise Conflict("This account is disabled. Ask your administrator.")
     return row
 
 
@@ -117,10 +122,15 @@ def accept(session: Session, secret: str, password: str, confirm: str) -> WebUse
     if getattr(claimed, "rowcount", 0) != 1:  # someone used the link at the same moment
         raise Conflict("This invitation link has already been used.")
     before = describe_user(user)
+    resetting = user.status == UserStatus.ACTIVE
     user.password_hash = hash_password(password)
-    user.status, user.activated_at = UserStatus.ACTIVE, utcnow()
+    if resetting:  # a new password ends every session made with the old one
+        end_sessions(session, user_id=user.id, reason="password changed")
+    else:
+        user.status, user.activated_at = UserStatus.ACTIVE, utcnow()
     session.flush()
-    record_event(session, user_actor(user), "user.activate", "web_user", user.id, before, describe_user(user))
+    record_event(session, user_actor(user), "user.password_reset" if resetting else "user.activate", "web_user",
+                 user.id, before, describe_user(user))
     return user
 
 

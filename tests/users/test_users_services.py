@@ -352,3 +352,19 @@ def test_wrong_codes_pause_the_address(users_db: sessionmaker[Session], monkeypa
         assert not paused.ok and "paused" in (paused.message or "")
     with users_db() as s:
         assert s.scalar(select(SignInCode.used_at)) is None  # the pause did not use the code up
+
+
+def test_a_new_link_resets_a_forgotten_password_and_signs_out(users_db: sessionmaker[Session]) -> None:
+    user = active_user(users_db)
+    with transaction(users_db) as s:
+        secret = signin.with_password(s, "lee@example.org", GOOD, None).secret
+        fresh = invitations.reinvite(s, ADMIN, user.id)
+    assert secret is not None
+    with transaction(users_db) as s:  # the old password still works until the new one is set
+        assert sessions.resolve(s, secret) is not None
+        invitations.accept(s, secret_of(fresh), "new words for lee", "new words for lee")
+    with transaction(users_db) as s:
+        assert sessions.resolve(s, secret) is None
+        assert not signin.with_password(s, "lee@example.org", GOOD, None).ok
+        assert signin.with_password(s, "lee@example.org", "new words for lee", None).ok
+        assert "user.password_reset" in set(s.scalars(select(AuditEvent.action)))
