@@ -41,7 +41,7 @@ def writing_routes(app: Litestar) -> set[tuple[str, str]]:
     """(method, path template) of every POST and PATCH the app serves under /api/v1."""
     found: set[tuple[str, str]] = set()
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or route.path.startswith(SCHEMA_PATH):
+        if not isinstance(route, HTTPRoute) or route.path.startswith(SCHEMA_PATH) or not route.path.startswith(API):
             continue
         for handler in route.route_handlers:
             found.update((method, route.path) for method in handler.http_methods if method in ("POST", "PATCH"))
