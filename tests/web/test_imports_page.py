@@ -51,6 +51,7 @@ def test_check_preview_then_import_then_nothing_twice(client_for: Callable[..., 
     form = lead.get("/imports")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
     assert "/imports/templates/activities.xlsx" in form.text
+    assert "up to 1 MB" in form.text, "the form says how big a file may be"
     preview = upload(lead, csv_file(LOG))
     assert preview.status_code == 200, preview.text
     assert "Check your import" in preview.text and "Importing would add 1 record" in preview.text
@@ -130,3 +131,13 @@ def test_a_participants_file_through_the_page(client_for: Callable[..., TestClie
                                      "_csrf_token": csrf_token(preview.text)})
     with transaction(web_db) as session:
         assert session.scalar(select(func.count()).select_from(Participant).where(Participant.name == "Kim New")) == 1
+
+
+def test_a_file_over_the_size_cap_is_refused_in_words(client_for: Callable[..., TestClient[Any]],
+                                                      web_db: sessionmaker[Session], seeded: None) -> None:
+    lead = client_for(Role.LEAD, projects=("ALPHA",))
+    big = csv_file(LOG) + b"ALPHA,07/01/2026,meeting,P-0001,1:30\r\n" * 40_000  # about 1.5 MB
+    refused = upload(lead, big)
+    assert refused.status_code == 413, refused.status_code
+    assert "too large" in refused.text and "Nothing was saved" in refused.text
+    assert records(web_db) == 0

@@ -24,6 +24,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from ledger.api.limits import ServiceLimits
 from ledger.db.models import Role
 from ledger.imports import KINDS, ImportReport, run_import
 from ledger.imports import held as held_files
@@ -50,8 +51,10 @@ def _owner(actor: Actor) -> str:
 
 def _form_page(request: Request[Any, Any, Any], session: Session, actor: Actor, form: Form, *,
                status: int = 200) -> Template:
+    largest = ServiceLimits.from_env().max_body_bytes  # the server's cap on any request (ledger.api.limits)
     return page(request, "imports/upload.html", {
         "form": form, "kinds": KIND_WORDS, "projects": visible_projects(session, actor),
+        "largest": f"{largest / 1_048_576:.0f} MB" if largest >= 1_048_576 else f"{largest // 1024} KB",
     }, status=status)
 
 
