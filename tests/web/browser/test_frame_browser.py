@@ -141,9 +141,9 @@ def test_without_javascript_the_form_still_works_end_to_end(new_page: Callable[.
     # Fix the problems with the keyboard alone and send again.
     page.fill("[name='payer_name']", "NORTHSHIRE HCT")
     page.fill("[name='review-year']", "2027")
-    tab_to(page, "button.govuk-button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    tab_to(page, "form[method=post] button.govuk-button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator(".govuk-notification-banner--success").inner_text().strip().endswith(
         "Organisation details saved")
     assert page.locator(".ledger-header__organisation").inner_text() == "Northshire Health and Care Trust"
@@ -218,8 +218,8 @@ def test_signing_out_works_from_the_keyboard_without_javascript(
     page = signed_in_page(new_page, live_server, Role.LEAD, javascript=False)
     page.goto("/accessibility")
     tab_to(page, "form[action='/sign-out'] button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.goto("/accessibility")
     assert page.get_by_role("link", name="Sign in").is_visible()
     assert page.get_by_text("Signed in as").count() == 0
