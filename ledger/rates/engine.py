@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 from ledger.errors import FieldProblem, Invalid, NoRateInForce, invalid_field
-from ledger.money import MoneyError, ceil_to, parse_amount, quantum, round_money
+from ledger.money import MoneyError, ceil_to, minor_units, parse_amount, quantum, round_money
 from ledger.rates import explain as say
 from ledger.rates.model import BANDED, FIXED, ActivityRule, CardVersion, RateCard, RoleRule, VehicleRate
 
@@ -273,6 +273,34 @@ def share_pennies(exact: Sequence[Decimal | Fraction], currency: str) -> list[De
     return [round_money(units * unit, currency) for units in floors]
 
 
+def _share_time(rate: Decimal, minutes: list[int], currency: str) -> list[Decimal]:
+    """``share_pennies`` of ``rate x minutes / 60`` for each line, worked out in whole numbers.
+
+    The same answer as ``share_pennies([_exact_time_amount(rate, m) ...])``: every amount is an integer
+    over one common denominator (60 and the powers of ten of the rate and the currency), so floors,
+    remainders and the half-up total are exact integer arithmetic, without building Fractions (which
+    cost more than the rest of a quote). Anything unusual (a negative or non-finite rate) goes the
+    general way.
+    """
+    places = minor_units(currency)
+    exponent = rate.as_tuple().exponent
+    if not rate.is_finite() or rate < 0 or not isinstance(exponent, int):
+        return share_pennies([_exact_time_amount(rate, m) for m in minutes], currency)
+    scaled = int(rate.scaleb(-exponent))  # rate = scaled x 10^exponent
+    shift = exponent + places  # amount in minor units = scaled x m x 10^shift / 60
+    if shift >= 0:
+        numerators, denominator = [scaled * m * 10**shift for m in minutes], 60
+    else:
+        numerators, denominator = [scaled * m for m in minutes], 60 * 10**-shift
+    floors = [n // denominator for n in numerators]
+    total_units = (2 * sum(numerators) + denominator) // (2 * denominator)  # half-up, amounts are >= 0
+    order = sorted(range(len(numerators)), key=lambda i: (-(numerators[i] - floors[i] * denominator), i))
+    for index in order[: total_units - sum(floors)]:
+        floors[index] += 1
+    unit = quantum(currency)
+    return [round_money(units * unit, currency) for units in floors]
+
+
 def _rounding_note(actual: Decimal | int, paid: int, unit: int) -> str:
     if Decimal(actual) == paid:
         return ""
@@ -478,7 +506,7 @@ def _priced(parts: list[_TimeLine], currency: str) -> list[Line]:
         by_rate.setdefault(part.rate, []).append(part)
     notes: dict[int, Said] = {}
     for rate, group in by_rate.items():
-        shares = share_pennies([_exact_time_amount(rate, p.minutes) for p in group], currency)
+        shares = _share_time(rate, [p.minutes for p in group], currency)
         total_minutes = sum(p.minutes for p in group)
         total = sum(shares, Decimal(0))
         for part, share in zip(group, shares, strict=True):
