@@ -187,3 +187,18 @@ def tab_to(page: Any, selector: str, *, max_presses: int = 60) -> None:
 def tab_to_text(page: Any, text: str, *, max_presses: int = 60) -> dict[str, str]:
     """Press Tab until a link or button whose words contain ``text`` has the focus."""
     return press_tab_until(page, lambda f: text.lower() in f["text"].lower(), max_presses=max_presses)
+
+
+def press_and_wait(page: Any, key: str = "Enter") -> None:
+    """Press ``key`` on what has the focus and wait for the page it loads (a link or a form's button).
+
+    Without waiting, the next ``goto`` or check can run on the old page or abort the navigation.
+    """
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def submit_by_keyboard(page: Any, button: str = "form[method=post] button[type=submit], form button") -> None:
+    """Tab to the form's button and press Enter, as a keyboard user sends a form; waits for the answer."""
+    tab_to(page, button)
+    press_and_wait(page)
