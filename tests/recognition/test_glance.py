@@ -86,3 +86,34 @@ def test_glance_section_reads_back(factory: sessionmaker[Session]) -> None:
     assert "Involvement at a glance" in text and "Project PDF" in text
     assert "1 hour 30 minutes" in text and "100.0%" in text and "none paid yet" in text
     assert "Nothing reported back yet for most activities of: Project PDF" in text
+
+
+def test_reported_back_counts_agree_with_the_overdue_rule(any_factory: sessionmaker[Session]) -> None:
+    """The glance counts from the outcomes' side (for speed); the answer must be the one rule's answer."""
+    from sqlalchemy import func, select
+
+    from ledger.db.models import Activity, Record, RecordStatus
+    from ledger.recognition.outcomes import reported_back, someone_took_part
+
+    with transaction(any_factory) as s:
+        proj = project(s, "RUL")
+        people = [participant(s, f"Person {n}") for n in range(4)]
+        days = [date(2025, 10, 6), date(2025, 11, 3), date(2025, 12, 1), date(2026, 1, 5), date(2026, 2, 2)]
+        activity_ids = [approve(s, people[n % 4], proj, day, 2750, minutes=60).record.activity_id
+                        for n, day in enumerate(days)]
+        dead = approve(s, people[0], proj, date(2025, 11, 10), 2750, minutes=60).record
+        dead.status = RecordStatus.REJECTED.value  # everyone's record rejected: nobody took part
+        add_outcome(s, CLI, OutcomeIn(text="Whole project", date=date(2025, 11, 20), project=proj.id),
+                    today=date(2026, 3, 1))
+        add_outcome(s, CLI, OutcomeIn(text="Own", date=date(2026, 1, 20), activity=activity_ids[3]),
+                    today=date(2026, 3, 1))
+        add_outcome(s, CLI, OutcomeIn(text="Own, also covered", date=date(2025, 11, 5), activity=activity_ids[0]),
+                    today=date(2026, 3, 1))
+        proj_id = proj.id
+    with transaction(any_factory) as s:
+        report = spend_report(s, [proj_id], *YEAR, today=date(2026, 3, 1))
+        glance = involvement_glance(s, report)[0]
+        live = (Activity.project_id == proj_id, Activity.date.between(*YEAR), someone_took_part())
+        total = s.scalar(select(func.count()).select_from(Activity).where(*live))
+        told = s.scalar(select(func.count()).select_from(Activity).where(*live, reported_back()))
+    assert (glance.activities, glance.activities_reported_back) == (total, told) == (5, 3)
