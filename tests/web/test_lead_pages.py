@@ -168,6 +168,23 @@ def test_colleague_approves_and_nobody_approves_their_own(client_for: Callable[.
         statuses = dict(session.execute(select(Record.id, Record.status)).tuples().all())
     assert statuses == {first: "reversed", second: "rejected", third: "submitted"}
 
+    # The recorder corrects the rejected record: the form starts from it; the approver sees what changed.
+    form = recorder.get(f"/records/{second}/correct")
+    assert form.status_code == 200 and "Wrong meeting" in form.text
+    assert 'name="attendees[0].involvement_minutes"' in form.text and 'value="90"' in form.text
+    same = submit(recorder, f"/records/{second}/correct", f"/records/{second}/correct",
+                  {"rows": "1", "attendees[0].role": "member", "attendees[0].involvement_minutes": "90"})
+    assert same.status_code == 400 and "changes nothing in record" in same.text.lower()  # the service says why
+    wrong = submit(recorder, f"/records/{second}/correct", f"/records/{second}/correct",
+                   {"rows": "1", "attendees[0].role": "member", "attendees[0].involvement_minutes": "an hour"})
+    assert wrong.status_code == 400 and summary_links(wrong.text) == ["attendees-0-involvement_minutes"]
+    assert 'value="an hour"' in wrong.text
+    fixed = submit(recorder, f"/records/{second}/correct", f"/records/{second}/correct",
+                   {"rows": "1", "attendees[0].role": "member", "attendees[0].involvement_minutes": "60"})
+    assert fixed.status_code == 200 and "Correction sent as record" in fixed.text
+    queue = approver.get("/approvals").text
+    assert f"This corrects record {second}" in queue and "1 h 30 min" in queue and "-13.75" in queue
+
 
 def test_lists_filter_and_refuse_bad_filters(client_for: Callable[..., Client], people: dict[str, Any]) -> None:
     lead = client_for(Role.LEAD, projects=("ALPHA",))

@@ -80,6 +80,8 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/records/{record_id:int}"): {A, L},
     ("GET", "/records/{record_id:int}/reverse"): {A, L},
     ("POST", "/records/{record_id:int}/reverse"): {A, L},
+    ("GET", "/records/{record_id:int}/correct"): {A, L},
+    ("POST", "/records/{record_id:int}/correct"): {A, L},
     # MESSAGES: failed deliveries and "Send again" (finance; auditors look)
     ("GET", "/finance/messages"): {A, F, U},
     ("POST", "/finance/messages/{message_id:int}/resend"): {A, F},

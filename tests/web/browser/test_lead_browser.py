@@ -165,7 +165,8 @@ def test_every_lead_page_is_accessible_and_reflows(new_page: Callable[..., Any],
     for path in ("/lead", "/participants", "/participants/new", f"/participants/{ref}",
                  f"/participants/{ref}/edit", f"/participants/{ref}/payment", "/activities", "/activities/new",
                  f"/activities/{seeded['activity']}", "/approvals", "/records", f"/records/{waiting}",
-                 f"/approvals/{waiting}/reject", f"/records/{approved}/reverse", "/records?status=nonsense"):
+                 f"/approvals/{waiting}/reject", f"/records/{approved}/reverse", f"/records/{approved}/correct",
+                 "/records?status=nonsense"):
         page.goto(path)
         check_accessibility(page, path)
         check_reflow(page)

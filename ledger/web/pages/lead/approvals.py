@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from ledger.errors import Conflict, FieldProblem, Forbidden, Invalid
-from ledger.involvement.approval import approve_record, reject_record, reverse_record
+from ledger.involvement.approval import approve_record, correct_record, reject_record, reverse_record
 from ledger.involvement.record_lists import (
     RecordFilters,
     approval_queue,
@@ -24,9 +24,18 @@ from ledger.involvement.record_lists import (
     visible_projects,
 )
 from ledger.involvement.records import get_record, load_record
-from ledger.involvement.schemas import RecordOut
+from ledger.involvement.schemas import CorrectionIn, RecordOut
 from ledger.security.actor import Actor
 from ledger.web.forms import Form, form_from
+from ledger.web.pages.lead.activity_form import (
+    MINUTE_FIELDS,
+    FormShape,
+    attendee_name,
+    card_choices,
+    expense_name,
+    field_names,
+    read_attendees,
+)
 from ledger.web.pages.lead.common import (
     LEADS,
     MODE_WORDS,
@@ -206,6 +215,82 @@ class RecordPages(Controller):
                                 status=400)
         return see_other(f"/records/{record_id}", notice=f"Record {record_id} reversed. A correction can now be "
                                                          "submitted in its place.")
+
+    @get("/{record_id:int}/correct", name="lead-correct-form", sync_to_thread=True)
+    def correct_form(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                     record_id: int) -> Template:
+        record = get_record(db_session, actor, record_id)
+        return _correction_page(request, db_session, record, correction_values(record), status=200)
+
+    @post("/{record_id:int}/correct", name="lead-correct", sync_to_thread=True)
+    def correct(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int,
+                data: FormBody) -> Template | Redirect:
+        """A corrected record in place of a rejected or reversed one (the API's ``correct_record``)."""
+        record = get_record(db_session, actor, record_id)
+        form = form_from(data)
+        shape = FormShape.read(form.values)
+        shape.rows, shape.expense_rows = 1, shape.expense_rows[:1] or [1]
+        if shape.act(form.value("_action")):
+            return _correction_page(request, db_session, record, form, shape=shape)
+        form.values[attendee_name(0, "participant")] = str(record.participant)
+        for name in field_names(shape):
+            form.values.setdefault(name, "")
+        problems: list[FieldProblem] = []
+        rows = read_attendees(form.values, shape, problems)
+        form.add_problems(problems)
+        if not form.errors and rows:
+            part = rows[0][1]
+            try:
+                created = correct_record(db_session, actor, record_id, CorrectionIn(
+                    role=part.role, involvement_minutes=part.involvement_minutes,
+                    preparation_minutes=part.preparation_minutes, follow_up_minutes=part.follow_up_minutes,
+                    travel_minutes=part.travel_minutes, mileage=part.mileage, expenses=part.expenses,
+                ))
+            except (Invalid, Conflict, Forbidden) as exc:
+                # The service names a correction's own fields (``involvement_minutes``); the form's boxes are
+                # this one person's row. Anything else ("changes nothing") goes in the summary on its own.
+                fields = {p.field: attendee_name(0, p.field) for p in exc.problems
+                          if attendee_name(0, p.field) in form.values}
+                form.add_problems(exc.problems or [FieldProblem("", exc.detail)], fields)
+            else:
+                return see_other(f"/records/{created.id}", notice=f"Correction sent as record {created.id}. A "
+                                                                  "colleague approves it as usual.")
+        return _correction_page(request, db_session, record, form, shape=shape, status=400)
+
+
+def correction_values(record: RecordOut) -> Form:
+    """The correction form, filled in with the record it corrects (so only what was wrong is changed)."""
+    values = {attendee_name(0, "role"): record.role, "rows": "1",
+              attendee_name(0, "expense_rows"): str(max(1, len(record.expenses)))}
+    for name in ("involvement_minutes", "preparation_minutes", "follow_up_minutes", "travel_minutes"):
+        values[attendee_name(0, name)] = str(getattr(record, name))
+    if record.mileage is not None:
+        values.update({attendee_name(0, "mileage.vehicle"): record.mileage.vehicle,
+                       attendee_name(0, "mileage.miles"): str(record.mileage.miles),
+                       attendee_name(0, "mileage.passengers"): str(record.mileage.passengers)})
+    for index, expense in enumerate(record.expenses):
+        values.update({expense_name(0, index, "category"): expense.category,
+                       expense_name(0, index, "amount"): expense.amount,
+                       expense_name(0, index, "receipt"): expense.receipt or ""})
+    return Form(values=values)
+
+
+def _correction_page(request: Request[Any, Any, Any], session: Session, record: RecordOut, form: Form, *,
+                     shape: FormShape | None = None, status: int = 200) -> Template:
+    from ledger.db.models import Project
+    from ledger.involvement.activities import project_card
+
+    project = session.get(Project, record.activity.project)
+    assert project is not None  # a foreign key guarantees it
+    card = card_choices(project_card(project), record.activity.date)
+    shape = shape or FormShape.read(form.values)
+    shape.rows, shape.expense_rows = 1, shape.expense_rows[:1] or [1]
+    people = _people(session, [record])
+    return page(request, "lead/correct.html", {
+        "form": form, "record": record, "person": people.get(record.participant), "card": card, "shape": shape,
+        "minute_fields": MINUTE_FIELDS, "attendee_name": attendee_name, "expense_name": expense_name,
+        "names": token_names(session, {record.recorded_by_token_id}), **LOOKS,
+    }, status=status)
 
 
 PAGES: list[Any] = [ApprovalPages, RecordPages]
