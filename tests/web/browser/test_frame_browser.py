@@ -18,6 +18,7 @@ from browser_helpers import (
     focused,
     press_tab_until,
     screenshot,
+    submit_by_keyboard,
     tab_to,
 )
 from conftest import LiveServer, console_problems
@@ -141,9 +142,7 @@ def test_without_javascript_the_form_still_works_end_to_end(new_page: Callable[.
     # Fix the problems with the keyboard alone and send again.
     page.fill("[name='payer_name']", "NORTHSHIRE HCT")
     page.fill("[name='review-year']", "2027")
-    tab_to(page, "form[method=post] button.govuk-button")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    submit_by_keyboard(page, "form[method=post] button.govuk-button")
     assert page.locator(".govuk-notification-banner--success").inner_text().strip().endswith(
         "Organisation details saved")
     assert page.locator(".ledger-header__organisation").inner_text() == "Northshire Health and Care Trust"
@@ -217,9 +216,7 @@ def test_signing_out_works_from_the_keyboard_without_javascript(
 ) -> None:
     page = signed_in_page(new_page, live_server, Role.LEAD, javascript=False)
     page.goto("/accessibility")
-    tab_to(page, "form[action='/sign-out'] button")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    submit_by_keyboard(page, "form[action='/sign-out'] button")
     page.goto("/accessibility")
     assert page.get_by_role("link", name="Sign in").is_visible()
     assert page.get_by_text("Signed in as").count() == 0
