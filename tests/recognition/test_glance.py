@@ -92,7 +92,7 @@ def test_reported_back_counts_agree_with_the_overdue_rule(any_factory: sessionma
     """The glance counts from the outcomes' side (for speed); the answer must be the one rule's answer."""
     from sqlalchemy import func, select
 
-    from ledger.db.models import Activity, Record, RecordStatus
+    from ledger.db.models import Activity, RecordStatus
     from ledger.recognition.outcomes import reported_back, someone_took_part
 
     with transaction(any_factory) as s:
@@ -117,3 +117,22 @@ def test_reported_back_counts_agree_with_the_overdue_rule(any_factory: sessionma
         total = s.scalar(select(func.count()).select_from(Activity).where(*live))
         told = s.scalar(select(func.count()).select_from(Activity).where(*live, reported_back()))
     assert (glance.activities, glance.activities_reported_back) == (total, told) == (5, 3)
+
+
+def test_the_spend_report_carries_the_glance_in_json_and_pdf(factory: sessionmaker[Session]) -> None:
+    import json
+
+    import msgspec
+
+    from ledger.exports.pdf import render_spend_report
+
+    with transaction(factory) as s:
+        proj = project(s, "SPR")
+        ann = participant(s, "Ann Able")
+        approve(s, ann, proj, date(2025, 10, 6), 4125, minutes=90)
+        report = spend_report(s, None, *YEAR, today=date(2026, 1, 1))
+    document = json.loads(msgspec.json.encode(report))
+    assert document["involvement"][0]["minutes"] == 90 and document["involvement"][0]["share_paid"] == "100.0"
+    reader = PdfReader(io.BytesIO(render_spend_report(report)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Involvement at a glance" in text
