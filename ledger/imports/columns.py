@@ -78,7 +78,7 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("participant_name", "Name", "The person's name, if there is no Participant column (or as a check).",
            "Alex Example", synonyms=("participant name", "full name", "name of participant", "attendee name")),
     Column("participant_email", "Email", "The person's email, if there is no Participant column (or as a check).",
-           "", synonyms=("participant email", "email address", "e mail")),
+           "", synonyms=("participant email", "email address", "e mail", "e mail address")),
     Column("role", "Role", "Their role, if the rate card pays roles differently (for example chair). Blank "
            "means member.", "member", synonyms=("their role", "role in meeting")),
     Column("involvement_minutes", "Time taking part", "How long they took part: 90, 1:30, 1h 30m (a bare number "

@@ -137,12 +137,16 @@ def _make(year: int, month: int, day: int, written: str) -> dt.date:
         raise CellProblem(f"{written!r} is not a real date", DATE_HOW) from None
 
 
+def _day(on: dt.date) -> str:
+    return f"{on.day} {on:%B %Y}"
+
+
 def ambiguous_problem(written: str, example: tuple[int, str]) -> CellProblem:
     row, other = example
     first, second, year = (int(part) for part in re.split(r"[/.\-]", written))
     day_first, month_first = dt.date(year, second, first), dt.date(year, first, second)
     return CellProblem(
-        f"{written!r} could be {day_first:%-d %B %Y} or {month_first:%-d %B %Y}: other dates in this file are "
+        f"{written!r} could be {_day(day_first)} or {_day(month_first)}: other dates in this file are "
         f"written month first (row {row}: {other!r}), so the ledger will not guess",
         f"write it as {day_first.isoformat()} or {month_first.isoformat()} (year-month-day)",
     )
