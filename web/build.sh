@@ -34,6 +34,7 @@ AXE=../tests/web/browser/vendor
 mkdir -p "$AXE"
 cp node_modules/axe-core/axe.min.js "$AXE/axe.min.js"
 cp node_modules/axe-core/LICENSE "$AXE/axe-core-LICENSE.txt"
+cp node_modules/axe-core/LICENSE-3RD-PARTY.txt "$AXE/axe-core-LICENSE-3RD-PARTY.txt"
 node -e 'console.log(require("./node_modules/axe-core/package.json").version)' > "$AXE/axe-core-VERSION.txt"
 
 echo "built: $(cd "$STATIC" && find . -type f | sort | tr '\n' ' ')"

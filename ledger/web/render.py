@@ -145,6 +145,12 @@ def fragment(
     return Template(template_name=template, context=full, status_code=status)
 
 
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """Whether HTMX sent this request (it adds ``HX-Request: true``): answer with a :func:`fragment` then,
+    with a full :func:`page` otherwise (the same URL works without JavaScript)."""
+    return request.headers.get("hx-request", "").lower() == "true"
+
+
 def _local(path: str) -> str:
     """Only paths on this site: a redirect to ``//evil.example`` or ``https://...`` goes home instead."""
     if not path.startswith("/") or path.startswith("//") or "\\" in path:

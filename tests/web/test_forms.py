@@ -138,3 +138,13 @@ def test_each_role_gets_its_links_with_the_current_page_marked() -> None:
     # Links to pages the app does not serve (yet) are left out.
     assert [item.href for item in links_for(Role.FINANCE, "/finance/messages", {"/finance/messages"})] == [
         "/finance/messages"]
+
+
+def test_htmx_requests_are_told_apart_by_their_header() -> None:
+    from litestar.testing import RequestFactory
+
+    from ledger.web.render import is_htmx
+
+    factory = RequestFactory()
+    assert is_htmx(factory.get("/", headers={"HX-Request": "true"}))
+    assert not is_htmx(factory.get("/"))
