@@ -71,6 +71,8 @@ class RunOut(msgspec.Struct, kw_only=True):
                                                            "with GET /messages/letters?from=&to=")]
     no_messages: list[str]
     no_email: list[str]
+    already: Annotated[list[str], msgspec.Meta(description="Already sent (or on its way) for this period: "
+                                                           "not sent again")] = msgspec.field(default_factory=list)
 
 
 def message_out(message: OutboxMessage, reference: str | None) -> MessageOut:
@@ -142,10 +144,10 @@ class MessagesController(Controller):
     def year_end(self, data: PeriodIn, db_session: Session, actor: Actor) -> RunOut:
         start, end = resolve_period(data.period_from, data.period_to, clock.today())
         outcome = queue_statement_run(db_session, actor, start, end)
-        refs = _references(db_session, {*outcome.by_post, *outcome.no_messages, *outcome.no_email})
+        refs = _references(db_session, {*outcome.by_post, *outcome.no_messages, *outcome.no_email, *outcome.already})
         return RunOut(period_from=start, period_to=end, queued=len(outcome.queued),
                       by_post=[refs[i] for i in outcome.by_post], no_messages=[refs[i] for i in outcome.no_messages],
-                      no_email=[refs[i] for i in outcome.no_email])
+                      no_email=[refs[i] for i in outcome.no_email], already=[refs[i] for i in outcome.already])
 
     @get("/letters", guards=[FINANCE], operation_id="getLetters", sync_to_thread=True, media_type="application/pdf",
          summary="Letters to print (PDF) for people who chose post: a batch's advice, or statements for a period")

@@ -66,7 +66,9 @@ def compose(session: Session, message: OutboxMessage) -> Composed:
         if data.get("purpose") == "invitation":
             words = invitation_words(organisation, data.get("name") or "", data["link"], expires)
         else:
-            words = sign_in_words(organisation, data.get("link"), data.get("code"), expires)
+            person = session.get(Participant, message.participant_id) if message.participant_id else None
+            style = person.statement_style if person is not None else "standard"  # large print stays large
+            words = sign_in_words(organisation, data.get("link"), data.get("code"), expires, style)
         return Composed(words.subject, as_text(words), as_html(words), organisation)
     person = session.get(Participant, message.participant_id) if message.participant_id is not None else None
     if person is None or person.erased_at is not None:

@@ -71,6 +71,7 @@ class Queued:
     by_post: list[int] = field(default_factory=list)  # participant ids who chose letters
     no_messages: list[int] = field(default_factory=list)  # participant ids who chose no messages
     no_email: list[int] = field(default_factory=list)  # chose e-mail but we hold no address
+    already: list[int] = field(default_factory=list)  # participant ids already sent (or sending) this statement
 
     def summary(self) -> str:
         parts = [f"{len(self.queued)} e-mail{'s' if len(self.queued) != 1 else ''} queued"]
@@ -80,6 +81,8 @@ class Queued:
             parts.append(f"{len(self.no_messages)} asked for no messages")
         if self.no_email:
             parts.append(f"{len(self.no_email)} with no e-mail address")
+        if self.already:
+            parts.append(f"{len(self.already)} already sent this statement, not sent again")
         return ", ".join(parts)
 
 
@@ -210,15 +213,23 @@ def queue_statement_run(session: Session, actor: Actor, period_from: date, perio
     people = statement_run_people(session, period_from, period_to)
     if not people:
         raise Invalid(f"nobody took part between {_words(period_from)} and {_words(period_to)}; no statements")
+    # Running the year end twice sends nobody a second copy: a statement for this period that was sent, or is
+    # on its way, is skipped (a failed one is left for finance to resend).
+    done = set(session.scalars(select(OutboxMessage.participant_id).where(
+        OutboxMessage.kind == MessageKind.STATEMENT.value, OutboxMessage.period_from == period_from,
+        OutboxMessage.period_to == period_to, OutboxMessage.status != MessageStatus.FAILED.value)))
     for person in people:
-        if route_person(person, outcome):
+        if person.id in done:
+            outcome.already.append(person.id)
+        elif route_person(person, outcome):
             message = _statement_row(person, period_from, period_to, domain, actor.name)
             session.add(message)
             session.flush()
             outcome.queued.append(message.id)
     record_event(session, actor, "message.statement_run", "messages", "statements", None, {
         "from": period_from, "to": period_to, "queued": len(outcome.queued), "by_post": len(outcome.by_post),
-        "no_messages": len(outcome.no_messages), "no_email": len(outcome.no_email)})
+        "no_messages": len(outcome.no_messages), "no_email": len(outcome.no_email),
+        "already": len(outcome.already)})
     return outcome
 
 
@@ -295,6 +306,21 @@ def _finish(session: Session, held: Claimed, **values: object) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def renew(session: Session, held: Claimed, lease: timedelta) -> bool:
+    """Extend the lease of every message still held under this claim; False when ``held`` itself was lost.
+
+    The worker calls it before each message, so a long round (a slow server) never outlives its lease
+    and hands messages to a second worker while the first is still sending them.
+    """
+    now = clock.now()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claim == held.claim, OutboxMessage.status == MessageStatus.SENDING.value)
+        .values(lease_until=now + lease).execution_options(synchronize_session=False)
+    )
+    return session.scalar(select(OutboxMessage.claim).where(OutboxMessage.id == held.id)) == held.claim
 
 
 def mark_sent(session: Session, held: Claimed, answer: str) -> bool:

@@ -42,11 +42,16 @@ DEFAULT_TIMEOUT = 30.0
 
 
 class DeliveryProblem(Exception):
-    """An attempt that did not deliver; ``answer`` is what to show finance (no password, no address)."""
+    """An attempt that did not deliver; ``answer`` is what to show finance (no password, no address).
 
-    def __init__(self, answer: str) -> None:
+    ``server_down``: the server could not be reached or refused us as a whole (not this one message), so
+    the rest of the round is put back at once instead of waiting for the same timeout message by message.
+    """
+
+    def __init__(self, answer: str, *, server_down: bool = False) -> None:
         super().__init__(answer)
         self.answer = answer
+        self.server_down = server_down
 
 
 class TryLater(DeliveryProblem):
@@ -183,14 +188,17 @@ class SmtpTransport:
                 smtp.login(s.username, s.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             said = _answer(exc.smtp_code, exc.smtp_error)
-            raise TryLater(f"the mail server refused the user name or password ({said}); check {SMTP_ENV}") from None
+            raise TryLater(f"the mail server refused the user name or password ({said}); check {SMTP_ENV}",
+                           server_down=True) from None
         except smtplib.SMTPNotSupportedError:
             raise TryLater(f"the mail server at {s.describe()} does not offer what {SMTP_ENV} asks for "
-                           "(STARTTLS or a sign-in)") from None
+                           "(STARTTLS or a sign-in)", server_down=True) from None
         except smtplib.SMTPResponseException as exc:
-            raise TryLater(f"the mail server would not talk to us: {_answer(exc.smtp_code, exc.smtp_error)}") from None
+            raise TryLater(f"the mail server would not talk to us: {_answer(exc.smtp_code, exc.smtp_error)}",
+                           server_down=True) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TryLater(f"could not reach the mail server at {s.describe()}: {_why(exc)}") from None
+            raise TryLater(f"could not reach the mail server at {s.describe()}: {_why(exc)}",
+                           server_down=True) from None
         return smtp
 
     def send(self, mail: EmailMessage, recipient: str, name: str = "") -> Accepted:

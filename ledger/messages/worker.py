@@ -32,7 +32,7 @@ from ledger.db.engine import READ_ONLY, transaction
 from ledger.db.models_messages import OutboxMessage
 from ledger.errors import LedgerError
 from ledger.messages.compose import NothingToSend, compose, to_email
-from ledger.messages.outbox import Claimed, claim, mark_failed, mark_retry, mark_sent
+from ledger.messages.outbox import Claimed, claim, mark_failed, mark_retry, mark_sent, renew
 from ledger.messages.transport import (
     DeliveryProblem,
     FileSettings,
@@ -113,9 +113,10 @@ class Worker:
             held = claim(session, limit=self.settings.batch_size, lease=timedelta(seconds=self.settings.lease_seconds))
         if not held:
             return result
+        down: DeliveryProblem | None = None
         with open_transport(self.delivery) as transport:
             for item in held:
-                self._deliver(item, transport, result)
+                down = self._deliver(item, transport, result, down)
         return result
 
     def run_until_empty(self, *, max_rounds: int = 10_000) -> Round:
@@ -167,18 +168,24 @@ class Worker:
                 return _Ready(None, recipient, name, kind, attempts, why)
             return _Ready(mail, recipient, name, kind, attempts)
 
-    def _deliver(self, item: Claimed, transport: Transport, result: Round) -> None:
-        ready = self._prepare(item)
+    def _deliver(self, item: Claimed, transport: Transport, result: Round,
+                 down: DeliveryProblem | None) -> DeliveryProblem | None:
+        """Send one message and record the result; returns the server-wide problem, if the server is down."""
+        with transaction(self.factory) as session:
+            held = renew(session, item, timedelta(seconds=self.settings.lease_seconds))
+        ready = self._prepare(item) if held else None
         if ready is None:
             result.lost.append(item.id)
-            return
-        problem = ready.problem
+            return down
+        problem = ready.problem or down  # the server is down: the rest of the round goes back without trying
         answer = ""
         if problem is None and ready.mail is not None:
             try:
                 answer = transport.send(ready.mail, ready.recipient, ready.name).answer
             except DeliveryProblem as exc:
                 problem = exc
+                if exc.server_down:
+                    down = exc
         with transaction(self.factory) as session:
             if problem is None:
                 kept, outcome = mark_sent(session, item, answer), "sent"
@@ -194,7 +201,8 @@ class Worker:
             result.lost.append(item.id)
             log.warning("message %s (%s): another worker had taken it over; its result was not recorded here",
                         item.id, ready.kind)
-            return
+            return down
         bucket.append(item.id)
         level = logging.INFO if problem is None else logging.WARNING
         log.log(level, "message %s (%s) attempt %s: %s", item.id, ready.kind, ready.attempts, outcome)
+        return down

@@ -72,7 +72,8 @@ def test_worker_list_resend_and_statements_from_the_command_line(
     letters = tmp_path / "letters.pdf"
     year_end = run(main, ["messages", "year-end", *TAX_YEAR, "--letters", str(letters), "--as", "Fin", *db])
     assert year_end.exit_code == 0, year_end.output
-    assert "1 e-mail queued, 1 by post" in year_end.output and "Wrote 1 letter" in year_end.output
+    assert "0 e-mails queued, 1 by post" in year_end.output and "Wrote 1 letter" in year_end.output
+    assert "1 already sent this statement, not sent again" in year_end.output  # Ann's, asked for above
     text = " ".join(page.extract_text() for page in PdfReader(letters).pages)
     assert "Pat Post" in text and "1 High St" in text and "Your payment statement" in text
 

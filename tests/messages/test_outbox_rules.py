@@ -146,3 +146,72 @@ def test_an_invitation_e_mail(factory: sessionmaker[Session], smtp: SmtpServer) 
     assert received.message["Subject"] == (
         "You have been invited to Northshire Health and Care NHS Trust's involvement ledger")
     assert "https://ledger.example.org/invitations/" in received.message.get_body(("plain",)).get_content()
+
+
+def test_a_worker_renews_its_lease_so_a_slow_round_is_not_taken_over(factory: sessionmaker[Session]) -> None:
+    from ledger.messages.outbox import renew
+
+    with transaction(factory) as session:
+        for n in range(2):
+            queue_sign_in(session, to=f"p{n}@example.net", link=None, code="K", expires_at=clock.now() + LEASE)
+    with transaction(factory) as session:
+        held = claim(session, limit=2, lease=timedelta(seconds=1))
+    with transaction(factory) as session:
+        assert renew(session, held[0], LEASE)
+    with transaction(factory) as session:
+        assert claim(session, limit=5, lease=LEASE, now=clock.now() + timedelta(seconds=30)) == []
+    with transaction(factory) as session:
+        taken = claim(session, limit=5, lease=LEASE, now=clock.now() + LEASE + timedelta(seconds=1))
+    with transaction(factory) as session:
+        assert [c.id for c in taken] == [1, 2] and not renew(session, held[0], LEASE)
+
+
+def test_a_server_that_is_down_is_tried_once_per_round_not_once_per_message(factory: sessionmaker[Session]) -> None:
+    import socket
+    import threading
+
+    from ledger.messages.transport import SmtpSettings
+
+    with transaction(factory) as session:
+        for n in range(3):
+            queue_sign_in(session, to=f"p{n}@example.net", link=None, code="K", expires_at=clock.now() + LEASE)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[int] = []
+
+    def hang_up() -> None:  # accepts and closes at once: "the server went away"
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.close()
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    try:
+        settings = SmtpSettings(host="127.0.0.1", port=listener.getsockname()[1], security="none", timeout=5)
+        done = Worker(factory, settings, FAST).run_once()
+    finally:
+        listener.close()
+    assert sorted(done.retried) == [1, 2, 3] and len(accepted) == 1
+    with factory() as session:
+        answers = {row.last_answer for row in session.scalars(select(OutboxMessage))}
+    assert len(answers) == 1 and "could not reach the mail server" in answers.pop()  # type: ignore[operator]
+
+
+def test_the_year_end_run_twice_sends_nobody_a_second_statement(factory: sessionmaker[Session]) -> None:
+    from ledger.messages.outbox import queue_statement_run
+
+    with transaction(factory) as session:
+        people = [person(session, f"Person {n}", email=f"p{n}@example.net") for n in range(3)]
+        paid_batch(session, [(p, 1000, 0) for p in people])
+    period = (date(2025, 4, 6), date(2026, 4, 5))
+    with transaction(factory) as session:
+        first = queue_statement_run(session, BUILDER, *period)
+    with transaction(factory) as session:
+        second = queue_statement_run(session, BUILDER, *period)
+    assert len(first.queued) == 3 and second.queued == [] and len(second.already) == 3
+    assert "3 already sent this statement, not sent again" in second.summary()
