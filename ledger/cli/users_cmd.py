@@ -16,6 +16,7 @@ from ledger.cli.common import fail
 from ledger.cli.db_cmd import cli_errors, database_option, existing_database_session
 from ledger.cli.participants_cmd import find_participant_id
 from ledger.db.models_web import WebUser
+from ledger.messages.sign_in import email_invitation
 from ledger.security.actor import Actor
 from ledger.users import accounts, codes, invitations
 from ledger.users.accounts import STAFF_ROLES
@@ -55,8 +56,10 @@ def users_group() -> None:
 @click.option("--role", required=True, type=ROLE_CHOICE, help="What they may do.")
 @click.option("--project", "projects", multiple=True, metavar="CODE",
               help="Limit a lead to this project (repeat for more). Default: every project.")
+@click.option("--send-email", is_flag=True, help="Also e-mail the link to them (see docs/messages.md).")
 @database_option
-def invite_command(email: str, name: str, role: str, projects: tuple[str, ...], database_url: str | None) -> None:
+def invite_command(email: str, name: str, role: str, projects: tuple[str, ...], send_email: bool,
+                   database_url: str | None) -> None:
     """Create an account and print the single-use link with which they choose their password."""
     url = settings.database_url(database_url)
     with cli_errors(url):
@@ -64,16 +67,21 @@ def invite_command(email: str, name: str, role: str, projects: tuple[str, ...], 
         with existing_database_session(url) as session:
             invited = invitations.invite(session, CLI_ACTOR, email=email, name=name, role=role.lower(),
                                          projects=projects)
+            if send_email:
+                email_invitation(session, invited, address)
             scope = ", ".join(accounts.project_codes(session, invited.user.project_ids))
     limits = f" for {scope}" if scope else ""
     click.echo(f"Invited {invited.user.name} <{invited.user.email}> as {invited.user.role}{limits}.", err=True)
+    if send_email:
+        click.echo("The link is also queued to be e-mailed to them.", err=True)
     _print_link(invited, address)
 
 
 @users_group.command("reinvite")
 @click.argument("user")
+@click.option("--send-email", is_flag=True, help="Also e-mail the new link to them.")
 @database_option
-def reinvite_command(user: str, database_url: str | None) -> None:
+def reinvite_command(user: str, send_email: bool, database_url: str | None) -> None:
     """A new link for USER (id or email) to set a password: a lost invitation or a forgotten password.
 
     Any older link stops working. Setting a new password signs them out everywhere.
@@ -83,6 +91,8 @@ def reinvite_command(user: str, database_url: str | None) -> None:
         address = web_address()
         with existing_database_session(url) as session:
             invited = invitations.reinvite(session, CLI_ACTOR, find_user(session, user).id)
+            if send_email:
+                email_invitation(session, invited, address)
     _print_link(invited, address)
 
 

@@ -4,8 +4,8 @@ older unused link (so the last link sent is the only one that works).
 
 The same link resets a forgotten password (:func:`reinvite` on an active account).
 
-E-mail is sent by the messages feature: it calls :func:`invite` (or :func:`reinvite`) and
-:func:`invitation_message`; the command line prints the link instead.
+E-mail is sent by the messages feature (``ledger.messages.sign_in.email_invitation``, in the same
+transaction); the command line prints the link, and sends it too with ``--send-email``.
 """
 
 from __future__ import annotations
@@ -71,20 +71,6 @@ def reinvite(session: Session, actor: Actor, user_id: int) -> Invited:
     return invited
 
 
-def invitation_message(invited: Invited, base_url: str) -> tuple[str, str]:
-    """The subject and plain-text body of the invitation e-mail (for the messages feature to send)."""
-    link = base_url.rstrip("/") + invited.link_path
-    subject = "You have been invited to the involvement ledger"
-    body = (
-        f"Hello {invited.user.name},\n\n"
-        f"You have been given an account on the involvement ledger as a {invited.user.role}.\n"
-        f"To start, open this link and choose a password:\n\n{link}\n\n"
-        f"The link works once, until {invited.expires_at:%-d %B %Y at %H:%M} UTC. If it has run out, ask your "
-        "administrator for a new one.\nIf you were not expecting this, you can ignore this message.\n"
-    )
-    return subject, body
-
-
 def _open_invitation(session: Session, secret: str) -> Invitation:
     """The invitation a link belongs to, if it still works; a plain reason otherwise."""
     row = session.scalar(select(Invitation).where(Invitation.token_hash == sha256(secret))) if secret else None
@@ -134,4 +120,4 @@ def accept(session: Session, secret: str, password: str, confirm: str) -> WebUse
     return user
 
 
-__all__ = ["Invited", "accept", "invitation_message", "invite", "invited_user", "reinvite"]
+__all__ = ["Invited", "accept", "invite", "invited_user", "reinvite"]

@@ -89,3 +89,14 @@ def test_commands_need_an_existing_database(tmp_path: object) -> None:
     result = run("users", "list", "--database", f"sqlite:///{tmp_path}/none.db")
     assert result.exit_code == 1 and result.stderr.startswith("error: ")
 
+
+
+def test_invite_can_queue_the_email(users_url: str, users_db: sessionmaker[Session]) -> None:
+    from ledger.db.models_messages import OutboxMessage
+
+    result = run("users", "invite", "--email", "em@example.org", "--name", "Em", "--role", "auditor",
+                 "--send-email", "--database", users_url)
+    assert result.exit_code == 0, result.output
+    assert "queued to be e-mailed" in result.stderr and "/invitations/" in result.stdout
+    with users_db() as s:
+        assert [m.recipient for m in s.scalars(select(OutboxMessage))] == ["em@example.org"]

@@ -149,3 +149,16 @@ def test_identity_tokens_cannot_be_revoked_from_the_tokens_page(client_for: Call
     answer = submit(admin, "/admin/tokens", f"/admin/tokens/{identity}/revoke", {})
     assert answer.status_code == 409
 
+
+
+def test_invite_can_also_email_the_link(client_for: Callable[..., TestClient[Litestar]],
+                                        web_db: sessionmaker[Session]) -> None:
+    from ledger.db.models_messages import OutboxMessage
+
+    admin = client_for(Role.ADMIN)
+    answer = submit(admin, "/admin/users/invite", "/admin/users/invite",
+                    {"name": "Em Mail", "email": "em@example.org", "role": "auditor", "send_email": "yes"})
+    assert answer.status_code == 200 and "also being e-mailed to em@example.org" in answer.text
+    with web_db() as s:
+        queued = s.scalars(select(OutboxMessage)).all()
+    assert [m.recipient for m in queued] == ["em@example.org"]

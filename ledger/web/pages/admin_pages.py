@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ledger.db.models import ApiToken, Participant, Project, Role
 from ledger.db.models_web import UserStatus, WebUser
 from ledger.errors import Conflict, Invalid
+from ledger.messages.sign_in import email_invitation
 from ledger.security import tokens
 from ledger.security.actor import Actor
 from ledger.users import accounts, invitations
@@ -73,9 +74,12 @@ class UserPages(Controller):
         except Invalid as exc:
             form.add_problems(exc)
             return self._invite_page(request, db_session, form, 400)
+        emailed = form.value("send_email") == "yes"
+        if emailed:
+            email_invitation(db_session, invited, _base_url(request))
         return page(request, "admin/invitation_link.html",
                     {"user": invited.user, "link": _base_url(request) + invited.link_path,
-                     "expires_at": invited.expires_at, "again": False})
+                     "expires_at": invited.expires_at, "again": False, "emailed": emailed})
 
     def _user_page(self, request: Request[Any, Any, Any], session: Session, actor: Actor, user: WebUser,
                    form: Form, status: int = 200) -> Template:
