@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +14,7 @@ from web_signin import ADMIN, csrf_token, make_participant, make_user, submit
 
 from ledger.db.engine import transaction
 from ledger.db.models import AuditEvent, Role
-from ledger.db.models_web import SignInFailure, WebSession, WebUser
+from ledger.db.models_web import SignInCode, SignInFailure, WebSession, WebUser
 from ledger.users import codes, invitations
 from ledger.web.auth import SESSION_COOKIE, cookie_secure
 
@@ -177,3 +178,19 @@ def test_secure_cookie_rule(monkeypatch: pytest.MonkeyPatch, setting: str, schem
     monkeypatch.setenv("LEDGER_SECURE_COOKIES", setting)
     scope = {"type": "http", "scheme": scheme, "headers": [(b"host", host.encode())]}
     assert cookie_secure(scope) is secure  # type: ignore[arg-type]
+
+
+def test_a_lead_gives_codes_only_to_people_in_their_projects(client_for: Callable[..., TestClient[Litestar]],
+                                                             web_db: sessionmaker[Session]) -> None:
+    """Through the participant's page (WEB-LEAD's), which calls ``ledger.users.codes.issue_code``."""
+    with transaction(web_db) as s:
+        mine = make_participant(s, "Mo Mine", ("ALPHA",))
+        theirs = make_participant(s, "Tess Theirs", ("BETA",))
+    lead = client_for(Role.LEAD, projects=("ALPHA",))
+    own = submit(lead, f"/participants/{mine.reference}", f"/participants/{mine.reference}/sign-in-code", {})
+    assert own.status_code == 200 and re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", own.text)
+    other = submit(lead, f"/participants/{mine.reference}", f"/participants/{theirs.reference}/sign-in-code", {})
+    assert other.status_code in (403, 404)
+    with web_db() as s:
+        issued_for = set(s.scalars(select(SignInCode.participant_id)))
+    assert issued_for == {mine.id}
