@@ -47,7 +47,7 @@ class ImportUpload:
     kind: str  # "participants" or "activities" (checked here, so a wrong one is named in plain words)
     file: UploadFile
     dry_run: str | None = None  # "true" to only check; also 1, yes, on (a ticked box)
-    project: str | None = None  # the project code for rows without one (activities only)
+    project: str | None = None  # a project code: for activity rows without one; the project people join
 
 
 class ImportController(Controller):
@@ -67,7 +67,8 @@ class ImportController(Controller):
         request: Request[Any, Any, Any],
     ) -> Response[ImportReport]:
         """Send ``kind`` (``participants`` or ``activities``), ``file`` and optionally ``dry_run=true`` and
-        ``project`` (a project code for rows without one). The report lists every problem by row and column;
+        ``project`` (a project code: for activity rows without one, or the project people join when their
+        Projects cell is blank). The report lists every problem by row and column;
         a real run saves everything or nothing. Importing the same file again adds nothing and lists the
         rows that were already there."""
         problems: list[FieldProblem] = []

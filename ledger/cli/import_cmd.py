@@ -83,11 +83,12 @@ def import_group() -> None:
 
 @import_group.command("participants")
 @_common
+@click.option("--project", metavar="CODE", help="The project people join when their Projects cell is blank.")
 def participants_command(file: Path, dry_run: bool, as_name: str | None, token: str | None, as_json: bool,
-                         database_url: str | None) -> None:
+                         database_url: str | None, project: str | None) -> None:
     """Add the people in FILE (CSV or .xlsx). People already in the ledger are left out, never changed;
     bank details wait for a second person to confirm them (ledger payees pending)."""
-    _import("participants", file, dry_run, None, as_name, token, as_json, database_url)
+    _import("participants", file, dry_run, project, as_name, token, as_json, database_url)
 
 
 @import_group.command("activities")

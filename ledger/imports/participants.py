@@ -49,8 +49,9 @@ LEADING_ZERO = ("the cell holds a number, so a leading 0 may have been lost: for
 
 
 class ParticipantImporter:
-    def __init__(self, session: Session, actor: Actor, run: ImportRun) -> None:
+    def __init__(self, session: Session, actor: Actor, run: ImportRun, *, default_project: str | None = None) -> None:
         self.session, self.actor, self.run = session, actor, run
+        self.default_project = default_project  # for rows whose Projects cell is blank
         self.people = People(session, actor)
         self.added_by_row: dict[int, int] = {}  # participant id -> the row of this file that added them
         self.projects: dict[str, int | CellProblem] = {}
@@ -159,7 +160,7 @@ class ParticipantImporter:
             self.run.left_out(row, f"already in the ledger as {reference}")
 
     def _projects(self, row: int, cells: list[Any]) -> list[int]:
-        written = text(self.run.cell(cells, "projects"))
+        written = text(self.run.cell(cells, "projects")) or (self.default_project or "")
         found: list[int] = []
         for code in filter(None, (part.strip() for part in written.replace(";", ",").split(","))):
             project = self.projects.get(code.casefold())

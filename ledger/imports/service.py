@@ -68,7 +68,8 @@ def run_import(
     """Import ``source`` (the bytes of an upload, or a file on disk) as ``kind``; see the module notes.
 
     Leads and administrators may import; a lead limited to some projects imports only into them (each row
-    for another project is a problem on that row). ``project`` is the project code for rows without one.
+    for another project is a problem on that row). ``project`` is the project code for rows without one
+    (activities), or the project people join when their Projects cell is blank (participants).
     """
     ensure_role(actor, Role.LEAD, doing="import spreadsheets")
     if kind not in KINDS:
@@ -93,7 +94,7 @@ def run_import(
             savepoint = session.begin_nested()
             try:
                 importer: Importer = (
-                    ParticipantImporter(session, actor, run) if kind == "participants" else
+                    ParticipantImporter(session, actor, run, default_project=project) if kind == "participants" else
                     ActivityImporter(session, actor, run, epoch=table.epoch, default_project=project,
                                      registry=registry))
                 too_many = _feed(importer, run, chain(first, rows))

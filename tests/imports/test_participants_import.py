@@ -107,3 +107,17 @@ def test_finance_and_participants_may_not_import_people(session: Session, actor:
 
     with pytest.raises(Forbidden):
         run_import(session, actor, "participants", csv_bytes(people_rows()), dry_run=True)
+
+
+def test_a_project_named_for_the_whole_file_is_the_one_people_join(session: Session) -> None:
+    steer = project(session, "STEER")
+    lead = Actor(token_id=51, name="Lee Scoped", role=Role.LEAD, project_ids=(steer.id,))
+    rows = [["Name", "Payment choice"], ["Val New", "voucher"]]
+    refused = run_import(session, lead, "participants", csv_bytes(rows), dry_run=True)
+    assert "name at least one of your projects" in refused.problems[0].message
+    report = run_import(session, lead, "participants", csv_bytes(rows), dry_run=False, project="steer")
+    assert report.saved and report.added.participants == 1, report.problems
+    from ledger.involvement.membership import projects_of
+
+    person = session.scalars(select(Participant).where(Participant.name == "Val New")).one()
+    assert projects_of(session, person.id) == [steer.id]
