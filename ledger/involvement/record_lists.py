@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select
@@ -33,6 +34,7 @@ from ledger.involvement.access import ensure_role, visible_project_ids
 from ledger.involvement.membership import visible_participants
 from ledger.involvement.records import READERS, record_out
 from ledger.involvement.schemas import MAX_ID, RecordOut
+from ledger.involvement.watch import warnings_for
 from ledger.money import Money
 from ledger.rates.registry import CardRegistry
 from ledger.security.actor import Actor
@@ -284,9 +286,19 @@ def approval_queue(
     windowed, upwards = _keyset(query, cursor, limit)
     ids, newer, older = _window(list(session.scalars(windowed)), cursor, limit, upwards)
     records = load_for_display(session, ids)
-    items = [record_out(session, records[i], registry=registry) for i in ids]
+    items = [_with_warnings(session, records[i], record_out(session, records[i], registry=registry)) for i in ids]
     return QueuePage(items=items, total=_count(session, conditions), newer=newer, older=older,
                      participants={r.participant_id: r.participant for r in records.values()})
+
+
+def _with_warnings(session: Session, record: Record, out: RecordOut) -> RecordOut:
+    """The watch limits approving would cross, as approval itself will warn (``warnings_for``, this record
+    left out of the earlier earnings). Only people with limits cost a query, one per limit."""
+    participant = record.participant
+    if out.quote is not None and participant.watch_limits:
+        out.warnings = warnings_for(session, participant, record.activity.date, Decimal(out.quote.fees_total),
+                                    exclude_record_id=record.id, currency=out.quote.currency)
+    return out
 
 
 # ------------------------------------------------------------------------------------ lead home

@@ -149,6 +149,17 @@ def test_queue_is_four_eyes_scoped_and_set_based(session: Session) -> None:
     assert five.count - one.count <= 4 * 1 + 1
 
 
+def test_queue_warns_about_watch_limits_as_approval_will(session: Session) -> None:
+    a = project(session, "AAA").id
+    watched = participant(session, name="Watched", projects=[a],
+                          watch=[WatchLimitIn(period="week", amount="30.00", label="My weekly limit")]).id
+    meeting(session, a, [attendee(watched)], on=date(2026, 1, 5))
+    item = approval_queue(session, APPROVER).items[0]
+    assert item.warnings and "My weekly limit" in item.warnings[0].message
+    approved = approve_record(session, APPROVER, item.id)
+    assert [w.message for w in approved.warnings or []] == [w.message for w in item.warnings]
+
+
 def test_lead_to_do_lists_my_rejected_until_corrected(session: Session) -> None:
     a, _, people_a, _ = _two_projects(session)
     made = meeting(session, a, [attendee(p) for p in people_a])

@@ -290,3 +290,21 @@ def test_anonymous_is_sent_to_sign_in(anonymous_client: Client) -> None:
     answer = anonymous_client.get("/approvals", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in")
 
+
+
+def test_queue_shows_watch_warnings_before_approving(client_for: Callable[..., Client], people: dict[str, Any],
+                                                      web_db: sessionmaker[Session]) -> None:
+    from ledger.db.models import WatchLimit
+
+    recorder = client_for(Role.LEAD, projects=("ALPHA",))
+    approver = client_for(Role.LEAD, projects=("ALPHA",))
+    person_id = people["alpha"][0][0]
+    with transaction(web_db) as session:
+        person = session.get(Participant, person_id)
+        assert person is not None
+        person.payment_preference = "voucher"
+        session.add(WatchLimit(participant_id=person_id, period="week", amount_minor=3000, currency="GBP",
+                               label="Their own weekly limit"))
+    record_meeting(recorder, people["projects"]["ALPHA"], [person_id])
+    queue = approver.get("/approvals").text
+    assert "govuk-warning-text" in queue and "Their own weekly limit" in queue
