@@ -250,7 +250,7 @@ def test_add_participant_bank_masked_and_changes_wait_for_finance(
 def test_a_lead_of_one_project_never_sees_another(client_for: Callable[..., Client], people: dict[str, Any],
                                                    web_db: sessionmaker[Session]) -> None:
     alpha_lead = client_for(Role.LEAD, projects=("ALPHA",))
-    bravo_lead = client_for(Role.LEAD, projects=("BRAVO",))
+    bravo_lead = client_for(Role.LEAD, projects=("BRAVO",), name="Bram Bravolead")
     bravo_colleague = client_for(Role.LEAD, projects=("BRAVO",))
     bravo_id, bravo_ref = people["bravo"]
     record_meeting(bravo_lead, people["projects"]["BRAVO"], [bravo_id])
@@ -263,6 +263,7 @@ def test_a_lead_of_one_project_never_sees_another(client_for: Callable[..., Clie
         page = alpha_lead.get(path)
         assert page.status_code in (200, 400), path
         assert "Dee Bravo" not in page.text and bravo_ref not in page.text, path
+        assert "Bram Bravolead" not in page.text, path  # nor the other project's staff, in the filters
     by_reference = alpha_lead.get(f"/records?person={bravo_ref}")  # "nobody", as if they did not exist
     assert by_reference.status_code == 400 and "Dee Bravo" not in by_reference.text
     assert "nobody with the reference" in by_reference.text

@@ -112,7 +112,7 @@ class ApprovalPages(Controller):
         names = token_names(db_session, {r.recorded_by_token_id for r in found.items}) if found else {}
         return page(request, "lead/approvals.html", {
             "form": form, "found": found, "names": names, "projects": visible_projects(db_session, actor),
-            "recorders": recorder_choices(db_session),
+            "recorders": recorder_choices(db_session, actor),
             "pagination": page_links("/approvals", query, found.newer, found.older) if found else {}, **LOOKS,
         }, status=400 if problems else 200)
 
@@ -185,7 +185,7 @@ class RecordPages(Controller):
         form.add_problems(problems)
         return page(request, "lead/records.html", {
             "form": form, "found": found, "projects": visible_projects(db_session, actor),
-            "recorders": recorder_choices(db_session),
+            "recorders": recorder_choices(db_session, actor),
             "pagination": page_links("/records", query, found.newer, found.older) if found else {}, **LOOKS,
         }, status=400 if problems else 200)
 

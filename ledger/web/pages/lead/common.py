@@ -153,10 +153,16 @@ def token_names(session: Session, token_ids: set[int | None]) -> dict[int, str]:
     return dict(session.execute(select(ApiToken.id, ApiToken.name).where(ApiToken.id.in_(wanted))).tuples().all())
 
 
-def recorder_choices(session: Session) -> list[tuple[str, str]]:
-    """Everyone who may record activities (leads and administrators), for the "recorded by" filter."""
+def recorder_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """Who may have recorded the actor's records (leads and administrators), for the "recorded by" filter.
+
+    A lead limited to some projects is offered only colleagues who work on one of them (or on every project).
+    """
     from ledger.db.models import ApiToken
 
-    rows = session.execute(select(ApiToken.id, ApiToken.name).where(ApiToken.role.in_((Role.LEAD, Role.ADMIN)))
+    rows = session.execute(select(ApiToken.id, ApiToken.name, ApiToken.project_ids)
+                           .where(ApiToken.role.in_((Role.LEAD, Role.ADMIN)), ApiToken.revoked_at.is_(None))
                            .order_by(ApiToken.name, ApiToken.id).limit(500))
-    return [(str(token_id), name) for token_id, name in rows]
+    mine = set(actor.project_ids) if actor.project_ids is not None else None
+    return [(str(token_id), name) for token_id, name, projects in rows
+            if mine is None or projects is None or mine & set(projects)]
