@@ -87,3 +87,34 @@ def test_project_scope(client_for: Callable[..., TestClient[Litestar]], seeded: 
     assert sneaky.status_code in (400, 404) and _count(web_db) == 0
     for role in (Role.FINANCE, Role.AUDITOR):
         assert client_for(role).get("/outcomes").status_code == 403
+
+
+def test_record_of_involvement_page(client_for: Callable[..., TestClient[Litestar]], seeded: dict[str, Any],
+                                    web_db: sessionmaker[Session]) -> None:
+    from ledger.db.models import Participant
+    from ledger.db.models_recognition import InvolvementRecord
+
+    with web_db() as s:
+        reference = s.scalars(select(Participant.reference)).one()
+    lead = client_for(Role.LEAD, projects=(seeded["mine"],))
+    shown = lead.get(f"/outcomes/records?participant={reference}")
+    # the record covers all her involvement with the organisation (both projects), as the API issues it
+    assert shown.status_code == 200 and "3 hours over 2 activities" in shown.text
+    made = submit(lead, f"/outcomes/records?participant={reference}", "/outcomes/records",
+                  {"participant": reference, "style": "large_print"})
+    assert made.status_code in (200, 201) and made.headers["content-type"] == "application/pdf"
+    with web_db() as s:
+        row = s.scalars(select(InvolvementRecord)).one()
+        record_id = row.id
+    page_text = lead.get(f"/outcomes/records?participant={reference}").text
+    assert "Withdraw" in page_text
+    empty = submit(lead, f"/outcomes/records?participant={reference}", f"/outcomes/records/{record_id}/withdraw",
+                   {"reason": " "})
+    assert empty.status_code == 400 and f'href="#reason-{record_id}"' in empty.text
+    done = submit(lead, f"/outcomes/records?participant={reference}", f"/outcomes/records/{record_id}/withdraw",
+                  {"reason": "issued by mistake"}, follow_redirects=False)
+    assert done.status_code == 303
+    with web_db() as s:
+        assert s.get(InvolvementRecord, record_id).withdrawn_reason == "issued by mistake"  # type: ignore[union-attr]
+    elsewhere = client_for(Role.LEAD, projects=("NOPE",))
+    assert elsewhere.get(f"/outcomes/records?participant={reference}").status_code == 404

@@ -45,6 +45,8 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     # RECOGNITION: leads report back ("what changed because of you") and see what is unreported
     ("GET", "/outcomes"): {A, L}, ("GET", "/outcomes/overdue"): {A, L},
     ("GET", "/outcomes/new"): {A, L}, ("POST", "/outcomes/new"): {A, L},
+    ("GET", "/outcomes/records"): {A, L}, ("POST", "/outcomes/records"): {A, L},
+    ("POST", "/outcomes/records/{record_id:int}/withdraw"): {A, L},
     # WEB-AUTH: accounts and API tokens
     ("GET", "/admin/users"): {A},
     ("GET", "/admin/users/invite"): {A},

@@ -3,6 +3,8 @@
 * ``GET /outcomes``: the outcomes of the lead's projects, newest first, with a link to add one;
 * ``GET /outcomes/overdue?weeks=8``: activities with nothing reported back after the set time, each with
   an "Add what changed" link;
+* ``GET /outcomes/records?participant=P-0012``: a person's record of involvement (what it says, records
+  made, make a new one as a PDF, withdraw one);
 * ``GET /outcomes/new?activity=ID`` (or ``?project=ID``) and ``POST /outcomes/new``: the form. Problems are
   shown beside their fields and in the GOV.UK error summary, what was typed is kept, nothing is saved; on
   success, POST-redirect-GET back to the list with a notice.
@@ -12,17 +14,21 @@ The same services as the API (``ledger.recognition.outcomes``) decide who may do
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy.orm import Session
 
 from ledger import clock
-from ledger.db.models import Activity, Project
-from ledger.errors import Forbidden, Invalid, NotFound
+from ledger.db.models import Activity, Participant, Project
+from ledger.db.models_recognition import InvolvementRecord
+from ledger.errors import Conflict, Forbidden, Invalid, NotFound
+from ledger.exports.pdf.recognition import render_record
+from ledger.involvement.membership import may_see_participant
 from ledger.involvement.record_lists import visible_projects
 from ledger.involvement.schemas import MAX_ID
 from ledger.recognition.outcomes import (
@@ -32,11 +38,13 @@ from ledger.recognition.outcomes import (
     list_outcomes,
     overdue_activities,
 )
+from ledger.recognition.record import build_record, issue_record, list_records, withdraw_record
 from ledger.recognition.schemas import OutcomeIn
 from ledger.reports.activity_labels import activity_label
 from ledger.security.actor import Actor
 from ledger.web.forms import Form, form_from, parse_date_input
-from ledger.web.pages.lead.common import LEADS, FormBody
+from ledger.web.pages.lead.common import LEADS, STYLE_WORDS, FormBody
+from ledger.web.pages.lead.participants import find_participant
 from ledger.web.render import page, see_other
 
 OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID)]
@@ -125,3 +133,70 @@ class OutcomePages(Controller):
 
 
 PAGES: list[Any] = [OutcomePages]
+
+
+# ------------------------------------------------------------------------- records of involvement (leads)
+
+Reference = Annotated[str | None, Parameter(query="participant", max_length=20)]
+
+
+class RecordPages(Controller):
+    """``/outcomes/records?participant=P-0012``: a person's record of involvement: what it would say, the
+    records already made (checks counted, withdrawn or not), making a new one (a PDF download with its
+    code) and withdrawing one. The same services and rules as the API (``ledger.recognition.record``)."""
+
+    path = "/outcomes/records"
+    guards = (LEADS,)
+
+    def _context(self, session: Session, actor: Actor, reference: str) -> dict[str, Any]:
+        person = find_participant(session, actor, reference)
+        preview = build_record(session, person.id)
+        return {"person": person, "summary": preview.summary, "outcomes": preview.outcomes,
+                "issued": list_records(session, actor, person.id), "styles": list(STYLE_WORDS.items())}
+
+    @get("/", name="outcomes-records", sync_to_thread=True)
+    def show(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+             participant: Reference = None) -> Template:
+        form = form_from({"participant": participant or ""})
+        if not participant:
+            return page(request, "outcomes/records.html", {"form": form, "person": None})
+        return page(request, "outcomes/records.html", {"form": form, **self._context(db_session, actor, participant)})
+
+    @post("/", name="outcomes-records-issue", sync_to_thread=True)
+    def issue(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+              data: FormBody) -> Response[bytes] | Template:
+        form = form_from(data)
+        person = find_participant(db_session, actor, form.value("participant"))
+        style = form.value("style") or None
+        if style is not None and style not in STYLE_WORDS:
+            form.add("style", "Choose a style")
+            return page(request, "outcomes/records.html",
+                        {"form": form, **self._context(db_session, actor, person.reference)}, status=400)
+        record = issue_record(db_session, actor, person.id, style=style,
+                              include_amounts=form.value("include_amounts") == "yes")
+        name = f"involvement-{person.reference}-{record.summary.issued_on.isoformat()}.pdf"
+        return Response(render_record(record), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/{record_id:int}/withdraw", name="outcomes-records-withdraw", sync_to_thread=True)
+    def withdraw(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int,
+                 data: FormBody) -> Template | Redirect:
+        form = form_from(data)
+        row = db_session.get(InvolvementRecord, record_id)
+        if row is None or not may_see_participant(db_session, actor, row.participant_id):
+            raise NotFound(f"There is no record of involvement {record_id} for people in your projects.")
+        person = db_session.get(Participant, row.participant_id)
+        assert person is not None
+        if not form.value("reason").strip():
+            form.add("reason", "Say why you are withdrawing it, for example: issued by mistake",
+                     anchor=f"reason-{record_id}")
+            return page(request, "outcomes/records.html",
+                        {"form": form, "withdrawing": record_id, **self._context(db_session, actor, person.reference)},
+                        status=400)
+        with suppress(Conflict):  # already withdrawn (a second click): the page shows it as withdrawn
+            withdraw_record(db_session, actor, record_id, form.value("reason"))
+        return see_other(f"/outcomes/records?participant={person.reference}",
+                         notice="Withdrawn: its code now says so, and shows nothing else.")
+
+
+PAGES.append(RecordPages)
