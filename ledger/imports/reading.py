@@ -171,6 +171,8 @@ def _xlsx(source: Source, kind: str) -> Iterator[Table]:
         try:
             name = _pick_sheet(values.sheetnames, kind)
             sheet = values[name]
+            # Some programs write a wrong size into the file ("A1"); read what is there, not what it claims.
+            sheet.reset_dimensions()
             epoch = EXCEL_1904 if getattr(values, "epoch", None) == dt.datetime(1904, 1, 1) else EXCEL_1900
             if not _has_formulas(source):
                 rows = _numbered(sheet.iter_rows(values_only=True), None)
@@ -179,7 +181,9 @@ def _xlsx(source: Source, kind: str) -> Iterator[Table]:
             with _binary(source) as formula_handle:
                 formulas = load_workbook(formula_handle, read_only=True, data_only=False)
                 try:
-                    rows = _numbered(sheet.iter_rows(values_only=True), formulas[name].iter_rows(values_only=True))
+                    formula_sheet = formulas[name]
+                    formula_sheet.reset_dimensions()
+                    rows = _numbered(sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True))
                     yield Table(format="xlsx", sheet=name, epoch=epoch, rows=rows)
                 finally:
                     formulas.close()

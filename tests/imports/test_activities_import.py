@@ -237,3 +237,24 @@ def test_the_templates_example_row_is_never_imported(session: Session, people: d
     for data in (template_csv("activities"), template_xlsx("activities")):
         report = run_import(session, ADMIN, "activities", data, dry_run=True)
         assert [(p.row, p.message) for p in report.problems] == [(2, "this is the template's example row")]
+
+
+def test_a_workbook_that_states_the_wrong_size_is_read_whole(session: Session, people: dict[str, Any]) -> None:
+    """Some programs write a sheet size of A1; the rows and columns in the file are what counts."""
+    import io
+    import re
+    import zipfile
+
+    rows = [["Project", "Date", "Activity", "Participant", "Time"],
+            ["STEER", "07/01/2026", "meeting", "Jo Smith", 60], ["STEER", "08/01/2026", "meeting", "Jo Smith", 30]]
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes(rows)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert count == 1
+            target.writestr(item, data)
+    report = run_import(session, ADMIN, "activities", out.getvalue(), dry_run=True)
+    assert report.problems == [] and report.added.records == 2, report.problems
