@@ -346,6 +346,33 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
         ("unknown field", {"everyone": True}, 422, "everyone"),
         ("malformed JSON", MALFORMED, 400, None),
     ]),
+    # recognition (docs/recognition.md)
+    ("POST", f"{API}/participants/{{participant_id:int}}/involvement-records"): (
+        "/participants/{jo}/involvement-records", "lead", [
+            ("unknown style", {"style": "tiny"}, 422, "style"),
+            ("amounts flag of wrong type", {"include_amounts": "yes"}, 422, "include_amounts"),
+            ("unknown format", {"format": "docx"}, 422, "format"),
+            ("unknown field", {"code": "ABCDE-ABCDE-ABCDE"}, 422, "code"),
+            ("malformed JSON", MALFORMED, 400, None),
+        ]),
+    ("POST", f"{API}/involvement-records/{{record_id:int}}/withdraw"): ("/involvement-records/{id}/withdraw", "lead", [
+        ("missing reason", {}, 422, "reason"),
+        ("reason of wrong type", {"reason": 7}, 422, "reason"),
+        ("reason too long", {"reason": "x" * 501}, 422, "reason"),
+        ("unknown field", {"reason": "lost", "record": 1}, 422, "record"),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
+    ("POST", f"{API}/outcomes"): ("/outcomes", "lead", [
+        ("missing text", {"project": 1, "date": "2026-01-07"}, 422, "text"),
+        ("empty text", {"project": 1, "date": "2026-01-07", "text": "  "}, 422, "text"),
+        ("text too long", {"project": 1, "date": "2026-01-07", "text": "x" * 2001}, 422, "text"),
+        ("impossible date", {"project": 1, "date": "2026-02-30", "text": "x"}, 422, "date"),
+        ("date in the future", {"project": 1, "date": "9999-12-31", "text": "x"}, 422, "date"),
+        ("neither activity nor project", {"date": "2026-01-07", "text": "x"}, 422, "activity"),
+        ("activity id zero", {"activity": 0, "date": "2026-01-07", "text": "x"}, 422, "activity"),
+        ("unknown field", {"project": 1, "date": "2026-01-07", "text": "x", "by": "me"}, 422, "by"),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
 }
 
 CASES = [
