@@ -41,16 +41,24 @@ class Recorder:
     refused: int = 0
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Hold the message arriving when ``hold_at`` have been received, once, for ``hold_seconds`` ("a slow
+    # server"); ``holding`` is set meanwhile, so a test can act while a worker is mid-message.
+    hold_at: int | None = None
+    hold_seconds: float = 0.0
+    holding: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer is not None:
             with self.lock:
                 self.refused += 1
             return self.answer
-        if self.delay:
-            import asyncio
+        import asyncio
 
+        if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold_at is not None and len(self.received) >= self.hold_at and not self.holding.is_set():
+            self.holding.set()
+            await asyncio.sleep(self.hold_seconds)
         parsed = email.message_from_bytes(envelope.content, policy=default_policy)
         assert isinstance(parsed, EmailMessage)
         with self.lock:

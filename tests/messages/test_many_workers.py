@@ -112,7 +112,8 @@ def test_a_claim_held_open_is_skipped_not_waited_for(pg_factory: sessionmaker[Se
 def test_a_worker_killed_mid_run_loses_nothing(factory: sessionmaker[Session], tmp_path: Path,
                                                smtp: SmtpServer) -> None:
     wanted = queue(factory, 150)
-    smtp.recorder.delay = 0.02  # a slow server, so the kill lands mid-run
+    smtp.recorder.delay = 0.01
+    smtp.recorder.hold_at, smtp.recorder.hold_seconds = 40, 3.0  # the 41st message hangs: kill the worker then
     env = {**os.environ, "LEDGER_SMTP_URL": f"smtp://{smtp.settings.host}:{smtp.settings.port}",
            "LEDGER_SECRET_KEY": ",".join(encode_key(k) for k in get_keyring().keys),
            "LEDGER_MESSAGE_LEASE_SECONDS": "2", "LEDGER_MESSAGE_BATCH": "5", "LEDGER_MESSAGE_RETRY_SECONDS": "0"}
@@ -120,9 +121,7 @@ def test_a_worker_killed_mid_run_loses_nothing(factory: sessionmaker[Session], t
     command = [sys.executable, "-m", "ledger", "worker", *db]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while len(smtp.recorder.received) < 40 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert smtp.recorder.holding.wait(timeout=120), "the worker never reached the 41st message"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:
@@ -130,6 +129,7 @@ def test_a_worker_killed_mid_run_loses_nothing(factory: sessionmaker[Session], t
             process.kill()
     delivered_before = len(smtp.recorder.received)
     assert 40 <= delivered_before < 150, "the worker was killed mid-run"
+    time.sleep(smtp.recorder.hold_seconds)  # the server finishes the message it was holding (a copy to come)
     with factory() as session:
         in_hand = session.scalar(select(func.count()).where(OutboxMessage.status == MessageStatus.SENDING.value))
     assert in_hand and in_hand <= 5, "the killed worker left its claimed messages behind"
