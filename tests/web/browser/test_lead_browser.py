@@ -82,10 +82,12 @@ def test_whole_lead_journey_by_keyboard(new_page: Callable[..., Any], live_serve
     keyboard_fill(page, "#date-month", "1")
     keyboard_fill(page, "#date-year", "2026")
     keyboard_fill(page, "#activity", "Meeting")
+    page.evaluate("() => { window.sameDocument = true; }")  # gone if a row were added by reloading the page
     for row, person in enumerate(("Amal", "Bea", "Cal")):
         if row:
             keyboard_press(page, "Add another person")
             page.wait_for_selector(f"#attendees-{row}-participant:focus")  # the new row has the focus
+            assert page.evaluate("() => window.sameDocument === true")  # HTMX swapped the rows in place
         else:
             tab_to(page, f"#attendees-{row}-participant")
         page.keyboard.type(person)
