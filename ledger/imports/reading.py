@@ -20,6 +20,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,6 +148,40 @@ def _has_formulas(source: Source) -> bool:
     return False
 
 
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number - 1
+
+
+def merged_ranges(source: Source, sheet_path: str) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged cells as (first row, first column, last row, last column), columns from 0.
+
+    Read from the sheet's own XML (the ``<mergeCells>`` list comes after the rows, and read-only mode does
+    not load it), in chunks. A merged cell stores its value in its first cell only; the importer gives
+    that value to each row the merge covers, which is what the person saw on screen.
+    """
+    found: list[tuple[int, int, int, int]] = []
+    with _binary(source) as handle, zipfile.ZipFile(handle) as archive:
+        try:
+            member = archive.open(sheet_path.lstrip("/"))
+        except KeyError:
+            return found
+        with member:
+            tail = b""
+            while chunk := member.read(1 << 16):
+                text = tail + chunk
+                cut = text.rfind(b">") + 1  # never split a tag between chunks
+                for first_col, first_row, last_col, last_row in _MERGE.findall(text[:cut]):
+                    found.append((int(first_row), _column_number(first_col), int(last_row), _column_number(last_col)))
+                tail = text[cut:]
+    return found
+
+
 def _pick_sheet(names: list[str], kind: str) -> str:
     wanted = SHEET_NAMES.get(kind, ())
     for name in names:
@@ -174,9 +209,10 @@ def _xlsx(source: Source, kind: str) -> Iterator[Table]:
             # Some programs write a wrong size into the file ("A1"); read what is there, not what it claims.
             sheet.reset_dimensions()
             epoch = EXCEL_1904 if getattr(values, "epoch", None) == dt.datetime(1904, 1, 1) else EXCEL_1900
+            merges = merged_ranges(source, str(getattr(sheet, "_worksheet_path", "")))
             if not _has_formulas(source):
                 rows = _numbered(sheet.iter_rows(values_only=True), None)
-                yield Table(format="xlsx", sheet=name, epoch=epoch, rows=rows)
+                yield Table(format="xlsx", sheet=name, epoch=epoch, rows=_filled(rows, merges))
                 return
             with _binary(source) as formula_handle:
                 formulas = load_workbook(formula_handle, read_only=True, data_only=False)
@@ -184,7 +220,7 @@ def _xlsx(source: Source, kind: str) -> Iterator[Table]:
                     formula_sheet = formulas[name]
                     formula_sheet.reset_dimensions()
                     rows = _numbered(sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True))
-                    yield Table(format="xlsx", sheet=name, epoch=epoch, rows=rows)
+                    yield Table(format="xlsx", sheet=name, epoch=epoch, rows=_filled(rows, merges))
                 finally:
                     formulas.close()
         finally:
@@ -216,4 +252,32 @@ def _rows(values: Iterator[tuple[Any, ...]], formulas: Iterator[tuple[Any, ...]]
                     and (index >= len(cells) or cells[index] is None)):
                 cells.extend([None] * (index + 1 - len(cells)))
                 cells[index] = UnsavedFormula(formula)
+        yield number, cells
+
+
+def _filled(rows: Iterator[tuple[int, list[Any]]], merges: list[tuple[int, int, int, int]]
+            ) -> Iterator[tuple[int, list[Any]]]:
+    """A merged range's value in each row it covers (a date merged down a meeting's four rows)."""
+    if not merges:
+        yield from rows
+        return
+    starting: dict[int, list[tuple[int, int, int, int]]] = {}
+    for merge in merges:
+        starting.setdefault(merge[0], []).append(merge)
+    open_ranges: list[tuple[tuple[int, int, int, int], Any]] = []
+    for number, cells in rows:
+        for merge in starting.pop(number, []):
+            first_col = merge[1]
+            open_ranges.append((merge, cells[first_col] if first_col < len(cells) else None))
+        if open_ranges:
+            open_ranges = [(merge, value) for merge, value in open_ranges if merge[2] >= number]
+            for (_, first_col, _, _), value in open_ranges:
+                # Down the merge's first column only: a heading merged across two columns must not become
+                # two columns with the same heading (the header row reads group headings itself).
+                if value is None:
+                    continue
+                if len(cells) <= first_col:
+                    cells.extend([None] * (first_col + 1 - len(cells)))
+                if cells[first_col] is None:
+                    cells[first_col] = value
         yield number, cells

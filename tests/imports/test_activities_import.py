@@ -258,3 +258,26 @@ def test_a_workbook_that_states_the_wrong_size_is_read_whole(session: Session, p
             target.writestr(item, data)
     report = run_import(session, ADMIN, "activities", out.getvalue(), dry_run=True)
     assert report.problems == [] and report.added.records == 2, report.problems
+
+
+def test_a_meeting_typed_with_its_details_merged_down_its_rows(session: Session, people: dict[str, Any]) -> None:
+    """Project, date and type typed once and merged down the meeting's rows: each row gets them."""
+    rows = [["Project", "Date", "Activity", "Participant", "Time"],
+            ["STEER", "07/01/2026", "meeting", "Jo Smith", 60],
+            [None, None, None, people["sam_ref"], 90],
+            ["STEER", "08/01/2026", "meeting", "Jo Smith", 30]]
+    book = xlsx_bytes(rows, merges=("A2:A3", "B2:B3", "C2:C3"))
+    report = run_import(session, ADMIN, "activities", book, dry_run=False)
+    assert report.problems == [] and (report.added.activities, report.added.records) == (2, 3), report.problems
+    sam = session.scalars(select(Record).where(Record.participant_id == people["sam"])).one()
+    assert sam.activity.date == dt.date(2026, 1, 7) and sam.involvement_minutes == 90
+    unmerged = run_import(session, ADMIN, "activities", xlsx_bytes(rows), dry_run=True)
+    assert {(p.row, p.column) for p in unmerged.problems} == {(3, "A"), (3, "B"), (3, "C")}, \
+        "blank cells that are not merged are still missing, never guessed from the row above"
+
+
+def test_a_heading_merged_across_two_columns_is_one_column(session: Session, people: dict[str, Any]) -> None:
+    rows = [["Project", "Date", None, "Activity", "Participant", "Time"],
+            ["STEER", "07/01/2026", None, "meeting", "Jo Smith", 60]]
+    report = run_import(session, ADMIN, "activities", xlsx_bytes(rows, merges=("B1:C1",)), dry_run=True)
+    assert report.problems == [] and report.added.records == 1, report.problems
