@@ -1,4 +1,8 @@
-"""Imports from spreadsheets: one row per import run
+"""Imports from spreadsheets: no schema change (each import is an audit event; "already there" is read from the ledger)
+
+Kept in the chain (0011 <- 0012 <- 0013) so every database passes through the same revisions. Imports need
+no table of their own: a row is "already there" when the ledger has a record for the same person, project,
+date and activity, and each import is one ``import.<kind>`` audit event naming the file by its SHA-256.
 
 Revision ID: 0012
 Revises: 0011
