@@ -311,8 +311,8 @@ def _finish(session: Session, held: Claimed, **values: object) -> bool:
 def renew(session: Session, held: Claimed, lease: timedelta) -> bool:
     """Extend the lease of every message still held under this claim; False when ``held`` itself was lost.
 
-    The worker calls it before each message, so a long round (a slow server) never outlives its lease
-    and hands messages to a second worker while the first is still sending them.
+    The worker calls it during a round once a third of the lease has passed, so a long round (a slow
+    server) never outlives its lease and hands messages to a second worker while the first still sends.
     """
     now = clock.now()
     session.execute(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -105,12 +106,14 @@ class Worker:
         self.factory = factory
         self.delivery = delivery
         self.settings = settings or WorkerSettings()
+        self._renewed_at = 0.0  # when this worker's lease was last set (time.monotonic)
 
     def run_once(self) -> Round:
         """Claim one batch of due messages and deliver them; an empty round when nothing is due."""
         result = Round()
         with transaction(self.factory) as session:
             held = claim(session, limit=self.settings.batch_size, lease=timedelta(seconds=self.settings.lease_seconds))
+        self._renewed_at = time.monotonic()
         if not held:
             return result
         down: DeliveryProblem | None = None
@@ -171,9 +174,12 @@ class Worker:
     def _deliver(self, item: Claimed, transport: Transport, result: Round,
                  down: DeliveryProblem | None) -> DeliveryProblem | None:
         """Send one message and record the result; returns the server-wide problem, if the server is down."""
-        with transaction(self.factory) as session:
-            held = renew(session, item, timedelta(seconds=self.settings.lease_seconds))
-        ready = self._prepare(item) if held else None
+        held = True
+        if time.monotonic() - self._renewed_at > self.settings.lease_seconds / 3:  # a slow round: keep our hold
+            with transaction(self.factory) as session:
+                held = renew(session, item, timedelta(seconds=self.settings.lease_seconds))
+            self._renewed_at = time.monotonic()
+        ready = self._prepare(item) if held else None  # _prepare also checks the claim is still ours
         if ready is None:
             result.lost.append(item.id)
             return down
