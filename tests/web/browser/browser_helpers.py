@@ -1,6 +1,7 @@
 """Checks every browser test uses: axe-core accessibility, 320 px reflow, screenshots, keyboard moves.
 
-Import them in a browser test with ``from browser_helpers import check_accessibility, check_reflow, ...``.
+Import them in a browser test with ``from browser_helpers import check_accessibility, check_reflow, ...``
+(``LiveServer`` too: import it from here rather than from ``conftest``, a name several folders share).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,24 @@ _tmp_shots: Path | None = None
 
 
 JAVASCRIPT: dict[int, bool] = {}  # filled by conftest's new_page: id(page) -> JavaScript on?
+CONSOLE: dict[int, list[str]] = {}  # filled by conftest's new_page: id(page) -> errors and warnings printed
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The app under test, served on this computer (the ``live_server`` fixture)."""
+
+    base_url: str
+    database_url: str
+    app: Any
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def console_problems(page: Any) -> list[str]:
+    """Errors and warnings the page printed (a Content-Security-Policy refusal shows up here)."""
+    return list(CONSOLE.get(id(page), []))
 
 
 def javascript_on(page: Any) -> bool:

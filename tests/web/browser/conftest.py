@@ -9,7 +9,8 @@ Fixtures:
 - ``new_page(javascript=True, width=1024, height=800)``: a page in a fresh browser context (own cookies)
   pointed at the live server (``page.goto("/accessibility")`` works); ``page`` is one with the defaults.
 
-Checks live in ``browser_helpers`` (axe-core, reflow, screenshots, keyboard).
+Checks live in ``browser_helpers`` (axe-core, reflow, screenshots, keyboard), and so does ``LiveServer``:
+import it from there (``conftest`` is a module name several test folders share).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import JAVASCRIPT
+from browser_helpers import CONSOLE, JAVASCRIPT, LiveServer, console_problems
+
+__all__ = ["LiveServer", "console_problems"]  # still importable from here for older tests
 
 CHROMIUM_ENV = "LEDGER_CHROMIUM"
 REQUIRE_ENV = "LEDGER_REQUIRE_BROWSER"
@@ -39,7 +41,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CONSOLE: dict[int, list[str]] = {}
 
 
 def chromium_path() -> str:
@@ -54,16 +55,6 @@ def _unavailable(reason: str) -> None:
     if _browser_required():
         pytest.fail(f"{reason} ({REQUIRE_ENV}=1, so browser tests may not be skipped)", pytrace=False)
     pytest.skip(reason)
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    base_url: str
-    database_url: str
-    app: Any
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
 
 def _free_port() -> int:
@@ -149,8 +140,3 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 @pytest.fixture
 def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
-
-
-def console_problems(page: Any) -> list[str]:
-    """Errors and warnings the page printed (a Content-Security-Policy refusal shows up here)."""
-    return list(CONSOLE.get(id(page), []))

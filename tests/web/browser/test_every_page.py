@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_helpers import check_accessibility, check_reflow
-from conftest import LiveServer
+from browser_helpers import LiveServer, check_accessibility, check_reflow
 from litestar.routes import HTTPRoute
 
 from ledger.db.models import Role

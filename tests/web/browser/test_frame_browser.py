@@ -12,16 +12,17 @@ from typing import Any
 import pytest
 from browser_helpers import (
     AXE_VERSION,
+    LiveServer,
     axe_violations,
     check_accessibility,
     check_reflow,
+    console_problems,
     focused,
     press_tab_until,
     screenshot,
     submit_by_keyboard,
     tab_to,
 )
-from conftest import LiveServer, console_problems
 from frame_test_pages import PATH, install
 
 from ledger.db.models import Role
