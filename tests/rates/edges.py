@@ -185,7 +185,10 @@ def edge_cases(draw: st.DrawFn, **card_options: Any) -> tuple[dict[str, Any], di
     except oracle.Refused:
         version = min(document["versions"], key=lambda v: v["effective_from"])
     rules = version["time"]
-    pricing = _pick(draw, "pricing", {"hourly": "hourly_rate", "banded": "bands", "fixed": "fixed_fee"})
+    pricing = _pick(draw, "pricing", {"hourly": "hourly_rate", "hourly, at exactly half a minor unit": "half",
+                                      "banded": "bands", "fixed": "fixed_fee"})
+    half_penny = pricing == "half"
+    pricing = "hourly_rate" if half_penny else pricing
     offered = sorted(key for key, rule in version["activities"].items() if pricing in rule)
     if not offered:  # the card in force has none of this kind: give it one
         offered = [f"extra_{pricing}"]
@@ -196,27 +199,41 @@ def edge_cases(draw: st.DrawFn, **card_options: Any) -> tuple[dict[str, Any], di
     record: dict[str, Any] = {"date": when, "activity": key,
                               "role": draw(st.sampled_from(sorted({"member", *version.get("roles", {})}))),
                               "mode": draw(st.sampled_from(("in_person", "online")))}
-    half_penny = pricing == "hourly" and draw(st.integers(0, 3)) == 2
     if half_penny:
-        # Only involvement, in whole units at or above the minimum, at a rate solved to end in half a
-        # minor unit: the case every rounding-mode mistake gets wrong.
+        # At a rate solved so that the time at the plain rate adds up to exactly half a minor unit more
+        # than a whole one: the case every rounding-mode mistake gets wrong, and, with several lines
+        # whose 60ths never end, every sum of inexact parts.
         unit = int(rules["rounding_unit_minutes"])
-        low = max(1, -(-int(rules["minimum_involvement_minutes"]) // unit))
-        minutes = unit * draw(st.integers(low, MAX // unit))
-        rate = solve_half_unit_rate(minutes, places)
+        if _pick(draw, "half a minor unit", {"several lines": False, "one line": True}):
+            low = max(1, -(-int(rules["minimum_involvement_minutes"]) // unit))
+            record["involvement_minutes"] = unit * draw(st.integers(low, MAX // unit))
+        else:
+            involved = draw(st.integers(1, MAX))
+            record.update(involvement_minutes=involved, preparation_minutes=draw(preparation(rules, involved)),
+                          follow_up_minutes=draw(follow_up(rules)), travel_minutes=draw(travel(rules)))
+        record["role"] = "member"
+        told = {name: record.get(f"{name}_minutes", 0) for name in ("involvement", "preparation", "follow_up",
+                                                                    "travel")}
+        paid = [line.minutes or 0 for line in oracle.hourly(version, Fraction(1), Fraction(1), told, places)]
+        rate = solve_half_unit_rate(sum(paid), places)
         if rate is not None:
-            rate += draw(st.integers(0, 3)) * (120 * 10**4 // math.gcd(2 * minutes * 10**places, 120 * 10**4))
+            rate += draw(st.integers(0, 3)) * (120 * 10**4 // math.gcd(2 * sum(paid) * 10**places, 120 * 10**4))
         if rate is not None and rate <= 120 * 10**4:
-            event("hourly: rate x time ends in exactly half a minor unit")
+            event(f"hourly: rate x time ends in exactly half a minor unit ({len(paid)} lines)")
+            event(f"half-unit lines with 60ths that never end: {sum(1 for m in paid if m % 3)}")
             activity["hourly_rate"] = amount_text(rate, 4)
-            record.update(role="member", involvement_minutes=minutes)
-            event(f"half-unit minutes divisible by 3: {minutes % 3 == 0}")
         else:
             half_penny = False
     if not half_penny:
         involved = draw(involvement(rules))
         record.update(involvement_minutes=involved, preparation_minutes=draw(preparation(rules, involved)),
                       follow_up_minutes=draw(follow_up(rules)), travel_minutes=draw(travel(rules)))
+    if pricing == "banded" and _pick(draw, "band time", {"as drawn": False, "no time that counts": True}):
+        # Nothing counts towards a band: no time at all, or only preparation capped to nothing, follow-up
+        # over a cap of 0 minutes or travel on a card that does not pay it.
+        record.update(involvement_minutes=0, preparation_minutes=0,
+                      follow_up_minutes=draw(st.integers(0, MAX)) if int(rules["follow_up_cap_minutes"]) == 0 else 0,
+                      travel_minutes=0 if rules["travel_time_paid"] else draw(st.integers(0, MAX)))
     if pricing == "banded":
         counted = oracle.counted_time(version, {
             "involvement": record["involvement_minutes"], "preparation": record["preparation_minutes"],
