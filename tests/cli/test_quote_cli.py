@@ -215,6 +215,7 @@ def _ledger(
     )
 
 
+@pytest.mark.slow  # starts a real ledger process
 def test_a_real_process_quotes_from_standard_input() -> None:
     done = _ledger("quote", stdin=json.dumps(CHAIR_WITH_TRAVEL).encode())
     assert done.returncode == 0, done.stderr.decode()
@@ -223,6 +224,7 @@ def test_a_real_process_quotes_from_standard_input() -> None:
     assert response["total"] == "164.13"
 
 
+@pytest.mark.slow  # starts a real ledger process
 def test_a_real_process_refuses_bad_input_without_a_traceback() -> None:
     done = _ledger("quote", stdin=b'{"rate_card": "nihr-style", "date": "2026-01-20", "activity": "meeting", '
                                    b'"involvement_minutes": 1.5}')
@@ -231,6 +233,7 @@ def test_a_real_process_refuses_bad_input_without_a_traceback() -> None:
     assert b"involvement minutes must be a whole number" in done.stderr
 
 
+@pytest.mark.slow  # starts a real ledger process
 def test_a_broken_card_in_the_organisations_folder_is_reported_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "broken.toml").write_text('key = "ours"\n', encoding="utf-8")
     done = _ledger("quote", stdin=json.dumps(CHAIR_WITH_TRAVEL).encode(),
