@@ -92,6 +92,7 @@ def test_clicks_own_usage_errors_say_error_the_same_way(args: list[str], said: s
     assert "--help" in result.stderr  # where to look next
 
 
+@pytest.mark.slow  # starts a real ledger process
 def test_a_real_process_reports_a_usage_error_the_same_way() -> None:
     import subprocess
     import sys
