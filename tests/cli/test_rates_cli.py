@@ -188,6 +188,7 @@ def test_check_a_date_time_where_a_date_belongs_exits_1(tmp_path: Path) -> None:
     assert "versions[1]: effective_from: must be a date such as 2025-12-16, without a time of day" in result.stderr
 
 
+@pytest.mark.slow  # starts a real ledger process
 def test_a_real_process_reports_an_unknown_card_without_a_traceback() -> None:
     env = {k: v for k, v in os.environ.items() if k != "LEDGER_RATE_CARDS"}
     done = subprocess.run(
