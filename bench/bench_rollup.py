@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
+from ledger.reports.involvement_glance import involvement_glance
 from ledger.reports.spend import project_spend
 from ledger.reports.spend_summaries import rebuild
 
@@ -131,6 +132,7 @@ def main() -> None:
         period = (START, START + timedelta(days=364))
         report_ms: list[float] = []
         bare_ms: list[float] = []
+        glance_ms: list[float] = []
         with factory() as session:
             project_spend(session, 1, *period, today=period[1])  # warm caches once
             session.execute(BARE, {"p": 1, "a": period[0], "b": period[1]}).all()
@@ -138,6 +140,9 @@ def main() -> None:
                 t0 = time.perf_counter()
                 report = project_spend(session, 1, *period, today=period[1])
                 report_ms.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                involvement_glance(session, report)  # RECOGNITION's section, part of the report's time
+                glance_ms.append((time.perf_counter() - t0) * 1000)
                 t0 = time.perf_counter()
                 session.execute(BARE, {"p": 1, "a": period[0], "b": period[1]}).all()
                 bare_ms.append((time.perf_counter() - t0) * 1000)
@@ -147,6 +152,7 @@ def main() -> None:
               f"minutes {row.minutes_paid}, participants {row.participants}")
         print(f"project roll-up (all figures): median {median_report:.1f} ms over {args.runs} runs "
               f"(min {min(report_ms):.1f}, max {max(report_ms):.1f})")
+        print(f"  of which 'involvement at a glance': median {statistics.median(glance_ms):.1f} ms")
         print(f"bare GROUP BY/SUM (floor):     median {median_bare:.1f} ms over {args.runs} runs "
               f"(min {min(bare_ms):.1f}, max {max(bare_ms):.1f})")
         print(f"ratio roll-up / floor: {median_report / median_bare:.2f}")
