@@ -45,6 +45,8 @@ from ledger.db.engine import transaction
 from ledger.db.models import Role
 from ledger.security.tokens import create_token
 
+pytestmark = pytest.mark.slow  # heavy: run by CI, left out of `pytest -m "not slow"`
+
 API = "/api/v1"
 BANK = {"account_name": "J SMITH", "sort_code": "12-34-56", "account_number": "12345678"}
 PROBLEM = "application/problem+json"
