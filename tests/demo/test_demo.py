@@ -20,6 +20,8 @@ from ledger.demo.messages import WHO as WHO_MESSAGES
 from ledger.demo.recognition import WHO_RECOGNITION
 from ledger.demo.run import DemoSummary, build_demo
 
+pytestmark = pytest.mark.slow  # heavy: run by CI, left out of `pytest -m "not slow"`
+
 UPLIFT = date(2025, 12, 16)
 
 
