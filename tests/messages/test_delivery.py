@@ -141,3 +141,23 @@ def test_an_address_quoted_in_the_servers_answer_is_masked(factory: sessionmaker
     Worker(factory, smtp.settings, FAST).run_until_empty()
     (row,) = outbox(factory)
     assert row.last_answer == "the mail server refused the message: 550 5.1.1 <address>: Recipient address rejected"
+
+
+def test_an_easy_read_statement_e_mail_says_one_idea_per_line(factory: sessionmaker[Session], smtp: SmtpServer) -> None:
+    from datetime import date
+
+    from ledger.messages.outbox import request_statement
+
+    with transaction(factory) as session:
+        cat = person(session, "Cat Example", email="cat@example.net", style="easy_read")
+        paid_batch(session, [(cat, 2750, 0)])
+        request_statement(session, BUILDER, cat.id, date(2025, 4, 6), date(2026, 4, 5))
+    Worker(factory, smtp.settings, FAST).run_until_empty()
+    statement = next(r.message for r in smtp.recorder.received if "statement" in str(r.message["Subject"]))
+    text = statement.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    for line in ("Hello Cat Example,", "This is your statement for 6 April 2025 to 5 April 2026.",
+                 "You took part in 1 activity.", "We paid you £27.50 for your time."):
+        assert f"\n{line}\n" in f"\n{text}", line
+    assert "font-size:21px" in statement.get_body(("html",)).get_content()
+    (pdf,) = list(statement.iter_attachments())
+    assert "Your money for taking part" in pdf_text(pdf.get_content())  # the Easy Read statement's title
