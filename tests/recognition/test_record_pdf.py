@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -73,3 +74,15 @@ def test_amounts_shown_when_asked(factory: sessionmaker[Session], people: tuple[
     text = _text(render_record(record))
     assert "Value of time given without pay £13.75" in text
     assert "Paid to them £0.00" in text  # approved but not paid yet: not "paid"
+
+
+def test_easy_read_record_reads_easily(factory: sessionmaker[Session], people: tuple[int, int]) -> None:
+    from reports.readability import flesch_reading_ease
+
+    ann, _ben = people
+    with transaction(factory) as s:
+        record = issue_record(s, CLI, ann, style="easy_read", today=date(2026, 3, 1))
+    standard = _text(render_record(replace(record, style="standard")))
+    easy = _text(render_record(record))
+    assert flesch_reading_ease(easy) >= 80, flesch_reading_ease(easy)
+    assert flesch_reading_ease(standard) >= 60, flesch_reading_ease(standard)

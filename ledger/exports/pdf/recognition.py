@@ -24,10 +24,10 @@ from ledger.recognition.data import InvolvementSummary, RecordOfInvolvement
 PAID_HOW_WORDS = {
     "paid": "Paid",
     "organisation": "Paid to an organisation they chose",
-    "declined": "Given without pay (they chose not to be paid)",
+    "declined": "Given without pay (their choice)",
 }
-CHECK_WORDS = ("Anyone can check this record is genuine: go to {address} and type the code {code}. "
-               "The check shows the same summary and nothing else about {name}.")
+CHECK_WORDS = ("Anyone can check that this record is real: go to {address} and type the code {code}. "
+               "They will see the same summary, and nothing else about {name}.")
 
 
 def _span(summary: InvolvementSummary) -> str:
@@ -81,8 +81,8 @@ class RecordRenderer(PdfRenderer):
         s = self.summary
         return [
             self.para("Record of involvement", "title"),
-            self.para(f"<b>{markup(s.participant_name)}</b> (reference {markup(s.participant_reference)}) took part "
-                      f"in co-producing the work of <b>{markup(s.organisation_name)}</b>."),
+            self.para(f"<b>{markup(s.participant_name)}</b> (reference {markup(s.participant_reference)}) gave time "
+                      f"to help shape the work of <b>{markup(s.organisation_name)}</b>."),
             self.para(f"{_span(s)} Issued on {plain_date(s.issued_on)}."),
         ]
 
@@ -107,13 +107,13 @@ class RecordRenderer(PdfRenderer):
 
     def how_block(self) -> list[Flowable]:
         s = self.summary
-        rows: list[list[Any]] = [self.header_cells(["How the time was paid", "Time given"], money_from=1)]
+        rows: list[list[Any]] = [self.header_cells(["Paid or not", "Time given"], money_from=1)]
         for how, minutes in (("paid", s.minutes_paid), ("organisation", s.minutes_paid_to_organisation),
                              ("declined", s.minutes_declined)):
             rows.append([PAID_HOW_WORDS[how], duration(minutes)])
         return [
-            self.para("Paid, paid to an organisation, or given without pay", "heading"),
-            self.para("All of this time counts as involvement, however it was paid."),
+            self.para("How the time was paid", "heading"),
+            self.para("All of this time counts, however it was paid."),
             self.table(rows, (0.65, 0.35), money_from=1),
         ]
 
@@ -126,7 +126,7 @@ class RecordRenderer(PdfRenderer):
     def outcomes_block(self) -> list[Flowable]:
         if not self.record.outcomes:
             return []
-        flow: list[Flowable] = [self.para("What changed because of this involvement", "heading")]
+        flow: list[Flowable] = [self.para("What changed because of this work", "heading")]
         for outcome in self.record.outcomes:
             source = (f"{outcome.activity_label}, {plain_date(outcome.activity_date)}"
                       if outcome.activity_label and outcome.activity_date else f"the {outcome.project_name} project")
