@@ -37,6 +37,8 @@ from .support import (
     with_daily_cap,
 )
 
+pytestmark = pytest.mark.slow  # about 15 properties over generated cards: run by CI, not by -m "not slow"
+
 COMPONENTS = ("involvement_minutes", "preparation_minutes", "follow_up_minutes", "travel_minutes")
 
 

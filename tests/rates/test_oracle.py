@@ -183,18 +183,21 @@ def assert_engine_matches_oracle(document: dict[str, Any], record: dict[str, Any
     assert minor(result.total, places) == expected.fees + expected.expenses
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(300))
 @given(edge_cases())
 def test_the_engine_agrees_with_the_oracle_on_every_line_and_total(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     assert_engine_matches_oracle(*case)
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(100))
 @given(edge_cases(daily_cap=True))
 def test_the_engine_agrees_with_the_oracle_under_a_daily_cap(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     assert_engine_matches_oracle(*case)
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(100))
 @given(edge_cases(versions=3, same_rules=True))
 def test_the_engine_agrees_with_the_oracle_across_versions_with_the_same_rules(
