@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from browser_helpers import check_accessibility, check_reflow, screenshot, tab_to, tab_to_text
-from conftest import LiveServer
+from browser_helpers import LiveServer, check_accessibility, check_reflow, screenshot, tab_to, tab_to_text
 from web_signin import make_participant, make_user, sign_in_browser, web_session_cookie
 
 from ledger.db.engine import make_engine, make_session_factory, transaction
