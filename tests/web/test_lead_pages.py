@@ -147,6 +147,7 @@ def test_colleague_approves_and_nobody_approves_their_own(client_for: Callable[.
     queue = approver.get("/approvals")
     assert queue.status_code == 200 and queue.text.count("Approve record") == 3
     assert "Rita Recorder" in queue.text and "£41.25" in queue.text
+    assert "&lt;a " not in queue.text and 'href="/participants/P-9' in queue.text  # links drawn, not escaped
 
     own = submit(recorder, f"/records/{first}", f"/approvals/{first}/approve", {})
     assert own.status_code == 403 and "You recorded this claim" in own.text and "govuk-error-summary" in own.text
@@ -236,7 +237,7 @@ def test_add_participant_bank_masked_and_changes_wait_for_finance(
                               .where(PayeeChange.status == "pending")) == 1
     code = submit(lead, f"/participants/{reference}", f"/participants/{reference}/sign-in-code", {})
     assert code.status_code == 200 and re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code.text)
-    assert code.headers.get("cache-control") == "no-store"
+    assert code.headers.get("cache-control") == "no-store" and "&lt;span" not in code.text
     edited = submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit",
                     {"name": "", "statement_style": "standard"})
     assert edited.status_code == 400 and summary_links(edited.text) == ["name"]
