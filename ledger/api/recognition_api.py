@@ -70,12 +70,14 @@ PERSON_OUTCOME_READERS = require_roles(Role.FINANCE, Role.AUDITOR, Role.LEAD, Ro
 Code = Annotated[str, Parameter(min_length=1, max_length=40, description="The code printed on the record")]
 
 
-def summary_out(summary: InvolvementSummary) -> SummaryOut:
+def summary_out(summary: InvolvementSummary, *, public: bool = False) -> SummaryOut:
+    """The summary as sent; ``public`` (a check by code) leaves out the organisation's reference for the person."""
     def totals(items: Any) -> list[TimeTotalOut]:
         return [TimeTotalOut(label=t.label, minutes=t.minutes, activities=t.activities) for t in items]
 
     return SummaryOut(
-        participant_name=summary.participant_name, participant_reference=summary.participant_reference,
+        participant_name=summary.participant_name,
+        participant_reference=None if public else summary.participant_reference,
         organisation_name=summary.organisation_name, issued_on=summary.issued_on, first_date=summary.first_date,
         last_date=summary.last_date, activity_count=summary.activity_count, total_minutes=summary.total_minutes,
         minutes_paid=summary.minutes_paid, minutes_paid_to_organisation=summary.minutes_paid_to_organisation,
@@ -159,7 +161,7 @@ class RecognitionController(Controller):
                 "longer vouches for anything. Ask the person for a current record."))
         assert found.summary is not None and found.issued_on is not None and found.organisation_name is not None
         return VerificationOut(status="valid", issued_by=found.organisation_name, issued_on=found.issued_on.date(),
-                               summary=summary_out(found.summary))
+                               summary=summary_out(found.summary, public=True))
 
     # ---- outcomes ---------------------------------------------------------------------------------
     @post("/outcomes", guards=[OUTCOME_WRITERS], sync_to_thread=True, operation_id="addOutcome",

@@ -77,7 +77,8 @@ class SummaryOut(msgspec.Struct, kw_only=True):
     """The summary a record states, and all that a verification check shows (never money)."""
 
     participant_name: str
-    participant_reference: str
+    # The organisation's own reference for the person: on the record, left out of a public check (None there).
+    participant_reference: str | None
     organisation_name: str
     issued_on: dt.date
     first_date: dt.date | None
