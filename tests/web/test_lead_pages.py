@@ -193,6 +193,7 @@ def test_lists_filter_and_refuse_bad_filters(client_for: Callable[..., Client], 
     listed = lead.get("/records?status=submitted")
     assert listed.status_code == 200 and "3 records" in listed.text and "Ann Alpha" in listed.text
     assert "0 records" in lead.get("/records?status=approved").text
+    assert "3 records" in lead.get("/records?date_from=7/1/2026&date_to=2026-01-07").text  # both ways of writing
     ann_ref = people["alpha"][0][1]
     ann = lead.get(f"/records?person={ann_ref.lower()}")
     assert "1 record," in ann.text and "Bob Alpha" not in ann.text

@@ -87,13 +87,17 @@ def _whole_id(raw: str | None, name: str, problems: list[FieldProblem]) -> int |
 
 
 def _iso_date(raw: str | None, name: str, problems: list[FieldProblem]) -> date | None:
+    """A filter date typed as ``27/3/2026``, ``27 3 2026`` or ``2026-03-27``."""
     text = (raw or "").strip()
     if not text:
         return None
+    parts = text.replace("/", " ").replace(".", " ").split()
     try:
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
         return date.fromisoformat(text)
     except ValueError:
-        problems.append(FieldProblem(name, "must be a date written like 2026-03-27"))
+        problems.append(FieldProblem(name, "must be a real date, written like 27/3/2026"))
         return None
 
 
