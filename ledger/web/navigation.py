@@ -40,12 +40,15 @@ _LEAD = (
 )
 _FINANCE = (NavLink("/finance", "Finance"), NavLink("/finance/messages", "Messages"))
 _ADMIN = (NavLink("/admin/users", "Users"), NavLink("/admin/tokens", "API tokens"))
+_SPEND = NavLink("/manager", "Spend")
+_AUDIT = NavLink("/admin/audit", "Audit trail")
+_RATES = NavLink("/admin/rate-cards", "Rate cards")
 
 NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
-    Role.ADMIN: (*_LEAD, *_FINANCE, *_ADMIN),
-    Role.LEAD: _LEAD,
-    Role.FINANCE: _FINANCE,
-    Role.AUDITOR: _FINANCE,
+    Role.ADMIN: (*_LEAD, *_FINANCE, _SPEND, _AUDIT, _RATES, *_ADMIN),
+    Role.LEAD: (*_LEAD, _SPEND),
+    Role.FINANCE: (*_FINANCE, _SPEND, _RATES),
+    Role.AUDITOR: (*_FINANCE, _SPEND, _AUDIT, _RATES),
     Role.PARTICIPANT: (NavLink("/me", "My payments"),),
 }
 """Role -> the header's links, in order."""
