@@ -82,6 +82,7 @@ def test_record_a_meeting_for_three_with_live_quote(client_for: Callable[..., Cl
     more = lead.post("/activities/new", data={**activity_form(alpha, [{"participant": str(ids[0])}]),
                                               "_action": "add-attendee", "_csrf_token": csrf_token(form.text)})
     assert more.status_code == 200 and 'name="attendees[1].participant"' in more.text
+    assert "govuk-error-summary" not in more.text  # adding a row is not a mistake
     # "Check amounts" shows each person's lines with their reasons, before anything is saved.
     rows = [{"participant": str(p), "involvement_minutes": "90"} for p in ids]
     checked = lead.post("/activities/new", data={**activity_form(alpha, rows), "_action": "check",

@@ -95,6 +95,7 @@ def test_whole_lead_journey_by_keyboard(new_page: Callable[..., Any], live_serve
         page.keyboard.press("Tab")  # leaving the box sends the change: HTMX fetches the amounts
         page.wait_for_selector(f"#attendees-{row}-quote :text('would be paid')")
     assert page.locator("#attendees-2-quote").inner_text().count("£41.25") >= 1
+    assert "would be paid" in page.locator("#attendees-0-quote").inner_text()  # earlier rows keep theirs
     screenshot(page, "lead-record-activity")
     keyboard_press(page, "Save activity")
     page.wait_for_url("**/activities/*")

@@ -148,8 +148,12 @@ class ActivityPages(Controller):
         shape = FormShape.read(form.values)
         action = form.value("_action", "save")
         if shape.act(action):
+            # One more row: the rows already filled in keep showing their amounts (no errors shown yet).
             focus = (field_id(attendee_name(shape.rows - 1, "participant")) if action == "add-attendee" else None)
-            return _render(request, db_session, actor, form, shape, None, None, focus=focus)
+            read = _read(form, shape, need_attendee=False)
+            form.errors = []
+            quotes = quote_activity(db_session, actor, read.data) if read.data is not None else None
+            return _render(request, db_session, actor, form, shape, quotes, read, focus=focus)
         read = _read(form, shape)
         # The quote service checks each person (who they are, their role, receipts) exactly as recording
         # would, and says which row is wrong, so it runs first; recording then checks everything again.
