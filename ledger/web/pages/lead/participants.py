@@ -9,6 +9,7 @@ payment form never fills them back in. A person outside the lead's projects is "
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
@@ -142,7 +143,7 @@ class ParticipantPages(Controller):
         pages = -(-found.total // PAGE_SIZE)
         pagination: dict[str, Any] = {}
         search = form.value("search")
-        base = f"/participants?search={search}&page=" if search else "/participants?page="
+        base = f"/participants?{urlencode({'search': search})}&page=" if search else "/participants?page="
         if number > 1:
             pagination["previous"] = {"href": f"{base}{number - 1}"}
         if number < pages:
