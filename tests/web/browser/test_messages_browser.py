@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_helpers import check_accessibility, check_reflow
-from conftest import LiveServer
+from browser_helpers import LiveServer, check_accessibility, check_reflow
 from messages.support import paid_batch, person
 from payments.factory import set_organisation
 from sqlalchemy import select
