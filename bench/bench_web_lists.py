@@ -6,8 +6,9 @@ Run from the repository root (about a minute on a 2-core machine):
 
 It makes its own database ``bench_weblead`` on ``LEDGER_BENCH_DATABASE_URL`` (default
 postgresql://postgres@127.0.0.1:5432/postgres), migrates it, loads the records with ``COPY`` (five
-projects, 2,000 participants, one activity per four records over two tax years; 70 % approved with their
-amounts, 20 % submitted, 7 % rejected, 3 % reversed; recorded by two leads), and drops it at the end.
+projects, 2,000 participants (one in ten with a weekly watch limit), one activity per four records over two
+tax years; 70 % approved with their amounts, 20 % submitted, 7 % rejected, 3 % reversed; recorded by two
+leads), and drops it at the end.
 
 **ours**: the real application (``ledger.api.app.create_app``, the web pages mounted beside the API), called
 in-process through Litestar's ``TestClient`` with a signed-in lead's session cookie, so each figure is the
@@ -113,6 +114,10 @@ def load(url: str, records: int, seed: int = 7) -> Loaded:
               ((f"P-{i:05d}", f"Bench Person {i}", "decline" if i % 5 == 0 else "voucher", "standard", now, now)
                for i in range(1, PARTICIPANTS + 1)))
         first_participant = conn.execute("SELECT min(id) FROM participants").fetchone()[0]  # type: ignore[index]
+        # One person in ten watches a weekly limit (the queue then warns, as approval will).
+        _copy(conn, "watch_limits", ("participant_id", "period", "amount_minor", "currency", "label"),
+              ((first_participant + i, "week", 19550, "GBP", "ESA permitted work")
+               for i in range(0, PARTICIPANTS, 10)))
         _copy(conn, "participant_projects", ("participant_id", "project_id", "added_by", "created_at"),
               ((first_participant + i, project_ids[i % len(project_ids)], "bench", now)
                for i in range(PARTICIPANTS)))
