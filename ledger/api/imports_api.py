@@ -44,8 +44,10 @@ FALSE = frozenset({"false", "0", "no", "off", ""})
 class ImportUpload:
     """The form: what the file holds, the file itself, and whether to only check it."""
 
-    kind: str  # "participants" or "activities" (checked here, so a wrong one is named in plain words)
-    file: UploadFile
+    # Every field is optional here and checked in the handler, so each missing or wrong one is named in
+    # plain words (Litestar's own check would stop at the first and speak of a JSON body).
+    kind: str | None = None  # "participants" or "activities"
+    file: UploadFile | None = None
     dry_run: str | None = None  # "true" to only check; also 1, yes, on (a ticked box)
     project: str | None = None  # a project code: for activity rows without one; the project people join
 
@@ -72,21 +74,26 @@ class ImportController(Controller):
         a real run saves everything or nothing. Importing the same file again adds nothing and lists the
         rows that were already there."""
         problems: list[FieldProblem] = []
-        if data.kind not in KINDS:
-            problems.append(FieldProblem("kind", f"must be one of: {', '.join(KINDS)} (not {data.kind!r})"))
+        kind = (data.kind or "").strip()
+        if not kind:
+            problems.append(FieldProblem("kind", f"is required: {' or '.join(KINDS)}"))
+        elif kind not in KINDS:
+            problems.append(FieldProblem("kind", f"must be one of: {', '.join(KINDS)} (not {kind!r})"))
         dry_run = (data.dry_run or "false").strip().casefold()
         if dry_run not in TRUE | FALSE:
             problems.append(FieldProblem("dry_run", f"must be true or false (not {data.dry_run!r})"))
         if data.project is not None and len(data.project) > MAX_PROJECT_CODE:
             problems.append(FieldProblem("project", f"must be a project code of at most {MAX_PROJECT_CODE} "
                                                     "characters"))
-        content = data.file.file.read()
-        if not content:
+        content = data.file.file.read() if data.file is not None else b""
+        if data.file is None:
+            problems.append(FieldProblem("file", "is required: the spreadsheet to import (.xlsx or .csv)"))
+        elif not content:
             problems.append(FieldProblem("file", "is empty: choose the spreadsheet to import"))
         if problems:
             raise Invalid("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
         try:
-            report = run_import(db_session, actor, data.kind, content, dry_run=dry_run in TRUE,
+            report = run_import(db_session, actor, kind, content, dry_run=dry_run in TRUE,
                                 project=(data.project or "").strip() or None)
         except CellProblem as exc:  # run_import reports file problems itself; this is a wrong kind
             raise Invalid(exc.message, []) from None

@@ -362,6 +362,12 @@ BAD: dict[tuple[str, str], tuple[str, str, list[Case]]] = {
         ("unknown field", {"reason": "lost", "record": 1}, 422, "record"),
         ("malformed JSON", MALFORMED, 400, None),
     ]),
+    # IMPORT: a multipart form (kind, file, dry_run, project); every missing or wrong field named at once
+    ("POST", f"{API}/imports"): ("/imports", "lead", [
+        ("no form at all", None, 422, "kind"),
+        ("a JSON body instead of a form", {"kind": "activities"}, 400, None),
+        ("malformed JSON", MALFORMED, 400, None),
+    ]),
     ("POST", f"{API}/outcomes"): ("/outcomes", "lead", [
         ("missing text", {"project": 1, "date": "2026-01-07"}, 422, "text"),
         ("empty text", {"project": 1, "date": "2026-01-07", "text": "  "}, 422, "text"),

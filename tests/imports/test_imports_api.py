@@ -121,3 +121,14 @@ def test_bad_forms_are_4xx(api: Api) -> None:
     assert api.records() == 0
     garbage = api.upload("admin", b"PK\x03\x04garbage", dry_run=True)
     assert garbage.status_code == 200 and "could not be opened" in garbage.json()["problems"][0]["message"]
+
+
+def test_every_missing_form_field_is_named(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.tokens['admin']}"}
+    no_kind = api.client.post(f"{API}/imports", headers=headers,
+                              files={"file": ("log.csv", csv_bytes(LOG), "text/csv")})
+    assert no_kind.status_code == 422 and [e["field"] for e in no_kind.json()["errors"]] == ["kind"], no_kind.text
+    no_file = api.client.post(f"{API}/imports", headers=headers, files={"kind": (None, b"activities")})
+    assert no_file.status_code == 422 and [e["field"] for e in no_file.json()["errors"]] == ["file"], no_file.text
+    assert "the request needs a JSON body" not in no_file.text
+    assert api.records() == 0
