@@ -92,9 +92,21 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("POST", "/imports"): {A, L},
     ("POST", "/imports/run"): {A, L},
     ("GET", "/imports/templates/{name:str}"): {A, L},
+    # WEB-MANAGER (issue 10): spend (the API's spend readers; leads scoped), audit trail, rate cards
+    ("GET", "/manager"): {A, L, F, U},
+    ("GET", "/manager/spend.csv"): {A, L, F, U}, ("GET", "/manager/spend.pdf"): {A, L, F, U},
+    ("GET", "/admin/audit"): {A, U}, ("POST", "/admin/audit/check"): {A, U},
+    ("GET", "/admin/rate-cards"): {A, L, F, U}, ("GET", "/admin/rate-cards/{key:str}"): {A, L, F, U},
+    # WEB-AUTH (issue 10): a participant's own pages
+    ("GET", "/me"): {P},
+    ("GET", "/me/statement.pdf"): {P},
+    ("GET", "/me/preferences"): {P},
+    ("POST", "/me/preferences"): {P},
 }
 
-ADMIN_EXCLUDED: set[tuple[str, str]] = set()
+ADMIN_EXCLUDED: set[tuple[str, str]] = {
+    ("GET", "/me"), ("GET", "/me/statement.pdf"), ("GET", "/me/preferences"), ("POST", "/me/preferences"),
+}
 
 NOT_PAGES = ("/api/v1", "/static/")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -1,0 +1,149 @@
+"""A participant's own pages: ``/me`` ("My money": the statement for a tax year as a web page in the
+person's style, with the PDF), ``/me/statement.pdf`` and ``/me/preferences`` (statement style, contact).
+
+Only a participant signed in with their own code may open them (``admin=False``: an administrator has no
+"own" statement); the participant comes from the session, never from the address, so nobody can read
+someone else's. The words are the statement's own (``ledger.exports.pdf.statement_text`` and
+``plain_words``), so the page and the PDF never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger import clock
+from ledger.db.models import Activity, Batch, BatchStatus, Participant, Record, Role
+from ledger.errors import Invalid
+from ledger.exports.pdf import render_statement
+from ledger.exports.pdf.plain_words import activity_sentence, fee_reasons, spell_out, time_sentence
+from ledger.exports.pdf.statement_text import easy_read_status, easy_read_summary, status_text, summary_sentences
+from ledger.exports.pdf.text import duration, money
+from ledger.rates.taxyear import tax_year_start
+from ledger.reports.statement_data import Statement
+from ledger.reports.statements import build_statement
+from ledger.security.actor import Actor
+from ledger.users.self_service import change_my_preferences, my_participant
+from ledger.web.auth import page_roles
+from ledger.web.forms import Form, form_from
+from ledger.web.render import page, see_other
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PARTICIPANT_ONLY = page_roles(Role.PARTICIPANT, admin=False)
+YearParam = Annotated[int | None, Parameter(query="year", ge=2000, le=2100, required=False)]
+
+STYLE_WORDS = (
+    ("standard", "Standard"),
+    ("large_print", "Large print"),
+    ("easy_read", "Easy Read: short sentences and pictures in the PDF"),
+)
+CONTACT_WORDS = (
+    ("email", "By e-mail"),
+    ("post", "By letter in the post"),
+    ("none", "Please do not send me messages"),
+)
+
+
+def tax_years(session: Session, participant_id: int, today: date) -> list[int]:
+    """The tax years (by starting year) the person can pick: from their first activity to this year."""
+    first = session.scalar(select(func.min(Activity.date)).join(Record, Record.activity_id == Activity.id)
+                           .where(Record.participant_id == participant_id))
+    newest = tax_year_start(today).year
+    oldest = tax_year_start(first).year if first else newest
+    return list(range(newest, max(oldest, newest - 10) - 1, -1))
+
+
+def _statement(session: Session, person: Participant, year: int | None) -> Statement:
+    start = year if year is not None else tax_year_start(clock.today()).year
+    return build_statement(session, person.id, date(start, 4, 6), date(start + 1, 4, 5))
+
+
+def _last_pay_day(session: Session) -> date | None:
+    return session.scalar(select(func.max(Batch.paid_on)).where(Batch.status == BatchStatus.PAID.value))
+
+
+def _activities(statement: Statement) -> list[dict[str, Any]]:
+    currency = statement.currency
+    rows = []
+    for act in statement.activities:
+        when = f"{act.date:%-d %B %Y}"
+        rows.append({
+            "date": when,
+            "what": spell_out(act.activity_label),
+            "project": act.project_name,
+            "sentence": activity_sentence(act.activity_label, when),
+            "time": duration(act.minutes),
+            "time_sentence": time_sentence(act),
+            "reasons": fee_reasons(act, currency),
+            "amount": money(act.fees + act.expenses, currency),
+            "status": status_text(act, currency, statement.fees_paid_to),
+            "easy_status": easy_read_status(act, currency),
+            "lines": [(line.explanation, money(line.amount, currency)) for line in act.lines],
+        })
+    return rows
+
+
+class MyMoneyPages(Controller):
+    path = "/me"
+    guards = (PARTICIPANT_ONLY,)
+
+    @get("/", name="my-money", sync_to_thread=True)
+    def my_money(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                 year: YearParam = None) -> Template:
+        person = my_participant(db_session, actor)
+        statement = _statement(db_session, person, year)
+        summary = statement.summary
+        owed = summary.fees_owed + summary.expenses_owed
+        sentences = (easy_read_summary(summary, statement.currency, bank_details_needed=statement.bank_details_needed)
+                     if statement.style == "easy_read" else
+                     summary_sentences(summary, statement.currency, statement.fees_paid_to,
+                                       bank_details_needed=statement.bank_details_needed))
+        return page(request, "participant/my_money.html", {
+            "person_name": statement.participant_name, "statement": statement, "sentences": sentences,
+            "activities": _activities(statement), "years": tax_years(db_session, person.id, clock.today()),
+            "year": statement.period_from.year, "owed": money(owed, statement.currency) if owed else None,
+            "last_pay_day": _last_pay_day(db_session), "money": money, "contact": statement.contact,
+            "style": statement.style,
+        })
+
+    @get("/statement.pdf", name="my-statement-pdf", sync_to_thread=True)
+    def statement_pdf(self, db_session: Session, actor: Actor, year: YearParam = None) -> Response[bytes]:
+        person = my_participant(db_session, actor)
+        statement = _statement(db_session, person, year)
+        name = f"statement-{statement.period_from.year}-{statement.period_to.year}.pdf"
+        return Response(render_statement(statement), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def _preferences_page(self, request: Request[Any, Any, Any], form: Form, status: int = 200) -> Template:
+        return page(request, "participant/preferences.html",
+                    {"form": form, "styles": STYLE_WORDS, "contacts": CONTACT_WORDS}, status=status)
+
+    @get("/preferences", name="my-preferences", sync_to_thread=True)
+    def preferences(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
+        person = my_participant(db_session, actor)
+        form = Form()
+        form.values.update({"statement_style": person.statement_style,
+                            "contact_preference": person.contact_preference})
+        return self._preferences_page(request, form)
+
+    @post("/preferences", name="my-preferences-save", sync_to_thread=True)
+    def save_preferences(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                         data: FormBody) -> Template | Redirect:
+        form = form_from(data)
+        try:
+            change_my_preferences(db_session, actor, statement_style=form.value("statement_style"),
+                                  contact_preference=form.value("contact_preference"))
+        except Invalid as exc:
+            form.add_problems(exc)
+            return self._preferences_page(request, form, 400)
+        return see_other("/me", notice="Your choices are saved.")
+
+
+PAGES: list[Any] = [MyMoneyPages]
