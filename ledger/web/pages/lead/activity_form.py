@@ -18,12 +18,15 @@ from datetime import date
 from ledger.errors import FieldProblem
 from ledger.involvement.schemas import ActivityCreate, AttendeeIn, MileageIn
 from ledger.rates.contract import ExpenseRequest
+from ledger.rates.engine import MAX_COMPONENT_MINUTES, MAX_MILES, MAX_PASSENGERS
 from ledger.rates.model import MEMBER, RateCard
 
 MAX_ROWS = 60  # a bigger event is recorded as several (the service's own cap is higher)
 MAX_EXPENSE_ROWS = 10
-MINUTES_MAX = 1440
-MILES_MAX = 10_000
+# The engine's own limits (one place): checked here only so a form can say "must be 1,440 or less" beside
+# the box before anything else is worked out; the engine checks them again.
+MINUTES_MAX = MAX_COMPONENT_MINUTES
+MILES_MAX = MAX_MILES
 MINUTE_FIELDS = (
     ("involvement_minutes", "Minutes taken part"),
     ("preparation_minutes", "Preparation (minutes)"),
@@ -131,7 +134,8 @@ def read_attendees(values: Values, shape: FormShape, problems: list[FieldProblem
         mileage = None
         vehicle = (values.get(attendee_name(index, "mileage.vehicle")) or "").strip()
         miles = _whole(values, attendee_name(index, "mileage.miles"), "Miles", problems, highest=MILES_MAX)
-        passengers = _whole(values, attendee_name(index, "mileage.passengers"), "Passengers", problems, highest=8)
+        passengers = _whole(values, attendee_name(index, "mileage.passengers"), "Passengers", problems,
+                            highest=MAX_PASSENGERS)
         if vehicle and miles:
             mileage = MileageIn(vehicle=vehicle, miles=miles, passengers=passengers)
         elif miles and not vehicle:
