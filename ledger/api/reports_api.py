@@ -24,6 +24,7 @@ from ledger.errors import NotFound, invalid_field
 from ledger.exports.pdf import render_spend_report, render_statement
 from ledger.involvement.membership import ensure_participant_visible
 from ledger.involvement.schemas import MAX_ID
+from ledger.reports.involvement_glance import with_glance
 from ledger.reports.spend import project_spend, spend_csv, spend_report
 from ledger.reports.spend_data import SpendReport
 from ledger.reports.statements import build_statement, statement_json
@@ -106,6 +107,7 @@ class ReportsController(Controller):
         fmt = _format(fmt, ("json", "csv", "pdf"))
         actor.ensure_project(project_id)
         report = project_spend(db_session, project_id, period_from, period_to)
+        report = with_glance(db_session, report) if fmt == "pdf" else report  # involvement at a glance
         return spend_response(report, fmt, f"spend-{report.projects[0].code}")
 
     @get("/reports/spend", guards=[SPEND_READERS], operation_id="getSpendReport", sync_to_thread=True,
@@ -122,4 +124,5 @@ class ReportsController(Controller):
         fmt = _format(fmt, ("json", "csv", "pdf"))
         scope = actor.project_ids if actor.role == Role.LEAD else None
         report = spend_report(db_session, scope, period_from, period_to)
+        report = with_glance(db_session, report) if fmt == "pdf" else report  # involvement at a glance
         return spend_response(report, fmt, "spend-all-projects")

@@ -14,6 +14,7 @@ from ledger.cli.common import fail, friendly_errors
 from ledger.cli.statements_cmd import write_whole
 from ledger.exports.pdf import render_spend_report
 from ledger.payments.batches import resolve_project
+from ledger.reports.involvement_glance import with_glance
 from ledger.reports.spend import project_spend, spend_csv, spend_report
 from ledger.reports.spend_summaries import check as check_summaries
 
@@ -46,6 +47,7 @@ def spend(project: str | None, period_from: datetime | None, period_to: datetime
     with cli_transaction(database_url) as session:
         found = resolve_project(session, project)
         data = project_spend(session, found.id, start, end) if found else spend_report(session, None, start, end)
+        data = with_glance(session, data) if fmt == "pdf" else data  # involvement at a glance (PDF only)
     if fmt == "pdf":
         body = render_spend_report(data)
     elif fmt == "csv":

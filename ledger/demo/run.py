@@ -54,6 +54,7 @@ from ledger.payments.batches import approve_batch, build_batch, mark_exported, m
 from ledger.payments.returns import return_line
 from ledger.rates.contract import ExpenseRequest
 from ledger.reports.batch_export import batch_export_data
+from ledger.reports.involvement_glance import with_glance
 from ledger.reports.remittances import build_remittances
 from ledger.reports.spend import project_spend, spend_csv, spend_report
 from ledger.reports.statements import build_statement, statement_json
@@ -424,11 +425,11 @@ class Demo:
     def reports(self) -> None:
         folder = self.out / "reports"
         folder.mkdir(parents=True, exist_ok=True)
-        everything = self.run(lambda s: spend_report(s, None, *TAX_YEAR))
+        everything = self.run(lambda s: with_glance(s, spend_report(s, None, *TAX_YEAR)))
         (folder / "spend-all-projects.pdf").write_bytes(render_spend_report(everything))
         (folder / "spend-all-projects.csv").write_bytes(spend_csv(everything))
         (folder / "spend-all-projects.json").write_bytes(msgspec.json.encode(everything))
-        one = self.run(lambda s: project_spend(s, self.project_ids[0], *TAX_YEAR))
+        one = self.run(lambda s: with_glance(s, project_spend(s, self.project_ids[0], *TAX_YEAR)))
         (folder / f"spend-{PROJECTS[0].code}.pdf").write_bytes(render_spend_report(one))
         for name in ("spend-all-projects.pdf", "spend-all-projects.csv", "spend-all-projects.json",
                      f"spend-{PROJECTS[0].code}.pdf"):

@@ -16,6 +16,7 @@ project's postings: the organisation part starts from a partial index of organis
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import case, false, func, not_, or_, select, true
@@ -94,6 +95,15 @@ def _activities(session: Session, ids: list[int], period: tuple[date, date]) -> 
                if latest else true())
         .group_by(Activity.project_id)).all())
     return {pid: (n, covered.get(pid, 0) + int(later_own.get(pid, 0))) for pid, n in totals.items()}
+
+
+def with_glance(session: Session, report: SpendReport) -> SpendReport:
+    """The report with its "involvement at a glance" section, for where it is shown (the spend report PDF).
+
+    Kept out of ``spend_report`` itself: the roll-up's figures stay within 2x of a bare GROUP BY
+    (issue 14, ``bench/bench_rollup.py``), and this section reads records, activities and outcomes.
+    """
+    return replace(report, involvement=involvement_glance(session, report))
 
 
 def involvement_glance(session: Session, report: SpendReport) -> tuple[ProjectGlance, ...]:

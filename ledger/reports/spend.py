@@ -35,7 +35,6 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -59,7 +58,6 @@ from ledger.exports.safety import cell
 from ledger.involvement.paid import paid_amount, paid_select
 from ledger.money import Money, format_amount
 from ledger.rates.taxyear import resolve_period
-from ledger.reports.involvement_glance import involvement_glance
 from ledger.reports.spend_data import ActivitySpend, MonthSpend, ProjectSpend, SpendReport
 from ledger.reports.statements import activity_label
 
@@ -154,9 +152,8 @@ def spend_report(
         participants=people.get(ALL, 0), days_to_payment_median=median, days_to_payment_p90=p90,
         by_activity=_merge_activity(rows), by_month=_merge_month(rows),
     )
-    report = SpendReport(title=title, period_from=start, period_to=end, currency=currency, generated_on=today,
-                         projects=tuple(rows), totals=totals)
-    return replace(report, involvement=involvement_glance(session, report))  # involvement at a glance
+    return SpendReport(title=title, period_from=start, period_to=end, currency=currency, generated_on=today,
+                       projects=tuple(rows), totals=totals)
 
 
 # ------------------------------------------------------------------------------------------- queries

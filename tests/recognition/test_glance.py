@@ -20,7 +20,7 @@ from ledger.exports.pdf.spend import SpendReportRenderer
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.recognition.outcomes import add_outcome
 from ledger.recognition.schemas import OutcomeIn
-from ledger.reports.involvement_glance import involvement_glance
+from ledger.reports.involvement_glance import involvement_glance, with_glance
 from ledger.reports.spend import spend_report
 from ledger.security.actor import Actor
 
@@ -119,7 +119,7 @@ def test_reported_back_counts_agree_with_the_overdue_rule(any_factory: sessionma
     assert (glance.activities, glance.activities_reported_back) == (total, told) == (5, 3)
 
 
-def test_the_spend_report_carries_the_glance_in_json_and_pdf(factory: sessionmaker[Session]) -> None:
+def test_the_spend_report_pdf_carries_the_glance(factory: sessionmaker[Session]) -> None:
     import json
 
     import msgspec
@@ -130,7 +130,9 @@ def test_the_spend_report_carries_the_glance_in_json_and_pdf(factory: sessionmak
         proj = project(s, "SPR")
         ann = participant(s, "Ann Able")
         approve(s, ann, proj, date(2025, 10, 6), 4125, minutes=90)
-        report = spend_report(s, None, *YEAR, today=date(2026, 1, 1))
+        plain = spend_report(s, None, *YEAR, today=date(2026, 1, 1))
+        report = with_glance(s, plain)
+    assert plain.involvement == (), "the roll-up itself stays lean (issue 14's 2x budget)"
     document = json.loads(msgspec.json.encode(report))
     assert document["involvement"][0]["minutes"] == 90 and document["involvement"][0]["share_paid"] == "100.0"
     reader = PdfReader(io.BytesIO(render_spend_report(report)))
