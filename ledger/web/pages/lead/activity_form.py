@@ -65,7 +65,8 @@ class FormShape:
             self.expense_rows.append(1)
             return True
         if action and action.startswith("add-expense-"):
-            index = _count(action.removeprefix("add-expense-"), -1, self.rows - 1)
+            raw = action.removeprefix("add-expense-")
+            index = int(raw) if raw.isdigit() else -1  # a row that is not on the form changes nothing
             if 0 <= index < self.rows and self.expense_rows[index] < MAX_EXPENSE_ROWS:
                 self.expense_rows[index] += 1
             return True
@@ -88,7 +89,7 @@ def _count(raw: str | None, default: int, highest: int) -> int:
         value = int((raw or "").strip())
     except ValueError:
         return default
-    return max(min(value, highest), 0 if default < 0 else 1)
+    return max(min(value, highest), 1)
 
 
 def _whole(values: Values, name: str, label: str, problems: list[FieldProblem], *, highest: int,
