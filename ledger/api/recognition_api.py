@@ -59,6 +59,8 @@ from ledger.recognition.schemas import (
     VerificationOut,
     WithdrawIn,
 )
+from ledger.reports.involvement_glance import with_glance
+from ledger.reports.spend import project_spend
 from ledger.security.actor import Actor
 
 ISSUERS = require_roles(Role.LEAD, Role.PARTICIPANT)
@@ -66,6 +68,7 @@ RECORD_READERS = require_roles(Role.LEAD, Role.PARTICIPANT, Role.AUDITOR)
 OUTCOME_WRITERS = require_roles(Role.LEAD)
 OUTCOME_READERS = require_roles(Role.LEAD, Role.AUDITOR)
 PERSON_OUTCOME_READERS = require_roles(Role.FINANCE, Role.AUDITOR, Role.LEAD, Role.PARTICIPANT)
+GLANCE_READERS = require_roles(Role.FINANCE, Role.AUDITOR, Role.LEAD)  # as the spend report
 
 Code = Annotated[str, Parameter(min_length=1, max_length=40, description="The code printed on the record")]
 
@@ -162,6 +165,20 @@ class RecognitionController(Controller):
         assert found.summary is not None and found.issued_on is not None and found.organisation_name is not None
         return VerificationOut(status="valid", issued_by=found.organisation_name, issued_on=found.issued_on.date(),
                                summary=summary_out(found.summary, public=True))
+
+    @get("/projects/{project_id:int}/involvement", guards=[GLANCE_READERS], sync_to_thread=True,
+         operation_id="getProjectInvolvement", summary="Involvement at a glance for one project (JSON)")
+    def glance(
+        self, project_id: PathId, db_session: Session, actor: Actor,
+        period_from: Annotated[date | None, Parameter(query="from")] = None,
+        period_to: Annotated[date | None, Parameter(query="to")] = None,
+    ) -> Response[bytes]:
+        """People involved, time given and how it was paid, median days to payment, share reported back (the
+        same section as the spend report PDF). Default period: the current tax year."""
+        actor.ensure_project(project_id)
+        report = with_glance(db_session, project_spend(db_session, project_id, period_from, period_to))
+        return Response(msgspec.json.encode({"period_from": report.period_from, "period_to": report.period_to,
+                                             "projects": report.involvement}), media_type="application/json")
 
     # ---- outcomes ---------------------------------------------------------------------------------
     @post("/outcomes", guards=[OUTCOME_WRITERS], sync_to_thread=True, operation_id="addOutcome",

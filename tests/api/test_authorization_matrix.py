@@ -163,6 +163,8 @@ MATRIX: dict[tuple[str, str], tuple[str, Any, frozenset[str]]] = {
                                   frozenset({"admin", "lead"})),
     ("GET", f"{API}/outcomes"): ("/outcomes", None, ADMIN | LEADS | {"auditor"}),
     ("GET", f"{API}/outcomes/overdue"): ("/outcomes/overdue", None, ADMIN | LEADS | {"auditor"}),
+    ("GET", f"{API}/projects/{{project_id:int}}/involvement"): ("/projects/{p1}/involvement", None,
+                                                              frozenset({"admin", "lead", "finance", "auditor"})),
     ("GET", f"{API}/participants/{{participant_id:int}}/outcomes"): (
         "/participants/{jo}/outcomes", None, frozenset({"admin", "lead", "finance", "auditor", "participant"})),
 }

@@ -203,3 +203,15 @@ def test_codes_have_enough_randomness() -> None:
     assert all(codes.normalise_code(c) is not None for c in made)
     assert len(codes.ALPHABET) ** codes.CODE_LENGTH >= 2**75
     assert date.today()  # the module's clock is real here
+
+
+def test_project_glance_json_and_scope(world: dict[str, Any]) -> None:
+    ids = world["ids"]
+    start = (today() - timedelta(weeks=52)).isoformat()
+    answer = call(world, "lead_a", "GET", f"/projects/{ids['a']}/involvement?from={start}&to={today().isoformat()}")
+    assert answer.status_code == 200, answer.text
+    row = answer.json()["projects"][0]
+    assert (row["people"], row["minutes"], row["activities"], row["activities_reported_back"]) == (2, 240, 3, 0)
+    assert row["share_paid"] == "100.0"
+    assert call(world, "lead_b", "GET", f"/projects/{ids['a']}/involvement").status_code == 403
+    assert call(world, "ann", "GET", f"/projects/{ids['a']}/involvement").status_code == 403
