@@ -8,12 +8,15 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.exports.finance import get_exporter
 from ledger.exports.safety import is_neutral
 from ledger.reports.batch_data import BatchExport, BatchExportLine
+
+pytestmark = pytest.mark.slow  # heavy: run by CI, left out of `pytest -m "not slow"`
 
 ENCODINGS = {"csv": "utf-8-sig", "bank-csv": "ascii", "xero": "utf-8", "sage": "utf-8-sig"}
 
