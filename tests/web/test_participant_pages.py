@@ -111,3 +111,20 @@ def test_no_parameter_reaches_someone_else(client_for: Callable[..., TestClient[
     for path in (f"/me?participant={people['ben']}", f"/me?participant_id={people['ben']}"):
         answer = ann.get(path)
         assert "Ben Other" not in answer.text
+
+
+def test_what_changed_because_of_you(client_for: Callable[..., TestClient[Litestar]], people: dict[str, Any],
+                                     web_db: sessionmaker[Session]) -> None:
+    from ledger.db.models import Activity, Record
+    from ledger.recognition.outcomes import add_outcome
+    from ledger.recognition.schemas import OutcomeIn
+
+    with transaction(web_db) as s:
+        activity = s.scalar(select(Activity).join(Record, Record.activity_id == Activity.id)
+                            .where(Record.participant_id == people["ann"]))
+        assert activity is not None
+        lead = user_actor(make_user(s, Role.LEAD, projects=("ME",)))
+        add_outcome(s, lead, OutcomeIn(activity=activity.id, date=date(2026, 2, 1),
+                                       text="The appointment letters were rewritten in plain words."))
+    page = client_for(Role.PARTICIPANT, participant=people["ann"]).get("/me?year=2025")
+    assert "What changed because of you" in page.text and "rewritten in plain words" in page.text
