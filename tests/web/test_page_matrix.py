@@ -102,10 +102,12 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/me/statement.pdf"): {P},
     ("GET", "/me/preferences"): {P},
     ("POST", "/me/preferences"): {P},
+    ("POST", "/me/record-of-involvement"): {P},
 }
 
 ADMIN_EXCLUDED: set[tuple[str, str]] = {
     ("GET", "/me"), ("GET", "/me/statement.pdf"), ("GET", "/me/preferences"), ("POST", "/me/preferences"),
+    ("POST", "/me/record-of-involvement"),
 }
 
 NOT_PAGES = ("/api/v1", "/static/")

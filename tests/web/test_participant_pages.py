@@ -128,3 +128,15 @@ def test_what_changed_because_of_you(client_for: Callable[..., TestClient[Litest
                                        text="The appointment letters were rewritten in plain words."))
     page = client_for(Role.PARTICIPANT, participant=people["ann"]).get("/me?year=2025")
     assert "What changed because of you" in page.text and "rewritten in plain words" in page.text
+
+
+def test_record_of_involvement_download(client_for: Callable[..., TestClient[Litestar]], people: dict[str, Any],
+                                        web_db: sessionmaker[Session]) -> None:
+    from ledger.db.models_recognition import InvolvementRecord
+
+    ann = client_for(Role.PARTICIPANT, participant=people["ann"])
+    pdf = submit(ann, "/me?year=2025", "/me/record-of-involvement", {})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    with web_db() as s:
+        issued = s.scalars(select(InvolvementRecord)).all()
+    assert [r.participant_id for r in issued] == [people["ann"]]

@@ -1,5 +1,6 @@
 """A participant's own pages: ``/me`` ("My money": the statement for a tax year as a web page in the
-person's style, with the PDF), ``/me/statement.pdf`` and ``/me/preferences`` (statement style, contact).
+person's style, with the PDF), ``/me/statement.pdf``, ``/me/record-of-involvement`` (a record of
+involvement with a verification code, RECOGNITION's service) and ``/me/preferences`` (style, contact).
 
 Only a participant signed in with their own code may open them (``admin=False``: an administrator has no
 "own" statement); the participant comes from the session, never from the address, so nobody can read
@@ -24,9 +25,11 @@ from ledger.db.models import Activity, Batch, BatchStatus, Participant, Record, 
 from ledger.errors import Invalid
 from ledger.exports.pdf import render_statement
 from ledger.exports.pdf.plain_words import activity_sentence, fee_reasons, spell_out, time_sentence
+from ledger.exports.pdf.recognition import render_record
 from ledger.exports.pdf.statement_text import easy_read_status, easy_read_summary, status_text, summary_sentences
 from ledger.exports.pdf.text import duration, money
 from ledger.rates.taxyear import tax_year_start
+from ledger.recognition.record import issue_record
 from ledger.reports.statement_data import Statement
 from ledger.reports.statements import build_statement
 from ledger.security.actor import Actor
@@ -120,6 +123,15 @@ class MyMoneyPages(Controller):
         name = f"statement-{statement.period_from.year}-{statement.period_to.year}.pdf"
         return Response(render_statement(statement), media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/record-of-involvement", name="my-record-of-involvement", status_code=200, sync_to_thread=True)
+    def record_of_involvement(self, db_session: Session, actor: Actor) -> Response[bytes]:
+        """A record of everything they took part in, with a code anyone can check at /verify (a POST: it
+        issues a new record, in the audit trail)."""
+        person = my_participant(db_session, actor)
+        record = issue_record(db_session, actor, person.id)
+        return Response(render_record(record), media_type="application/pdf",
+                        headers={"Content-Disposition": 'attachment; filename="record-of-involvement.pdf"'})
 
     def _preferences_page(self, request: Request[Any, Any, Any], form: Form, status: int = 200) -> Template:
         return page(request, "participant/preferences.html",
