@@ -140,3 +140,11 @@ def test_record_of_involvement_download(client_for: Callable[..., TestClient[Lit
     with web_db() as s:
         issued = s.scalars(select(InvolvementRecord)).all()
     assert [r.participant_id for r in issued] == [people["ann"]]
+
+
+def test_before_setup_the_person_is_told_whom_to_tell(client_for: Callable[..., TestClient[Litestar]],
+                                                      web_db: sessionmaker[Session]) -> None:
+    with transaction(web_db) as s:
+        person = make_participant(s, "Nia New", ("NEW",))
+    answer = client_for(Role.PARTICIPANT, participant=person.id).get("/me")
+    assert answer.status_code == 409 and "tell your co-production lead" in answer.text

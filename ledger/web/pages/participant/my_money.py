@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from ledger import clock
 from ledger.db.models import Activity, Batch, BatchStatus, Participant, Record, Role
-from ledger.errors import Invalid
+from ledger.errors import Conflict, Invalid
 from ledger.exports.pdf import render_statement
 from ledger.exports.pdf.plain_words import activity_sentence, fee_reasons, spell_out, time_sentence
 from ledger.exports.pdf.recognition import render_record
 from ledger.exports.pdf.statement_text import easy_read_status, easy_read_summary, status_text, summary_sentences
 from ledger.exports.pdf.text import duration, money
+from ledger.organisation import OrganisationNotSet
 from ledger.rates.taxyear import tax_year_start
 from ledger.recognition.record import issue_record
 from ledger.reports.statement_data import Statement
@@ -65,7 +66,11 @@ def tax_years(session: Session, participant_id: int, today: date) -> list[int]:
 
 def _statement(session: Session, person: Participant, year: int | None) -> Statement:
     start = year if year is not None else tax_year_start(clock.today()).year
-    return build_statement(session, person.id, date(start, 4, 6), date(start + 1, 4, 5))
+    try:
+        return build_statement(session, person.id, date(start, 4, 6), date(start + 1, 4, 5))
+    except OrganisationNotSet:  # the staff-facing words name a command; the person needs to know whom to tell
+        raise Conflict("Your statement cannot be shown yet because our contact details are not set up. "
+                       "Please tell your co-production lead.") from None
 
 
 def _last_pay_day(session: Session) -> date | None:
