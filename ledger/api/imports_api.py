@@ -22,12 +22,13 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import require_roles
-from ledger.api.problems import PROBLEM_MEDIA_TYPE, FieldError, problem_type
+from ledger.api.problems import PROBLEM_MEDIA_TYPE, FieldError, problem_response, problem_type
 from ledger.db.models import Role
 from ledger.errors import FieldProblem, Invalid
 from ledger.imports import KINDS, ImportReport, run_import
@@ -47,9 +48,24 @@ class ImportUpload:
     # Every field is optional here and checked in the handler, so each missing or wrong one is named in
     # plain words (Litestar's own check would stop at the first and speak of a JSON body).
     kind: str | None = None  # "participants" or "activities"
-    file: UploadFile | None = None
+    file: UploadFile | None = None  # a part sent without a file name arrives as text: taken as the file's content
     dry_run: str | None = None  # "true" to only check; also 1, yes, on (a ticked box)
     project: str | None = None  # a project code: for activity rows without one; the project people join
+
+
+FORM_HELP = ("send a multipart form (multipart/form-data) with the fields kind (participants or activities) and "
+             "file (the spreadsheet, sent as a file), and optionally dry_run and project")
+
+
+def _unreadable_form(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A form the framework could not read (a text field that is not UTF-8, a field of the wrong shape):
+    a 4xx naming what to send, never a 500 or words about a JSON body."""
+    if isinstance(exc, UnicodeDecodeError):
+        status, message = 400, "a form field is not text the ledger can read (UTF-8); " + FORM_HELP
+    else:
+        status, message = 422, FORM_HELP
+    return problem_response(status, message[0].upper() + message[1:] + ".", slug="invalid",
+                            instance=request.url.path, errors=[FieldError(field="body", message=message)])
 
 
 class ImportController(Controller):
@@ -57,6 +73,7 @@ class ImportController(Controller):
     tags = ("Imports",)
 
     @post("/", guards=[IMPORTERS], operation_id="importSpreadsheet", status_code=201,
+          exception_handlers={UnicodeDecodeError: _unreadable_form, ValidationException: _unreadable_form},
           summary="Import participants or activities from a CSV or .xlsx file (all or nothing)",
           responses={200: ResponseSpec(data_container=ImportReport, description="A dry run's report: nothing "
                                        "was saved, whatever it found.")},
@@ -85,7 +102,9 @@ class ImportController(Controller):
         if data.project is not None and len(data.project) > MAX_PROJECT_CODE:
             problems.append(FieldProblem("project", f"must be a project code of at most {MAX_PROJECT_CODE} "
                                                     "characters"))
-        content = data.file.file.read() if data.file is not None else b""
+        upload: Any = data.file
+        content = (upload.file.read() if isinstance(upload, UploadFile)
+                   else upload.encode("utf-8", "surrogateescape") if isinstance(upload, str) else b"")
         if data.file is None:
             problems.append(FieldProblem("file", "is required: the spreadsheet to import (.xlsx or .csv)"))
         elif not content:

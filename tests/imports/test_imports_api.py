@@ -132,3 +132,18 @@ def test_every_missing_form_field_is_named(api: Api) -> None:
     assert no_file.status_code == 422 and [e["field"] for e in no_file.json()["errors"]] == ["file"], no_file.text
     assert "the request needs a JSON body" not in no_file.text
     assert api.records() == 0
+
+
+def test_a_form_the_framework_cannot_read_is_a_4xx_in_words(api: Api) -> None:
+    """A text part that is not UTF-8 (a file sent without a file name) once crashed the form reader."""
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nactivities\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n').encode() + b"\xff\xfe\r\n" + \
+        f"--{boundary}--\r\n".encode()
+    headers = {"Authorization": f"Bearer {api.tokens['admin']}",
+               "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    refused = api.client.post(f"{API}/imports", content=body, headers=headers)
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "sent as a file" in refused.json()["detail"]
+    assert api.records() == 0

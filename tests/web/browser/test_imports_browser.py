@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import check_accessibility, check_reflow
-from conftest import LiveServer
+from browser_helpers import LiveServer, check_accessibility, check_reflow
 from web_signin import ensure_project, make_participant, sign_in_browser, web_session_cookie
 
 from ledger.db.engine import make_engine, make_session_factory, transaction
