@@ -214,7 +214,8 @@ def test_add_participant_bank_masked_and_changes_wait_for_finance(
     lead = client_for(Role.LEAD, projects=("ALPHA",))
     alpha = str(people["projects"]["ALPHA"])
     good = {"project": alpha, "name": "Eve Example", "payment_preference": "bank_transfer",
-            "statement_style": "easy_read", "bank.account_name": "E EXAMPLE", "bank.sort_code": "12-34-5",
+            "statement_style": "easy_read", "contact_preference": "email",
+            "bank.account_name": "E EXAMPLE", "bank.sort_code": "12-34-5",
             "bank.account_number": "12345678", "watch_named": "carers_allowance", "watch_own.period": "week"}
     before = count(web_db, Participant)
     bad = submit(lead, "/participants/new", "/participants/new", good)
@@ -241,8 +242,15 @@ def test_add_participant_bank_masked_and_changes_wait_for_finance(
     assert code.status_code == 200 and re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code.text)
     assert code.headers.get("cache-control") == "no-store" and "&lt;span" not in code.text
     edited = submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit",
-                    {"name": "", "statement_style": "standard"})
+                    {"name": "", "statement_style": "standard", "contact_preference": "email"})
     assert edited.status_code == 400 and summary_links(edited.text) == ["name"]
+    by_post = {"name": "Eve Example", "statement_style": "standard", "contact_preference": "post",
+               "postal_address": ""}
+    no_address = submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit", by_post)
+    assert no_address.status_code == 400 and summary_links(no_address.text) == ["postal_address"]
+    posted = submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit",
+                    {**by_post, "postal_address": "1 High Street, Northtown, NT1 1AA"})
+    assert posted.status_code == 200 and "By post (a printed letter): 1 High Street" in posted.text
     search = lead.get("/participants?search=eve")
     assert "Eve Example" in search.text and "Ann Alpha" not in search.text
 

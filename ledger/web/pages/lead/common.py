@@ -50,6 +50,7 @@ PAYMENT_WORDS = {
     "decline": "Does not want to be paid",
 }
 STYLE_WORDS = {"standard": "Standard", "large_print": "Large print", "easy_read": "Easy Read"}
+CONTACT_WORDS = {"email": "By email", "post": "By post (a printed letter)", "none": "No messages at all"}
 
 
 def money(amount: str | Decimal | None, currency: str | None = "GBP") -> str:

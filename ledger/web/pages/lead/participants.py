@@ -40,6 +40,7 @@ from ledger.rates.benefit_limits import default_limits
 from ledger.security.actor import Actor
 from ledger.web.forms import Form, form_from
 from ledger.web.pages.lead.common import (
+    CONTACT_WORDS,
     LEADS,
     PAYMENT_WORDS,
     STATUS_TAGS,
@@ -123,7 +124,8 @@ def _choice_or_none(form: Form, name: str, allowed: dict[str, str], problems: li
 def _context(session: Session, actor: Actor, form: Form, **extra: Any) -> dict[str, Any]:
     limits = default_limits().limits()
     return {"form": form, "projects": visible_projects(session, actor), "payment_words": PAYMENT_WORDS,
-            "style_words": STYLE_WORDS, "named_limits": [(lim.key, lim.label) for lim in limits], **extra}
+            "style_words": STYLE_WORDS, "contact_words": CONTACT_WORDS,
+            "named_limits": [(lim.key, lim.label) for lim in limits], **extra}
 
 
 class ParticipantPages(Controller):
@@ -154,7 +156,7 @@ class ParticipantPages(Controller):
 
     @get("/new", name="lead-participant-new", sync_to_thread=True)
     def new(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
-        form = Form(values={"statement_style": "standard", "watch_own.period": "week"})
+        form = Form(values={"statement_style": "standard", "contact_preference": "email", "watch_own.period": "week"})
         projects = visible_projects(db_session, actor)
         if len(projects) == 1:
             form.values["project"] = str(projects[0].id)
@@ -167,6 +169,7 @@ class ParticipantPages(Controller):
         problems: list[FieldProblem] = []
         preference = _choice_or_none(form, "payment_preference", PAYMENT_WORDS, problems, "how they want to be paid")
         style = _choice_or_none(form, "statement_style", STYLE_WORDS, problems, "a statement style")
+        contact = _choice_or_none(form, "contact_preference", CONTACT_WORDS, problems, "how we send them messages")
         project = form.value("project")
         if not project.isdigit():
             problems.append(FieldProblem("project", "Choose the project this person joins"))
@@ -181,7 +184,8 @@ class ParticipantPages(Controller):
                     preferred_name=_text(form, "preferred_name"), email=_text(form, "email"),
                     phone=_text(form, "phone"), bank=_bank(form), organisation=_organisation(form),
                     watch_limits=limits, statement_style=style,  # type: ignore[arg-type]
-                    projects=[int(project)],
+                    contact_preference=contact,  # type: ignore[arg-type]
+                    postal_address=_text(form, "postal_address"), projects=[int(project)],
                 ))
             except Invalid as exc:
                 problems.extend(_watch_field_map(exc.problems or [FieldProblem("", exc.detail)], named))
@@ -201,6 +205,7 @@ class ParticipantPages(Controller):
         return page(request, "lead/participant.html", {
             "person": details, "balance": balance, "history": history, "money": money,
             "payment_words": PAYMENT_WORDS, "style_words": STYLE_WORDS, "status_words": STATUS_WORDS,
+            "contact_words": CONTACT_WORDS,
             "status_tags": STATUS_TAGS, "issued": None,
         })
 
@@ -210,7 +215,9 @@ class ParticipantPages(Controller):
         person = find_participant(db_session, actor, reference)
         form = Form(values={"name": person.name, "preferred_name": person.preferred_name or "",
                             "email": person.email or "", "phone": person.phone or "",
-                            "statement_style": person.statement_style, "watch_own.period": "week"})
+                            "statement_style": person.statement_style, "watch_own.period": "week",
+                            "contact_preference": person.contact_preference,
+                            "postal_address": person.postal_address or ""})
         form.lists["watch_named"] = [w.limit_key for w in person.watch_limits if w.limit_key]
         own = next((w for w in person.watch_limits if w.limit_key is None), None)
         if own is not None and own.amount_minor is not None:
@@ -225,6 +232,7 @@ class ParticipantPages(Controller):
         form = form_from(data)
         problems: list[FieldProblem] = []
         style = _choice_or_none(form, "statement_style", STYLE_WORDS, problems, "a statement style")
+        contact = _choice_or_none(form, "contact_preference", CONTACT_WORDS, problems, "how we send them messages")
         if not form.value("name").strip():
             problems.append(FieldProblem("name", "Enter the person's full name"))
         limits, named = _watch_limits(form)
@@ -234,6 +242,8 @@ class ParticipantPages(Controller):
                     name=form.value("name").strip(), preferred_name=_text(form, "preferred_name"),
                     email=_text(form, "email"), phone=_text(form, "phone"),
                     statement_style=style, watch_limits=limits,  # type: ignore[arg-type]
+                    contact_preference=contact,  # type: ignore[arg-type]
+                    postal_address=_text(form, "postal_address"),
                 ))
             except (Invalid, Conflict) as exc:
                 problems.extend(_watch_field_map(exc.problems or [FieldProblem("", exc.detail)], named))
