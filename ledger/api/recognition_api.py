@@ -13,6 +13,7 @@ Who may do what (the services check it again, so the CLI and pages get the same 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
@@ -46,11 +47,13 @@ from ledger.recognition.outcomes import (
 )
 from ledger.recognition.record import issue_record, list_records, withdraw_record
 from ledger.recognition.schemas import (
+    GlanceOut,
     IssuedRecordOut,
     OutcomeIn,
     OutcomeList,
     OutcomeOut,
     OverdueList,
+    ProjectGlanceOut,
     RecordList,
     RecordListItem,
     RecordRequest,
@@ -172,13 +175,24 @@ class RecognitionController(Controller):
         self, project_id: PathId, db_session: Session, actor: Actor,
         period_from: Annotated[date | None, Parameter(query="from")] = None,
         period_to: Annotated[date | None, Parameter(query="to")] = None,
-    ) -> Response[bytes]:
+    ) -> GlanceOut:
         """People involved, time given and how it was paid, median days to payment, share reported back (the
         same section as the spend report PDF). Default period: the current tax year."""
         actor.ensure_project(project_id)
         report = with_glance(db_session, project_spend(db_session, project_id, period_from, period_to))
-        return Response(msgspec.json.encode({"period_from": report.period_from, "period_to": report.period_to,
-                                             "projects": report.involvement}), media_type="application/json")
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return GlanceOut(period_from=report.period_from, period_to=report.period_to, projects=[
+            ProjectGlanceOut(
+                code=g.code, name=g.name, people=g.people, minutes=g.minutes, minutes_paid=g.minutes_paid,
+                minutes_paid_to_organisation=g.minutes_paid_to_organisation, minutes_declined=g.minutes_declined,
+                days_to_payment_median=text(g.days_to_payment_median), activities=g.activities,
+                activities_reported_back=g.activities_reported_back, share_paid=text(g.share_paid),
+                share_paid_to_organisation=text(g.share_paid_to_organisation),
+                share_declined=text(g.share_declined), share_reported_back=text(g.share_reported_back))
+            for g in report.involvement])
 
     # ---- outcomes ---------------------------------------------------------------------------------
     @post("/outcomes", guards=[OUTCOME_WRITERS], sync_to_thread=True, operation_id="addOutcome",

@@ -135,3 +135,28 @@ class VerificationOut(msgspec.Struct, kw_only=True):
     issued_by: str
     issued_on: dt.date
     summary: SummaryOut
+
+
+class ProjectGlanceOut(msgspec.Struct, kw_only=True):
+    """Involvement at a glance for one project (shares are percentages with one decimal, as text)."""
+
+    code: str
+    name: str
+    people: int
+    minutes: int
+    minutes_paid: int
+    minutes_paid_to_organisation: int
+    minutes_declined: int
+    days_to_payment_median: str | None
+    activities: int
+    activities_reported_back: int
+    share_paid: str | None
+    share_paid_to_organisation: str | None
+    share_declined: str | None
+    share_reported_back: str | None
+
+
+class GlanceOut(msgspec.Struct, kw_only=True):
+    period_from: dt.date
+    period_to: dt.date
+    projects: list[ProjectGlanceOut]
