@@ -241,6 +241,9 @@ def test_add_participant_bank_masked_and_changes_wait_for_finance(
     code = submit(lead, f"/participants/{reference}", f"/participants/{reference}/sign-in-code", {})
     assert code.status_code == 200 and re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code.text)
     assert code.headers.get("cache-control") == "no-store" and "&lt;span" not in code.text
+    no_email = submit(lead, f"/participants/{reference}", f"/participants/{reference}/email-code", {})
+    assert no_email.status_code == 409 and "has no e-mail address" in no_email.text  # said, not a crash
+    assert "govuk-error-summary" in no_email.text
     edited = submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit",
                     {"name": "", "statement_style": "standard", "contact_preference": "email"})
     assert edited.status_code == 400 and summary_links(edited.text) == ["name"]
@@ -251,6 +254,14 @@ def test_add_participant_bank_masked_and_changes_wait_for_finance(
     posted = submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit",
                     {**by_post, "postal_address": "1 High Street, Northtown, NT1 1AA"})
     assert posted.status_code == 200 and "By post (a printed letter): 1 High Street" in posted.text
+    submit(lead, f"/participants/{reference}/edit", f"/participants/{reference}/edit",
+           {**by_post, "contact_preference": "email", "email": "eve@example.org"})
+    mailed = submit(lead, f"/participants/{reference}", f"/participants/{reference}/email-code", {})
+    assert mailed.status_code == 200 and "on its way to Eve Example by e-mail" in mailed.text
+    from ledger.db.models_messages import OutboxMessage
+
+    with web_db() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
     search = lead.get("/participants?search=eve")
     assert "Eve Example" in search.text and "Ann Alpha" not in search.text
 

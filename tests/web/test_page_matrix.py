@@ -69,6 +69,7 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/participants/{reference:str}/payment"): {A, L},
     ("POST", "/participants/{reference:str}/payment"): {A, L},
     ("POST", "/participants/{reference:str}/sign-in-code"): {A, L},
+    ("POST", "/participants/{reference:str}/email-code"): {A, L},
     ("GET", "/activities"): {A, L},
     ("GET", "/activities/new"): {A, L},
     ("POST", "/activities/new"): {A, L},

@@ -198,16 +198,24 @@ class ParticipantPages(Controller):
 
     @get("/{reference:str}", name="lead-participant", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, reference: str) -> Template:
+        return _person_page(request, db_session, actor, find_participant(db_session, actor, reference), Form())
+
+    @post("/{reference:str}/email-code", name="lead-participant-email-code", sync_to_thread=True)
+    def email_code(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
+                   reference: str) -> Template | Redirect:
+        """A new sign-in code sent by e-mail (``ledger.messages.sign_in``): refused, in words, for someone who
+        asked for post or no messages, or has no e-mail address."""
+        from ledger.messages.sign_in import email_sign_in_code
+
         person = find_participant(db_session, actor, reference)
-        details = participant_with_pending(db_session, person)
-        balance = participant_balance(db_session, actor, person.id)
-        history = list_record_rows(db_session, actor, RecordFilters(participant=person.id), limit=20)
-        return page(request, "lead/participant.html", {
-            "person": details, "balance": balance, "history": history, "money": money,
-            "payment_words": PAYMENT_WORDS, "style_words": STYLE_WORDS, "status_words": STATUS_WORDS,
-            "contact_words": CONTACT_WORDS,
-            "status_tags": STATUS_TAGS, "issued": None,
-        })
+        try:
+            email_sign_in_code(db_session, actor, person.id, str(request.base_url))
+        except Conflict as exc:
+            form = Form()
+            form.add_general(exc.detail)
+            return _person_page(request, db_session, actor, person, form, status=409)
+        return see_other(f"/participants/{person.reference}",
+                         notice=f"A new sign-in code is on its way to {person.name} by e-mail.")
 
     @get("/{reference:str}/edit", name="lead-participant-edit", sync_to_thread=True)
     def edit_form(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
@@ -303,6 +311,18 @@ class ParticipantPages(Controller):
         return page(request, "lead/participant_code.html", {
             "person": person, "issued": issued, "link": f"{base}{issued.link_path}",
         }, headers={"Cache-Control": "no-store"})
+
+
+def _person_page(request: Request[Any, Any, Any], session: Session, actor: Actor, person: Participant, form: Form,
+                 *, status: int = 200) -> Template:
+    details = participant_with_pending(session, person)
+    balance = participant_balance(session, actor, person.id)
+    history = list_record_rows(session, actor, RecordFilters(participant=person.id), limit=20)
+    return page(request, "lead/participant.html", {
+        "form": form, "person": details, "balance": balance, "history": history, "money": money,
+        "payment_words": PAYMENT_WORDS, "style_words": STYLE_WORDS, "status_words": STATUS_WORDS,
+        "contact_words": CONTACT_WORDS, "status_tags": STATUS_TAGS,
+    }, status=status)
 
 
 PAGES: list[Any] = [ParticipantPages]
