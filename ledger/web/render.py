@@ -24,6 +24,7 @@ from ledger.api.auth import actor_of
 from ledger.api.database import database_of
 from ledger.organisation import read_settings
 from ledger.security.actor import Actor
+from ledger.web.auth import signed_in
 from ledger.web.forms import CSRF_FIELD
 from ledger.web.navigation import links_for
 from ledger.web.static_files import static_url
@@ -108,12 +109,16 @@ def served_paths(request: Request[Any, Any, Any]) -> frozenset[str]:
 def layout_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """What base.html needs on every page."""
     actor = signed_in_actor(request)
+    who = signed_in(request)
     return {
         "csrf_field": csrf_field_for(request),
         "request": request,
         "service_name": SERVICE_NAME,
         "organisation_name": organisation_name(request),
         "actor": actor,
+        # The person's own name: a participant's actor is named by reference on purpose (services copy
+        # ``actor.name`` into rows and the trail), so the header reads the session's display name instead.
+        "signed_in_name": who.display_name if who is not None else (actor.name if actor is not None else None),
         "navigation": links_for(actor.role if actor is not None else None, request.url.path, served_paths(request)),
         "static_url": static_url,
         "notice": _read_notice(request.cookies.get(NOTICE_COOKIE)),

@@ -22,7 +22,8 @@ def test_a_lead_sees_their_links_the_current_one_marked_and_a_sign_out_form(clie
     links = nav_links(html)
     assert ("/lead", "Home") in links and ("/participants", "Participants") in links
     assert ("/approvals", "Approvals") in links
-    assert all(href in {"/lead", "/participants", "/activities", "/approvals", "/records", "/outcomes", "/imports"}
+    assert all(href in {"/lead", "/participants", "/activities", "/approvals", "/records", "/outcomes", "/imports",
+                        "/manager", "/admin/rate-cards"}
                for href, _ in links)
     assert "Signed in as Dana Lead" in html
     sign_out = re.search(r'<form method="post" action="/sign-out".*?</form>', html, flags=re.S)
@@ -44,3 +45,18 @@ def test_nobody_signed_in_sees_only_sign_in(anonymous_client: Any) -> None:
     html = anonymous_client.get("/accessibility").text
     assert nav_links(html) == [("/sign-in", "Sign in")]
     assert "Signed in as" not in html and "/sign-out" not in html
+
+
+def test_a_participant_is_greeted_by_name_not_by_their_reference(
+    client_for: Callable[..., Any], web_db: Any
+) -> None:
+    from web_signin import make_participant
+
+    from ledger.db.engine import transaction
+
+    with transaction(web_db) as session:
+        person = make_participant(session, name="Grace Hopper")
+        person_id, reference = person.id, person.reference
+    html = client_for(Role.PARTICIPANT, participant=person_id).get("/accessibility").text
+    assert "Signed in as Grace Hopper" in html
+    assert f"Signed in as participant {reference}" not in html and "Signed in as participant" not in html
