@@ -51,6 +51,7 @@ from ledger.involvement.payee_changes import forget_payee_changes
 from ledger.messages.outbox import forget_messages
 from ledger.money import Money
 from ledger.rates.taxyear import tax_year_end, tax_year_label
+from ledger.recognition.record import forget_records_of_involvement
 from ledger.security.actor import Actor
 from ledger.settings import retention_years
 
@@ -304,6 +305,7 @@ def erase(session: Session, actor: Actor, participant_id: int, *, on: date | Non
     participant.phone = None
     participant.postal_address = None
     forget_messages(session, participant.id)  # the outbox's copies of the address (ledger.messages.outbox)
+    forget_records_of_involvement(session, participant.id, tombstone)  # their name in issued records (recognition)
     participant.bank_account_name = None
     participant.bank_sort_code = None
     participant.bank_account_number = None

@@ -281,3 +281,21 @@ def withdraw_record(session: Session, actor: Actor, record_id: int, reason: str)
     record_event(session, actor, "involvement_record.withdraw", "involvement_record", row.id, None,
                  {"reason": words})
     return row
+
+
+ERASED_REASON = "the person's details were erased (end of the retention period)"
+
+
+def forget_records_of_involvement(session: Session, participant_id: int, tombstone: str) -> int:
+    """On erasure (``ledger.involvement.erasure``): every record issued for the person is withdrawn and its
+    stored summary no longer names them (the tombstone instead, training descriptions dropped). A check of
+    its code then says "withdrawn" and shows nothing. Returns how many records were changed."""
+    rows = session.scalars(select(InvolvementRecord).where(InvolvementRecord.participant_id == participant_id)).all()
+    for row in rows:
+        row.summary = {**row.summary, "participant_name": tombstone, "training": []}
+        if row.withdrawn_at is None:
+            row.withdrawn_at = clock.now()
+            row.withdrawn_by = "erasure"
+            row.withdrawn_reason = ERASED_REASON
+    session.flush()
+    return len(rows)
