@@ -64,7 +64,6 @@ def test_whole_lead_journey_by_keyboard(new_page: Callable[..., Any], live_serve
             make_participant(session, name, ("JOURNEY",))
     page = new_page()
     keyboard_sign_in(page, "lena@example.org")
-    screenshot(page, "lead-home")
 
     # Add a participant.
     keyboard_press(page, "Add a participant")
@@ -116,6 +115,8 @@ def test_whole_lead_journey_by_keyboard(new_page: Callable[..., Any], live_serve
     # A colleague approves all three, by keyboard.
     colleague = new_page()
     keyboard_sign_in(colleague, "cole@example.org")
+    assert "3 records recorded by colleagues" in colleague.inner_text("main")
+    screenshot(colleague, "lead-home")
     keyboard_press(colleague, "Approvals")
     colleague.wait_for_url("**/approvals")
     screenshot(colleague, "lead-approvals")
