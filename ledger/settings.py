@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_DATABASE_FILE = "ledger.db"
+DATABASE_URL_ENV = "LEDGER_DATABASE_URL"
 
 
 def database_url(given: str | None = None) -> str:
@@ -17,6 +18,12 @@ def database_url(given: str | None = None) -> str:
     else ``ledger.db`` in the working folder.
     """
     return given or os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_DATABASE_FILE).resolve()}"
+
+
+def hand_database_url_to_children(url: str) -> None:
+    """Make ``url`` the database of processes started from here (``ledger serve --workers``): they read it
+    back through ``database_url`` like every other command."""
+    os.environ[DATABASE_URL_ENV] = url
 
 
 def extra_card_dirs() -> list[Path]:

@@ -27,7 +27,7 @@ from ledger.cli.db_cmd import database_option, describe_url, resolve_url
 from ledger.db.engine import make_engine, make_session_factory
 from ledger.db.migrate import upgrade
 from ledger.messages.background import background_worker
-from ledger.settings import database_url
+from ledger.settings import database_url, hand_database_url_to_children
 from ledger.web.log_redaction import redact_root_handlers, uvicorn_log_config
 
 
@@ -104,15 +104,17 @@ def serve_command(host: str, port: int, database_url: str | None, no_worker: boo
         app = create_app(url, upgrade=False, limits=limits) if workers == 1 else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact_root_handlers()  # no sign-in links, codes, query strings or client addresses in logs
-    click.echo(f"Serving the involvement ledger on http://{host}:{port}/api/v1 (database {describe_url(url)})")
-    click.echo(f"Interactive API docs: http://{host}:{port}/api/v1/schema")
+    click.echo(f"Serving the involvement ledger (database {describe_url(url)})")
+    click.echo(f"Web interface: http://{host}:{port}/  (sign in there; `ledger demo` prints demo sign-ins)")
+    click.echo(f"API: http://{host}:{port}/api/v1  (interactive docs at http://{host}:{port}/api/v1/schema)")
     with cli_errors(url), background_worker(url, enabled=not no_worker) as mail_note:  # ledger.messages
         click.echo(mail_note)
         if app is not None:
             uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config())
         else:
             click.echo(f"{workers} server processes; rate limits are counted in the database for all of them")
-            os.environ.update({"LEDGER_DATABASE_URL": url, WORKERS_ENV: str(workers)})
+            hand_database_url_to_children(url)
+            os.environ[WORKERS_ENV] = str(workers)
             uvicorn.run("ledger.cli.serve_cmd:worker_app", factory=True, host=host, port=port, workers=workers,
                         log_config=uvicorn_log_config())
 
