@@ -151,6 +151,29 @@ def test_activity_form_without_javascript(new_page: Callable[..., Any], live_ser
     assert "What Noor Nojs would be paid" in page.inner_text("#attendees-0-quote")
 
 
+def test_choosing_another_project_shows_its_rate_card(new_page: Callable[..., Any], live_server: LiveServer,
+                                                      database: Any) -> None:
+    from ledger.involvement.projects import create_project
+    from ledger.involvement.schemas import ProjectCreate
+    from ledger.security.actor import Actor
+
+    with transaction(database) as session:
+        day_rate = create_project(session, Actor.system("test"), ProjectCreate(
+            code="DAYRATE", name="Day-rate project", rate_card="day-rate-example"))
+        make_participant(session, "Dana Dayrate", ("DAYRATE",))
+    page = new_page()
+    sign_in_browser(page.context, live_server.base_url,
+                    web_session_cookie(live_server.database_url, Role.LEAD, projects=("HOURLY", "DAYRATE")))
+    page.goto("/activities/new")
+    page.fill("#attendees-0-involvement_minutes", "45")
+    page.focus("#project")
+    page.select_option("#project", str(day_rate.id))  # HTMX swaps in that card's types; what was typed stays
+    page.wait_for_selector("#activity option:text('Meeting or workshop')", state="attached")
+    assert page.input_value("#attendees-0-involvement_minutes") == "45"
+    assert page.locator("#project").evaluate("(el) => el === document.activeElement")  # focus stays put
+    check_accessibility(page, "record an activity, another project")
+
+
 def _seed_pages(database: Any) -> dict[str, Any]:
     """Records in project AXE recorded by one lead, one approved by another: every page has something."""
     with transaction(database) as session:

@@ -147,7 +147,7 @@ class ActivityPages(Controller):
         form = form_from(data)
         shape = FormShape.read(form.values)
         action = form.value("_action", "save")
-        if shape.act(action):
+        if shape.act(action) or action == "refresh":  # "refresh": another project chosen (HTMX)
             # One more row: the rows already filled in keep showing their amounts (no errors shown yet).
             focus = (field_id(attendee_name(shape.rows - 1, "participant")) if action == "add-attendee" else None)
             read = _read(form, shape, need_attendee=False)
