@@ -100,12 +100,13 @@ def test_downloads_are_the_same_exporters_output(
     client_for: Callable[..., Client], web_db: sessionmaker[Session], ledger: dict[str, Any]
 ) -> None:
     client = client_for(Role.ADMIN)
-    csv = client.get("/manager/spend.csv", params=YEAR)
+    csv = client.get("/manager/download/csv", params=YEAR)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.content == spend_csv(_report(web_db, None))
-    pdf = client.get("/manager/spend.pdf", params={**YEAR, "project": str(ledger["alpha"][0])})
+    pdf = client.get("/manager/download/pdf", params={**YEAR, "project": str(ledger["alpha"][0])})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
+    assert client.get("/manager/download/xlsx", params=YEAR).status_code == 404
 
 
 def test_a_lead_sees_only_their_own_projects(
@@ -116,14 +117,14 @@ def test_a_lead_sees_only_their_own_projects(
     lead = client_for(Role.LEAD, projects=(alpha_code,))
     html = lead.get("/manager", params=YEAR).text
     assert alpha_name in html and beta_name not in html and beta_code not in html
-    assert lead.get("/manager/spend.csv", params=YEAR).content == spend_csv(_report(web_db, [alpha_id]))
+    assert lead.get("/manager/download/csv", params=YEAR).content == spend_csv(_report(web_db, [alpha_id]))
     # Asking for another project is a problem beside the field, the same as one that does not exist.
     for project_id in (beta_id, 999999):
         refused = lead.get("/manager", params={**YEAR, "project": str(project_id)})
         assert refused.status_code == 400
         assert "must be one of your projects" in error_beside(refused.text, "project")
         assert beta_name not in refused.text
-    assert lead.get("/manager/spend.csv", params={**YEAR, "project": str(beta_id)}).status_code == 400
+    assert lead.get("/manager/download/csv", params={**YEAR, "project": str(beta_id)}).status_code == 400
 
 
 @pytest.mark.parametrize(("params", "field", "words"), [
@@ -137,7 +138,7 @@ def test_bad_filters_give_the_page_with_the_error_beside_the_field(
     client_for: Callable[..., Client], ledger: dict[str, Any], params: dict[str, str], field: str, words: str
 ) -> None:
     client = client_for(Role.ADMIN)
-    for path in ("/manager", "/manager/spend.pdf"):
+    for path in ("/manager", "/manager/download/pdf"):
         shown = client.get(path, params=params)
         assert shown.status_code == 400 and shown.headers["content-type"].startswith("text/html")
         assert words in error_beside(shown.text, field)

@@ -85,6 +85,19 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("POST", "/records/{record_id:int}/reverse"): {A, L},
     ("GET", "/records/{record_id:int}/correct"): {A, L},
     ("POST", "/records/{record_id:int}/correct"): {A, L},
+    # WEB-FINANCE (issue 10): the API's batch and payee-change roles (auditors read; finance acts)
+    ("GET", "/finance"): {A, F, U}, ("GET", "/finance/batches"): {A, F, U}, ("POST", "/finance/batches"): {A, F},
+    ("GET", "/finance/batches/{batch_id:int}"): {A, F, U},
+    ("POST", "/finance/batches/{batch_id:int}/approve"): {A, F},
+    ("POST", "/finance/batches/{batch_id:int}/export"): {A, F},
+    ("POST", "/finance/batches/{batch_id:int}/paid"): {A, F},
+    ("GET", "/finance/batches/{batch_id:int}/lines/{line_id:int}/return"): {A, F},
+    ("POST", "/finance/batches/{batch_id:int}/lines/{line_id:int}/return"): {A, F},
+    ("GET", "/finance/batches/{batch_id:int}/remittances"): {A, F, U},
+    ("GET", "/finance/batches/{batch_id:int}/remittances/{participant_id:int}"): {A, F, U},
+    ("GET", "/finance/payee-changes"): {A, F, U},
+    ("POST", "/finance/payee-changes/{change_id:int}/confirm"): {A, F},
+    ("POST", "/finance/payee-changes/{change_id:int}/refuse"): {A, F},
     # MESSAGES: failed deliveries and "Send again" (finance; auditors look)
     ("GET", "/finance/messages"): {A, F, U},
     ("POST", "/finance/messages/{message_id:int}/resend"): {A, F},
@@ -95,7 +108,7 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/imports/templates/{name:str}"): {A, L},
     # WEB-MANAGER (issue 10): spend (the API's spend readers; leads scoped), audit trail, rate cards
     ("GET", "/manager"): {A, L, F, U},
-    ("GET", "/manager/spend.csv"): {A, L, F, U}, ("GET", "/manager/spend.pdf"): {A, L, F, U},
+    ("GET", "/manager/download/{fmt:str}"): {A, L, F, U},
     ("GET", "/admin/audit"): {A, U}, ("POST", "/admin/audit/check"): {A, U},
     ("GET", "/admin/rate-cards"): {A, L, F, U}, ("GET", "/admin/rate-cards/{key:str}"): {A, L, F, U},
     # WEB-AUTH (issue 10): a participant's own pages

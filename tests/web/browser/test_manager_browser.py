@@ -95,7 +95,7 @@ def test_spend_filters_by_keyboard(new_page: Callable[..., Any], live_server: Li
     table = page.inner_text("#budget ~ .ledger-table-scroll table")
     assert spend_data["b"] in table and spend_data["a"] not in table
     # The downloads are links a keyboard reaches.
-    tab_to(page, 'a[href^="/manager/spend.csv"]')
+    tab_to(page, 'a[href^="/manager/download/csv"]')
     assert "spreadsheet" in focused(page)["text"]
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ledger import clock
 from ledger.db.models import Project, Role
-from ledger.errors import FieldProblem, Invalid
+from ledger.errors import FieldProblem, Invalid, NotFound
 from ledger.exports.pdf import render_spend_report
 from ledger.involvement.record_lists import visible_projects
 from ledger.money import display_amount
@@ -207,16 +207,18 @@ def _download(request: Request[Any, Any, Any], session: Session, actor: Actor, f
                     headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
 
 
-@get("/manager/spend.csv", name="manager-spend-csv", guards=[SPEND_READERS], sync_to_thread=True)
-def spend_csv_download(request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Download:
-    """The same CSV as ``ledger report spend --format csv`` and the API, for the filters chosen."""
-    return _download(request, db_session, actor, "csv")
+DOWNLOADS = ("csv", "pdf")
 
 
-@get("/manager/spend.pdf", name="manager-spend-pdf", guards=[SPEND_READERS], sync_to_thread=True)
-def spend_pdf_download(request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Download:
-    """The same PDF as the API's spend report, for the filters chosen."""
-    return _download(request, db_session, actor, "pdf")
+@get("/manager/download/{fmt:str}", name="manager-spend-download", guards=[SPEND_READERS], sync_to_thread=True)
+def spend_download(request: Request[Any, Any, Any], db_session: Session, actor: Actor, fmt: str) -> Download:
+    """The same CSV or PDF as ``ledger report spend`` and the API, for the filters chosen.
+
+    A path of its own (not ``/manager?format=``) so the page itself is always HTML.
+    """
+    if fmt not in DOWNLOADS:
+        raise NotFound(f"there is no {fmt!r} download of the spend report; there are: {', '.join(DOWNLOADS)}")
+    return _download(request, db_session, actor, fmt)
 
 
-PAGES: list[Any] = [spend_page, spend_csv_download, spend_pdf_download]
+PAGES: list[Any] = [spend_page, spend_download]
