@@ -47,10 +47,29 @@ class Composed:
     html: str
     organisation: Organisation
     attachments: tuple[Attachment, ...] = ()
+    recipient: str | None = None  # the person's address NOW (None: the address stored when queued)
 
 
 def person_name(person: Participant) -> str:
     return person.preferred_name or person.name
+
+
+def still_wanted(person: Participant) -> str:
+    """The person's e-mail address now, when they still choose e-mail; else :class:`NothingToSend`.
+
+    Why at delivery and not only when queued: a person may choose "post" or "none" (or correct their
+    address) between a payment being marked paid and the worker running. Their choice at the moment of
+    sending wins, as the contact rule says (``ledger.messages.outbox.route_person``): the message fails
+    with the reason, finance sees it, and it cannot be sent again until they choose e-mail again.
+    """
+    from ledger.messages.outbox import Queued, route_person  # outbox is the contact rule's one place
+
+    outcome = Queued()
+    if not route_person(person, outcome):
+        why = ("asked for letters by post" if outcome.by_post else "asked for no messages" if outcome.no_messages
+               else "has no e-mail address now")
+        raise NothingToSend(f"not sent: since this was queued, the person {why}")
+    return (person.email or "").strip()
 
 
 def compose(session: Session, message: OutboxMessage) -> Composed:
@@ -73,6 +92,7 @@ def compose(session: Session, message: OutboxMessage) -> Composed:
     person = session.get(Participant, message.participant_id) if message.participant_id is not None else None
     if person is None or person.erased_at is not None:
         raise NothingToSend("the person's details were erased")
+    recipient = still_wanted(person)
     if message.kind == MessageKind.REMITTANCE:
         assert message.batch_id is not None
         try:
@@ -81,7 +101,7 @@ def compose(session: Session, message: OutboxMessage) -> Composed:
             raise NothingToSend(f"there is no payment advice to send: {exc}") from None
         words = remittance_words(advice, person_name(person), person.statement_style)
         pdf = Attachment(advice.file_name, render_remittance(advice))
-        return Composed(words.subject, as_text(words), as_html(words), words.organisation, (pdf,))
+        return Composed(words.subject, as_text(words), as_html(words), words.organisation, (pdf,), recipient)
     if message.kind == MessageKind.STATEMENT:
         assert message.period_from is not None and message.period_to is not None
         statement = build_statement(session, person.id, message.period_from, message.period_to)
@@ -89,7 +109,7 @@ def compose(session: Session, message: OutboxMessage) -> Composed:
         name = (f"statement-{statement.participant_reference}-{statement.period_from.isoformat()}-to-"
                 f"{statement.period_to.isoformat()}.pdf")
         pdf = Attachment(name, render_statement(statement))
-        return Composed(words.subject, as_text(words), as_html(words), words.organisation, (pdf,))
+        return Composed(words.subject, as_text(words), as_html(words), words.organisation, (pdf,), recipient)
     raise NothingToSend(f"unknown kind of message {message.kind!r}")
 
 

@@ -323,10 +323,13 @@ def renew(session: Session, held: Claimed, lease: timedelta) -> bool:
     return session.scalar(select(OutboxMessage.claim).where(OutboxMessage.id == held.id)) == held.claim
 
 
-def mark_sent(session: Session, held: Claimed, answer: str) -> bool:
-    """The server accepted it. False when the claim was lost (another worker took the message over)."""
+def mark_sent(session: Session, held: Claimed, answer: str, recipient: str | None = None) -> bool:
+    """The server accepted it (sent to ``recipient``, when given: the address it really went to). False when
+    the claim was lost (another worker took the message over)."""
     now = clock.now()
-    return _finish(session, held, status=MessageStatus.SENT.value, last_answer=answer[:2000], sent_at=now, secret=None)
+    sent_to = {"recipient": recipient} if recipient else {}
+    return _finish(session, held, status=MessageStatus.SENT.value, last_answer=answer[:2000], sent_at=now, secret=None,
+                   **sent_to)
 
 
 def mark_retry(session: Session, held: Claimed, answer: str, at: datetime) -> bool:

@@ -159,6 +159,7 @@ class Worker:
             kind, attempts = message.kind, message.attempts
             try:
                 composed = compose(session, message)
+                recipient = composed.recipient or recipient  # a corrected address wins (see compose.still_wanted)
                 mail = to_email(composed, message_id=message.message_id, to=recipient, sender=self.delivery.sender)
             except NothingToSend as exc:
                 return _Ready(None, recipient, name, kind, attempts, Refused(str(exc)))
@@ -194,7 +195,7 @@ class Worker:
                     down = exc
         with transaction(self.factory) as session:
             if problem is None:
-                kept, outcome = mark_sent(session, item, answer), "sent"
+                kept, outcome = mark_sent(session, item, answer, ready.recipient), "sent"
                 bucket = result.sent
             elif isinstance(problem, TryLater) and ready.attempts < self.settings.attempts:
                 at = clock.now() + self.settings.wait_after(ready.attempts)

@@ -161,3 +161,31 @@ def test_an_easy_read_statement_e_mail_says_one_idea_per_line(factory: sessionma
     assert "font-size:21px" in statement.get_body(("html",)).get_content()
     (pdf,) = list(statement.iter_attachments())
     assert "Your money for taking part" in pdf_text(pdf.get_content())  # the Easy Read statement's title
+
+
+@pytest.mark.parametrize("choice, why", [("none", "asked for no messages"), ("post", "asked for letters by post")])
+def test_a_person_who_changes_their_choice_after_queueing_is_not_e_mailed(
+        factory: sessionmaker[Session], smtp: SmtpServer, choice: str, why: str) -> None:
+    """The choice at delivery time wins: queued, then "none" (or "post") -> never sent, failed with the reason."""
+    with transaction(factory) as session:
+        ann = person(session, "Ann Example", email="ann@example.net", address="1 High St, Town, AB1 2CD")
+        paid_batch(session, [(ann, 5500, 0)])
+        ann.contact_preference = choice  # changed their mind before the worker ran
+    done = Worker(factory, smtp.settings, FAST).run_until_empty()
+    assert smtp.recorder.received == [] and done.sent == []
+    (row,) = outbox(factory)
+    assert row.status == MessageStatus.FAILED and row.last_answer is not None and why in row.last_answer
+    with pytest.raises(Exception, match=why), transaction(factory) as session:  # finance cannot push it through
+        resend(session, BUILDER, row.id)
+
+
+def test_a_queued_e_mail_goes_to_the_persons_current_address(factory: sessionmaker[Session], smtp: SmtpServer) -> None:
+    """An address corrected after queueing is used, and recorded; the old address gets nothing."""
+    with transaction(factory) as session:
+        ann = person(session, "Ann Example", email="old@example.net")
+        paid_batch(session, [(ann, 5500, 0)])
+        ann.email = "new@example.net"
+    Worker(factory, smtp.settings, FAST).run_until_empty()
+    assert [r.recipients for r in smtp.recorder.received] == [["new@example.net"]]
+    (row,) = outbox(factory)
+    assert row.status == MessageStatus.SENT and row.recipient == "new@example.net"
