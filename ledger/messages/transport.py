@@ -26,7 +26,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
@@ -72,8 +72,8 @@ class SmtpSettings:
     host: str
     port: int
     security: str  # none | starttls | tls
-    username: str | None = None
-    password: str | None = None
+    username: str | None = field(default=None, repr=False)  # never in a repr, log line or traceback
+    password: str | None = field(default=None, repr=False)
     sender: str | None = None
     timeout: float = DEFAULT_TIMEOUT
 
@@ -91,14 +91,24 @@ class FileSettings:
         return f"files in {self.folder}"
 
 
+BROKEN_URL = (f"{SMTP_ENV} is not a valid address: check the port is a number from 1 to 65535, and write any "
+              "/ # ? @ : or % in the user name or password as %2F %23 %3F %40 %3A %25; see docs/messages.md")
+
+
 def parse_url(url: str) -> SmtpSettings | FileSettings:
     """Read ``LEDGER_SMTP_URL`` (see the module docstring); a wrong value is a :class:`SettingError`."""
+    # Never quote the URL, or Python's own words about it, in an error: a password with a "/", "#" or "?"
+    # in it ends the server's address early, so the password is then read as the port and would be repeated.
     try:
         parts = urlsplit(url.strip())
         query = parse_qs(parts.query)
         port = parts.port
-    except ValueError as exc:
-        raise SettingError(f"{SMTP_ENV} is not a valid address ({exc}); see docs/messages.md") from None
+    except ValueError:
+        raise SettingError(BROKEN_URL) from None
+    if parts.scheme != "file" and "@" not in parts.netloc and (
+            "@" in parts.path or "@" in parts.fragment or any("=" not in piece for piece in parts.query.split("&")
+                                                            if "@" in piece)):
+        raise SettingError(BROKEN_URL)
     sender: str | None = query["from"][0] if query.get("from") else None
     if parts.scheme == "file":
         folder = unquote(parts.path)

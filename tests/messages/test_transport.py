@@ -48,6 +48,28 @@ def test_the_smtp_url_says_host_port_security_user_and_password() -> None:
     assert "secret" not in str(caught.value)
 
 
+
+@pytest.mark.parametrize("url", [
+    "smtp+starttls://mailer:s3cr3tpw/x@mail.example.org:587",  # an unescaped / ends the address early
+    "smtps://mailer:s3cr3tpw#x@mail.example.org",  # and # starts a fragment
+    "smtp+starttls://mailer:s3cr3tpw?x@mail.example.org",
+    "smtps://mailer:4242/s3cr3tpw@mail.example.org",  # would have "worked": host "mailer", port 4242
+])
+def test_a_password_that_breaks_the_smtp_url_is_never_repeated_in_the_error(url: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        parse_url(url)
+    assert "s3cr3tpw" not in str(caught.value) and "mailer" not in str(caught.value)
+    assert "%2F" in str(caught.value)  # says how to write such a character
+
+
+def test_the_smtp_settings_never_show_the_user_name_or_password() -> None:
+    """A settings object that ends up in a log line, a traceback or a repr() keeps the sign-in to itself."""
+    settings = parse_url("smtp+starttls://mailer:s3cr3tpw@mail.example.org")
+    assert isinstance(settings, SmtpSettings) and settings.password == "s3cr3tpw"
+    assert "s3cr3tpw" not in repr(settings) and "mailer" not in repr(settings)
+    assert "s3cr3tpw" not in str(settings)
+
+
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate for localhost / 127.0.0.1, trusted by the client through SSL_CERT_FILE."""
