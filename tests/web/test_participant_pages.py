@@ -3,6 +3,7 @@ They see only their own; staff (administrators too) cannot open them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -148,3 +149,56 @@ def test_before_setup_the_person_is_told_whom_to_tell(client_for: Callable[..., 
         person = make_participant(s, "Nia New", ("NEW",))
     answer = client_for(Role.PARTICIPANT, participant=person.id).get("/me")
     assert answer.status_code == 409 and "tell your co-production lead" in answer.text
+
+
+def test_post_without_an_address_says_kindly_what_to_do(client_for: Callable[..., TestClient[Litestar]],
+                                                        people: dict[str, Any]) -> None:
+    ann = client_for(Role.PARTICIPANT, participant=people["ann"])
+    form = ann.get("/me/preferences").text
+    assert "We do not have your postal address yet" in form and "0161 496 0000" in form
+    bad = submit(ann, "/me/preferences", "/me/preferences", {"statement_style": "large_print",
+                                                            "contact_preference": "post"})
+    assert bad.status_code == 400 and "We do not have your postal address" in bad.text
+    assert re.search(r'value="large_print"\s+checked', bad.text)  # what they chose is kept
+    assert "phone Priya Shah" in bad.text
+
+
+def test_another_persons_id_in_any_field_or_query_is_ignored(client_for: Callable[..., TestClient[Litestar]],
+                                                              people: dict[str, Any],
+                                                              web_db: sessionmaker[Session]) -> None:
+    """The person always comes from the session: Ben's id in a query string or a form field changes nothing
+    of Ben's and shows nothing of Ben's, on every /me route."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from ledger.db.models_recognition import InvolvementRecord
+
+    ann, ben = people["ann"], people["ben"]
+    me = client_for(Role.PARTICIPANT, participant=ann)
+    extra = {"participant": ben, "participant_id": ben, "id": ben, "person": ben}
+    query = "&".join(f"{key}={value}" for key, value in extra.items())
+    for path in (f"/me?year=2025&{query}", f"/me/preferences?{query}"):
+        answer = me.get(path)
+        assert answer.status_code == 200 and "Ben Other" not in answer.text, path
+    pdf = me.get(f"/me/statement.pdf?year=2025&{query}")
+    text = " ".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf.content)).pages)
+    assert "Ann Own" in text and "Ben Other" not in text
+    saved = submit(me, "/me/preferences", f"/me/preferences?{query}",
+                   {"statement_style": "easy_read", "contact_preference": "none", **extra}, follow_redirects=False)
+    assert saved.status_code == 303
+    record = submit(me, "/me?year=2025", f"/me/record-of-involvement?{query}", dict(extra))
+    assert record.status_code == 200
+    with web_db() as s:
+        mine, bens = s.get(Participant, ann), s.get(Participant, ben)
+        assert mine is not None and mine.statement_style == "easy_read"
+        assert bens is not None and (bens.statement_style, bens.contact_preference) == ("standard", "email")
+        assert {r.participant_id for r in s.scalars(select(InvolvementRecord))} == {ann}
+
+
+def test_the_page_matrix_shuts_administrators_out_of_every_me_route() -> None:
+    from test_page_matrix import ADMIN_EXCLUDED, PAGE_ROLES
+
+    me_routes = {key for key in PAGE_ROLES if key[1].startswith("/me")}
+    assert me_routes and me_routes <= ADMIN_EXCLUDED
+    assert all(PAGE_ROLES[key] == {Role.PARTICIPANT} for key in me_routes)

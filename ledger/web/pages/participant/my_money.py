@@ -21,14 +21,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import clock
-from ledger.db.models import Activity, Batch, BatchStatus, Participant, Record, Role
+from ledger.db.models import Activity, Participant, Record, Role
 from ledger.errors import Conflict, Invalid
 from ledger.exports.pdf import render_statement
 from ledger.exports.pdf.plain_words import activity_sentence, fee_reasons, spell_out, time_sentence
 from ledger.exports.pdf.recognition import render_record
-from ledger.exports.pdf.statement_text import easy_read_status, easy_read_summary, status_text, summary_sentences
+from ledger.exports.pdf.recognition_statement import INTRO as OUTCOMES_INTRO
+from ledger.exports.pdf.recognition_statement import newest
+from ledger.exports.pdf.statement_text import (
+    WATCH_NOTE,
+    easy_read_status,
+    easy_read_summary,
+    status_text,
+    summary_sentences,
+)
 from ledger.exports.pdf.text import duration, money
-from ledger.organisation import OrganisationNotSet
+from ledger.organisation import OrganisationNotSet, get_organisation
 from ledger.rates.taxyear import tax_year_start
 from ledger.recognition.record import issue_record
 from ledger.reports.statement_data import Statement
@@ -37,9 +45,12 @@ from ledger.security.actor import Actor
 from ledger.users.self_service import change_my_preferences, my_participant
 from ledger.web.auth import page_roles
 from ledger.web.forms import Form, form_from
+from ledger.web.pages.participant.when_paid import payment_timing
 from ledger.web.render import page, see_other
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+SERVICE_NAME = "Payments for your involvement"
+"""What a participant's pages are called (the staff name, "Involvement ledger", is an accounting word)."""
 PARTICIPANT_ONLY = page_roles(Role.PARTICIPANT, admin=False)
 YearParam = Annotated[int | None, Parameter(query="year", ge=2000, le=2100, required=False)]
 
@@ -73,8 +84,9 @@ def _statement(session: Session, person: Participant, year: int | None) -> State
                        "Please tell your co-production lead.") from None
 
 
-def _last_pay_day(session: Session) -> date | None:
-    return session.scalar(select(func.max(Batch.paid_on)).where(Batch.status == BatchStatus.PAID.value))
+def _line_words(explanation: str, amount: str) -> str:
+    """An explained line once: the explanation already names its amount, so it is not repeated."""
+    return explanation if amount in explanation else f"{explanation} ({amount})"
 
 
 def _activities(statement: Statement) -> list[dict[str, Any]]:
@@ -87,15 +99,32 @@ def _activities(statement: Statement) -> list[dict[str, Any]]:
             "what": spell_out(act.activity_label),
             "project": act.project_name,
             "sentence": activity_sentence(act.activity_label, when),
-            "time": duration(act.minutes),
-            "time_sentence": time_sentence(act),
+            "time": duration(act.minutes) if act.minutes else None,
+            "time_sentence": time_sentence(act) if act.minutes else None,
             "reasons": fee_reasons(act, currency),
             "amount": money(act.fees + act.expenses, currency),
             "status": status_text(act, currency, statement.fees_paid_to),
             "easy_status": easy_read_status(act, currency),
-            "lines": [(line.explanation, money(line.amount, currency)) for line in act.lines],
+            "lines": [_line_words(line.explanation, money(line.amount, currency)) for line in act.lines],
+            "reversed": act.status == "reversed",
         })
     return rows
+
+
+def _payments(statement: Statement) -> list[dict[str, Any]]:
+    """Each payment in plain sentences, the Easy Read PDF's words ("Money we sent you")."""
+    out = []
+    for p in statement.payments:
+        when, amount = f"{p.date:%-d %B %Y}", money(p.total, statement.currency)
+        if "organisation" in p.method_label.lower():
+            lines = [f"On {when} we sent {amount} to {statement.fees_paid_to or 'the group you asked us to pay'}."]
+        elif p.method_label.lower().startswith("bank"):
+            lines = [f"On {when} we sent {amount} to your bank.",
+                     f"Look for this name on your bank statement: {p.reference}."]
+        else:
+            lines = [f"On {when} we sent you {amount}.", f"How: {p.method_label}."]
+        out.append({"lines": lines})
+    return out
 
 
 class MyMoneyPages(Controller):
@@ -115,10 +144,14 @@ class MyMoneyPages(Controller):
                                        bank_details_needed=statement.bank_details_needed))
         return page(request, "participant/my_money.html", {
             "person_name": statement.participant_name, "statement": statement, "sentences": sentences,
-            "activities": _activities(statement), "years": tax_years(db_session, person.id, clock.today()),
+            "activities": _activities(statement), "payments": _payments(statement),
+            "outcomes": newest(statement.outcomes), "more_outcomes": len(statement.outcomes) - len(newest(
+                statement.outcomes)), "outcomes_intro": OUTCOMES_INTRO,
+            "years": tax_years(db_session, person.id, clock.today()),
             "year": statement.period_from.year, "owed": money(owed, statement.currency) if owed else None,
-            "last_pay_day": _last_pay_day(db_session), "money": money, "contact": statement.contact,
-            "style": statement.style,
+            "timing": payment_timing(db_session, person.id, statement.currency), "today": clock.today(),
+            "money": money, "contact": statement.contact, "style": statement.style, "watch_note": WATCH_NOTE,
+            "service_name": SERVICE_NAME,
         })
 
     @get("/statement.pdf", name="my-statement-pdf", sync_to_thread=True)
@@ -138,9 +171,18 @@ class MyMoneyPages(Controller):
         return Response(render_record(record), media_type="application/pdf",
                         headers={"Content-Disposition": 'attachment; filename="record-of-involvement.pdf"'})
 
-    def _preferences_page(self, request: Request[Any, Any, Any], form: Form, status: int = 200) -> Template:
+    def _preferences_page(self, request: Request[Any, Any, Any], session: Session, person: Participant, form: Form,
+                          status: int = 200) -> Template:
+        """The choices form, saying whether we hold an e-mail and a postal address (they cannot type one
+        here: a lead adds it) and whom to phone to add or change one."""
+        try:
+            contact = get_organisation(session)
+        except OrganisationNotSet:
+            contact = None
         return page(request, "participant/preferences.html",
-                    {"form": form, "styles": STYLE_WORDS, "contacts": CONTACT_WORDS}, status=status)
+                    {"form": form, "styles": STYLE_WORDS, "contacts": CONTACT_WORDS, "contact": contact,
+                     "has_email": bool(person.email), "has_address": bool(person.postal_address),
+                     "service_name": SERVICE_NAME}, status=status)
 
     @get("/preferences", name="my-preferences", sync_to_thread=True)
     def preferences(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
@@ -148,7 +190,7 @@ class MyMoneyPages(Controller):
         form = Form()
         form.values.update({"statement_style": person.statement_style,
                             "contact_preference": person.contact_preference})
-        return self._preferences_page(request, form)
+        return self._preferences_page(request, db_session, person, form)
 
     @post("/preferences", name="my-preferences-save", sync_to_thread=True)
     def save_preferences(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
@@ -159,7 +201,7 @@ class MyMoneyPages(Controller):
                                   contact_preference=form.value("contact_preference"))
         except Invalid as exc:
             form.add_problems(exc)
-            return self._preferences_page(request, form, 400)
+            return self._preferences_page(request, db_session, my_participant(db_session, actor), form, 400)
         return see_other("/me", notice="Your choices are saved.")
 
 
