@@ -24,6 +24,7 @@ from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
 from ledger.web import auth, routes
 from ledger.web.auth import cookie_secure
 from ledger.web.errors import browser_aware
+from ledger.web.log_redaction import hide_database_rows
 from ledger.web.pages import frame_pages
 from ledger.web.security_headers import SecurityHeadersMiddleware
 from ledger.web.static_files import static_router
@@ -119,6 +120,7 @@ class WebParts:
 
 
 def build_web(api_prefix: str) -> WebParts:
+    hide_database_rows()  # no rows (names, e-mail addresses, hashes) in the log, even at DEBUG
     return WebParts(
         route_handlers=[web_router(), static_router()],
         template_config=template_config(),

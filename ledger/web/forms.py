@@ -202,7 +202,8 @@ class Form:
 
 
 def form_from(data: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Form:
-    """A :class:`Form` from submitted pairs (the CSRF token left out); repeated names kept in ``lists``."""
+    """A :class:`Form` from submitted pairs (the CSRF token left out, NUL characters dropped); repeated
+    names kept in ``lists``."""
     pairs: Iterable[tuple[str, Any]]
     if isinstance(data, Mapping):
         multi = getattr(data, "multi_items", None)
@@ -215,7 +216,9 @@ def form_from(data: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Form:
             continue
         values = raw if isinstance(raw, list) else [raw]
         for value in values:
-            text = value if isinstance(value, str) else str(value)
+            # A NUL character cannot be typed and PostgreSQL refuses it in text (a 500 instead of a form
+            # error), so it is dropped here, once, for every page.
+            text = (value if isinstance(value, str) else str(value)).replace("\x00", "")
             form.lists.setdefault(name, []).append(text)
             form.values.setdefault(name, text)
     return form

@@ -6,6 +6,11 @@ API). Anyone who can read the access log could use them. :class:`RedactSecrets` 
 ``/sign-in/link/[hidden]``, hides every query string (``?[hidden]``: a query can hold a code or an e-mail
 address) and leaves out the client's address (an IP address is personal data). ``ledger serve`` passes
 :func:`uvicorn_log_config` to uvicorn so every server process logs this way.
+
+SQLAlchemy logs every row it reads when its logger is at DEBUG (an operator turning all logging up to
+find a fault would get e-mail addresses, names, password hashes and masked bank details in the log).
+:class:`HideDatabaseRows`, put on SQLAlchemy's engine logger by :func:`hide_database_rows` when the app
+is built, drops those row lines; the SQL itself (with its values hidden, see ``ledger.db.engine``) is kept.
 """
 
 from __future__ import annotations
@@ -51,6 +56,30 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
+
+
+class HideDatabaseRows(logging.Filter):
+    """Drops SQLAlchemy's DEBUG lines (the rows and column names a query returned); keeps the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.DEBUG and record.name.startswith(ENGINE_LOGGER))
+
+
+ENGINE_LOGGER = "sqlalchemy.engine"
+
+
+def hide_database_rows() -> None:
+    """Put :class:`HideDatabaseRows` on SQLAlchemy's engine loggers (once; the app calls this when built).
+
+    A filter on a logger sees only that logger's own records, so it goes on every engine logger that
+    exists (``sqlalchemy.engine.Engine`` and any named ones) and on the parent for good measure.
+    """
+    names = [ENGINE_LOGGER, f"{ENGINE_LOGGER}.Engine"]
+    names += [name for name in logging.root.manager.loggerDict if name.startswith(ENGINE_LOGGER + ".")]
+    for name in dict.fromkeys(names):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HideDatabaseRows) for f in logger.filters):
+            logger.addFilter(HideDatabaseRows())
 
 
 def uvicorn_log_config() -> dict[str, Any]:
