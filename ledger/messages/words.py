@@ -1,9 +1,11 @@
 """What each message says, as plain data, so the e-mail (text and HTML) and the printed letter say the same.
 
 Why one place for the words: a person who gets a letter and a person who gets an e-mail must be told
-the same thing, and the e-mail must say what the attached PDF says. The payment advice's own summary
-sentence (``RemittanceRenderer.summary_sentence``) and the statement's own summary
-(``statement_text.summary_sentences`` / ``easy_read_summary``) are reused word for word.
+the same thing, and the e-mail must say what the attached PDF says. The statement's own summary
+(``statement_text.summary_sentences`` / ``easy_read_summary``) is reused word for word (only "shown
+below" becomes "on the statement", as the statement is attached, not below). A payment is said once:
+the lead sentence (amount, what for, when) then the table; the advice's own summary sentence would
+repeat the same figures, so it is not copied in.
 
 Style follows the person's statement style: ``standard`` and ``large_print`` read the same (large print
 only changes the type size), ``easy_read`` says one idea per line in short sentences.
@@ -16,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ledger.exports.pdf.remittance import RemittanceRenderer
 from ledger.exports.pdf.statement_text import EXPENSES_NOTE, easy_read_summary, summary_sentences
 from ledger.exports.pdf.text import money, plain_date, short_date
 from ledger.organisation import Organisation
 from ledger.reports.remittance_data import Remittance
 from ledger.reports.statement_data import Statement
+from ledger.reports.statements import METHOD_LABELS
 
 UK = ZoneInfo("Europe/London")
 EMAIL = "email"
@@ -75,6 +77,16 @@ def _dates(days: Sequence[date]) -> str:
     return f"from {plain_date(unique[0])} to {plain_date(unique[-1])}"
 
 
+def _by_bank(r: Remittance) -> bool:
+    """Money sent to the person's own bank account: only then is the reference on *their* bank statement."""
+    return r.for_person is None and r.method_label == METHOD_LABELS["bank_transfer"]
+
+
+def _covering(sentence: str) -> str:
+    """The statement's own summary said in a covering e-mail or letter, where the statement is not "below"."""
+    return sentence.replace("shown below but not counted", "on the statement but not counted")
+
+
 def remittance_words(r: Remittance, name: str, style: str, channel: str = EMAIL) -> Words:
     """The payment advice as an e-mail or a letter: the lead sentence, the PDF's own summary, the facts."""
     assert r.contact is not None  # build_remittances always names the contact (get_organisation)
@@ -103,18 +115,22 @@ def remittance_words(r: Remittance, name: str, style: str, channel: str = EMAIL)
             paragraphs.append(f"{money(r.expenses, r.currency)} is money back for travel and other costs.")
         if paid_on is not None:
             paragraphs.append(f"We paid it on {plain_date(paid_on)}.")
-        if not r.for_person:
+        if _by_bank(r):
             paragraphs.append(f"Your bank statement will show: {r.payment_reference}.")
         paragraphs.append(f"The payment advice is {pdf_where}.")
         paragraphs.append("It shows what the money is for.")
     else:
-        summary = RemittanceRenderer(r).summary_sentence()  # the PDF's own words
-        paragraphs = [lead, summary, f"The payment advice is {pdf_where}. It lists each activity this pays for."]
+        # The lead already says the amount and what it is for; the PDF's own summary would say it all again,
+        # so only its last sentence (when it was paid, or when it should arrive) follows.
+        when = (f"We paid this on {plain_date(r.paid_on)}." if r.paid_on is not None
+                else f"We expect it to arrive by {plain_date(r.expected_on)}." if r.expected_on is not None else "")
+        paragraphs = [f"{lead} {when}".strip(),
+                      f"The payment advice is {pdf_where}. It lists each activity this pays for."]
     facts = (
         ("Amount", amount),
         ("Paid to", r.paid_to),
         ("Date paid" if r.paid_on is not None else "Expected by", plain_date(paid_on) if paid_on else ""),
-        ("Reference on the bank statement", r.payment_reference),
+        ("Reference on your bank statement" if _by_bank(r) else "Payment reference", r.payment_reference),
     )
     rows = tuple(
         (short_date(item.date), item.project_name, item.activity_label, money(item.fees, r.currency),
@@ -137,11 +153,12 @@ def statement_words(s: Statement, name: str, channel: str = EMAIL) -> Words:
     pdf_where = "attached to this email" if channel == EMAIL else "on the next pages"
     if s.style == "easy_read":
         paragraphs = [f"This is your statement for {period}.", f"The statement is {pdf_where}.",
-                      *easy_read_summary(s.summary, s.currency, bank_details_needed=s.bank_details_needed)]
+                      *(_covering(line) for line in easy_read_summary(s.summary, s.currency,
+                                                                      bank_details_needed=s.bank_details_needed))]
     else:
         summary = summary_sentences(s.summary, s.currency, s.fees_paid_to, bank_details_needed=s.bank_details_needed)
         paragraphs = [f"Here is your statement for {period}. It is {pdf_where}. It shows what you took part in, "
-                      "what we paid you and how each amount was worked out.", " ".join(summary)]
+                      "what we paid you and how each amount was worked out.", _covering(" ".join(summary))]
     return Words(subject=f"Your statement for {period}", greeting=greeting(name, s.style),
                  paragraphs=tuple(paragraphs), organisation=s.contact, style=s.style)
 
