@@ -193,10 +193,37 @@ def _pick_sheet(names: list[str], kind: str) -> str:
     return names[0]
 
 
+# An .xlsx is a zip: a 1 MiB upload can unpack to gigabytes ("zip bomb"). openpyxl streams the sheet but
+# keeps every shared string (xl/sharedStrings.xml, the text of all cells) in memory, so a file of one
+# short text repeated millions of times would fill the server's memory. Python's zipfile never unpacks
+# more than an entry's stated size, so checking the stated sizes first bounds the work. A real sheet of
+# MAX_ROWS rows unpacks to tens of MiB; these limits are several times that.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+MAX_ENTRIES = 1000
+
+
+def _check_unpacked_size(source: Source) -> None:
+    """Refuse a workbook whose parts would unpack to far more than any real sheet of people or involvement."""
+    too_big = CellProblem("the file is far bigger when unpacked than any spreadsheet the ledger imports",
+                          "split it into smaller files, or save it as CSV")
+    try:
+        with _binary(source) as handle, zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a readable zip: openpyxl says "could not be opened"
+    if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+        raise too_big
+    if any(e.filename.lower().endswith("sharedstrings.xml") and e.file_size > MAX_SHARED_STRINGS_BYTES
+           for e in entries):
+        raise too_big
+
+
 @contextmanager
 def _xlsx(source: Source, kind: str) -> Iterator[Table]:
     from openpyxl import load_workbook  # imported here: the CSV path and the CLI start faster without it
 
+    _check_unpacked_size(source)
     with _binary(source) as values_handle:
         try:
             values = load_workbook(values_handle, read_only=True, data_only=True)
