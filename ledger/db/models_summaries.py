@@ -1,7 +1,8 @@
-"""Roll-up summaries: project spend postings summed per day and activity, and approved people per day.
+"""Roll-up summaries: project spend postings summed per day and activity, approved people per day, and
+what of each record was paid and when (``PaidSummary``, ``PaymentTime``: see their docstrings).
 
 The spend report reads these rows instead of the postings, so a project's figures for a year come from a
-few hundred rows however many postings there are. They are never written by Python: database triggers
+few hundred rows however many postings there are. The first two are never written by Python: triggers
 (migration 0015) add every new project posting to its row in the same statement that inserts it, so a
 committed posting is always in the summary and a rolled-back one never is. ``ledger report check``
 (``ledger.reports.spend_summaries.check``) re-sums the postings and compares them row by row.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db.base import Base, BigId, IdMixin, MinorUnits
@@ -73,3 +74,39 @@ class SharedStoreEntry(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime | None] = mapped_column()  # None: kept until deleted
+
+
+class PaidSummary(IdMixin, Base):
+    """What of one record's money was paid, per activity date (the date the spend report's period picks:
+    the posting's activity date, else the activity's). Kept by ``ledger.payments.paid_summaries`` in the
+    same transaction as marking a batch paid or returning a line, recomputed for the records involved
+    from the one "what was paid" rule (``ledger.involvement.paid``); ``ledger report check`` proves it.
+    """
+
+    __tablename__ = "paid_summaries"
+    __table_args__ = (
+        UniqueConstraint("record_id", "activity_date", name="uq_paid_summaries_key"),
+        Index("ix_paid_summaries_project_date", "project_id", "activity_date"),
+    )
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    activity_date: Mapped[date] = mapped_column(Date)
+    project_id: Mapped[int] = mapped_column(BigId)
+    paid_minor: Mapped[int] = mapped_column(MinorUnits)
+
+
+class PaymentTime(IdMixin, Base):
+    """When one record was (last) paid: its activity's date and the latest ``paid_on`` of a batch that
+    paid any of its money. The spend report's days to payment counts these rows per number of days
+    instead of joining postings to batches. Kept like :class:`PaidSummary`."""
+
+    __tablename__ = "payment_times"
+    __table_args__ = (
+        UniqueConstraint("record_id", name="uq_payment_times_record"),
+        Index("ix_payment_times_project_date", "project_id", "activity_date"),
+    )
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    project_id: Mapped[int] = mapped_column(BigId)
+    activity_date: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date] = mapped_column(Date)

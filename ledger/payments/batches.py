@@ -79,6 +79,7 @@ from ledger.payments.integrity import (
     check_batch,
     ensure_batch_adds_up,
 )
+from ledger.payments.paid_summaries import refresh_for_lines
 from ledger.payments.payee_seal import UNSEALED_REASON, seal_matches
 from ledger.payments.postings import Leg, post_entry
 from ledger.security.actor import Actor, same_person
@@ -546,6 +547,7 @@ def mark_paid(session: Session, actor: Actor, batch_id: int, paid_on: date, *, t
     batch.status = BatchStatus.PAID.value
     batch.paid_on = paid_on
     session.flush()
+    refresh_for_lines(session, BatchLine.batch_id == batch.id)  # the spend report's paid summaries
     record_event(session, actor, "batch.paid", "batch", batch.id, before,
                  {"status": batch.status, "paid_on": paid_on, "lines": len(lines)})
     queue_remittances(session, batch, actor.name)  # advice e-mails commit or roll back with the payment

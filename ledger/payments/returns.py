@@ -31,6 +31,7 @@ from ledger.db.models import (
 from ledger.errors import Conflict, NotFound, invalid_field
 from ledger.money import Money
 from ledger.payments.batches import get_batch
+from ledger.payments.paid_summaries import refresh_for_lines
 from ledger.payments.postings import Leg, post_entry
 from ledger.security.actor import Actor
 
@@ -82,6 +83,7 @@ def return_line(
     line.returned_reason = text
     line.returned_at = utcnow()
     session.flush()
+    refresh_for_lines(session, BatchLine.id == line.id)  # the spend report's paid summaries
     record_event(session, actor, "batch.line.return", "batch_line", line.id, {"status": "paid"},
                  {"status": line.status, "reason": text, "batch": batch.reference,
                   "amount": Money.from_minor(line.amount_minor, batch.currency).text()})

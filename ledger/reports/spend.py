@@ -5,8 +5,9 @@ loaded into Python; only one row per project (and per activity kind and month) c
 minutes and people figures read the roll-up summaries (``ledger.db.models_summaries``: one row per
 project, day, account and activity, kept by the database in the same transaction as the postings and
 checked by ``ledger report check``), so their cost grows with days, not postings. "Paid" and days to
-payment read the batch lines, as statements and balances do. The period selects by **activity date**
-(when the involvement happened).
+payment read ``paid_summaries`` and ``payment_times`` (one row per paid record, rewritten when a batch
+is marked paid or a line returned, from the same "what was paid" rule statements and balances use).
+The period selects by **activity date** (when the involvement happened).
 
 What each figure means (also explained to finance officers in docs/payments.md):
 
@@ -23,10 +24,9 @@ What each figure means (also explained to finance officers in docs/payments.md):
   too), also on the FOREGONE account, kept apart because costs are not time and were never spent;
 * ``participants``: distinct people with an approved record in the period;
 * days to payment: per record, days from the activity date to the paid date of its (latest) paid
-  batch. On PostgreSQL the median and 90th percentile are ``percentile_cont`` in SQL (computed by the
-  server in double precision, then cast to NUMERIC and rounded to 0.1 day). On SQLite, which has no
-  percentile function, only the day counts (one small integer per paid record, already sorted by SQL)
-  are fetched and interpolated exactly with ``Decimal`` the same way ``percentile_cont`` does.
+  batch. SQL counts the paid records per number of days; the median and 90th percentile are
+  interpolated from those counts exactly with ``Decimal``, the way ``percentile_cont`` does, and
+  rounded to 0.1 day (the same on SQLite, which has no percentile function, and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -39,23 +39,18 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Numeric, case, cast, func, literal_column, select
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from ledger import clock
 from ledger.db.models import (
     AccountKind,
-    Activity,
-    Batch,
     Category,
-    Posting,
     Project,
-    Record,
 )
-from ledger.db.models_summaries import ParticipantDay, SpendSummary
+from ledger.db.models_summaries import PaidSummary, ParticipantDay, PaymentTime, SpendSummary
 from ledger.errors import Invalid, NotFound
 from ledger.exports.safety import cell
-from ledger.involvement.paid import paid_amount, paid_select
 from ledger.money import Money, format_amount
 from ledger.rates.taxyear import resolve_period
 from ledger.reports.spend_data import ActivitySpend, MonthSpend, ProjectSpend, SpendReport
@@ -63,6 +58,7 @@ from ledger.reports.statements import activity_label
 
 ALL = -1  # the key of the across-projects row in per-project dictionaries
 TENTH = Decimal("0.1")
+HALF, NINE_TENTHS = Decimal("0.5"), Decimal("0.9")
 
 
 def _is_postgres(session: Session) -> bool:
@@ -185,23 +181,14 @@ def _spend_sums(
     return {int(row[0]): tuple(int(v or 0) for v in row[1:]) for row in session.execute(query)}  # type: ignore[misc]
 
 
-def _payable_in_paid_lines() -> Any:
-    """FROM clause shared by 'paid' and 'days to payment': the one "what was paid" rule
-    (``ledger.involvement.paid``, also used by balances and statements), joined to records."""
-    return (
-        paid_select()
-        .join(Record, Record.id == Posting.record_id)
-        .join(Activity, Activity.id == Record.activity_id)
-    )
-
-
 def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
-    when = func.coalesce(Posting.activity_date, Activity.date)
+    """Paid per project: the ``paid_summaries`` rows (what of each record was paid, per activity date;
+    ``ledger.payments.paid_summaries`` keeps them with the batches, by the one "what was paid" rule)."""
+    p = PaidSummary
     query = (
-        _payable_in_paid_lines()
-        .add_columns(Activity.project_id, paid_amount())
-        .where(Activity.project_id.in_(ids), when.between(*period))
-        .group_by(Activity.project_id)
+        select(p.project_id, func.sum(p.paid_minor))
+        .where(p.project_id.in_(ids), p.activity_date.between(*period))
+        .group_by(p.project_id)
     )
     return {int(project_id): int(total or 0) for project_id, total in session.execute(query)}
 
@@ -222,46 +209,38 @@ def _participants(session: Session, ids: list[int], period: tuple[date, date]) -
 
 
 def _days_expression(session: Session) -> Any:
+    t = PaymentTime
     if _is_postgres(session):
-        return cast(func.max(Batch.paid_on) - Activity.date, Integer)
-    epoch_paid = cast(func.strftime("%s", func.max(Batch.paid_on)), Integer)
-    epoch_activity = cast(func.strftime("%s", Activity.date), Integer)
-    return (epoch_paid - epoch_activity) / 86400
+        return t.paid_on - t.activity_date  # date - date is a whole number of days
+    return (cast(func.strftime("%s", t.paid_on), Integer) - cast(func.strftime("%s", t.activity_date), Integer)) / 86400
 
 
 def _days_to_payment(
     session: Session, ids: list[int], period: tuple[date, date]
 ) -> dict[int, tuple[Decimal | None, Decimal | None]]:
-    per_record = (
-        _payable_in_paid_lines()
-        .add_columns(Activity.project_id.label("project_id"), Record.id.label("record_id"),
-                     _days_expression(session).label("days"))
-        .where(Activity.project_id.in_(ids), Activity.date.between(*period))
-        .group_by(Activity.project_id, Record.id, Activity.date)
-        .subquery()
-    )
-    result: dict[int, tuple[Decimal | None, Decimal | None]] = {}
-    if _is_postgres(session):
-        def pct(fraction: str) -> Any:
-            value = func.percentile_cont(literal_column(fraction)).within_group(per_record.c.days)
-            return func.round(cast(value, Numeric), 1)
+    """Median and 90th percentile of days from activity to payment, per project and across them.
 
-        for project_id, median, p90 in session.execute(
-            select(per_record.c.project_id, pct("0.5"), pct("0.9")).group_by(per_record.c.project_id)
-        ):
-            result[int(project_id)] = (_tenth(median), _tenth(p90))
-        overall = session.execute(select(pct("0.5"), pct("0.9")).select_from(per_record)).one()
-        result[ALL] = (_tenth(overall[0]), _tenth(overall[1]))
-        return result
-    days: dict[int, list[int]] = defaultdict(list)
-    for project_id, value in session.execute(
-        select(per_record.c.project_id, per_record.c.days).order_by(per_record.c.project_id, per_record.c.days)
-    ):
-        days[int(project_id)].append(int(value))
-    for project_id, values in days.items():
-        result[project_id] = (percentile(values, Decimal("0.5")), percentile(values, Decimal("0.9")))
-    everyone = sorted(v for values in days.values() for v in values)
-    result[ALL] = (percentile(everyone, Decimal("0.5")), percentile(everyone, Decimal("0.9")))
+    One ``payment_times`` row per paid record; SQL counts the records per project and number of days
+    (a few hundred rows come back however many records), and :func:`percentile_of_counts` interpolates
+    exactly as ``percentile_cont`` does."""
+    t = PaymentTime
+    days = _days_expression(session)
+    query = (
+        select(t.project_id, days, func.count())
+        .where(t.project_id.in_(ids), t.activity_date.between(*period))
+        .group_by(t.project_id, days)
+    )
+    per_project: dict[int, dict[int, int]] = defaultdict(dict)
+    everyone: dict[int, int] = defaultdict(int)
+    for project_id, value, records in session.execute(query):
+        per_project[int(project_id)][int(value)] = int(records)
+        everyone[int(value)] += int(records)
+    result: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+    for project_id, counts in per_project.items():
+        ordered = sorted(counts.items())
+        result[project_id] = (percentile_of_counts(ordered, HALF), percentile_of_counts(ordered, NINE_TENTHS))
+    ordered = sorted(everyone.items())
+    result[ALL] = (percentile_of_counts(ordered, HALF), percentile_of_counts(ordered, NINE_TENTHS))
     return result
 
 
@@ -269,6 +248,27 @@ def _tenth(value: Any) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def percentile_of_counts(counts: Sequence[tuple[int, int]], fraction: Decimal) -> Decimal | None:
+    """:func:`percentile` of the values given as ``(value, how many times)`` pairs, sorted by value."""
+    total = sum(n for _, n in counts)
+    if total == 0:
+        return None
+    position = fraction * (total - 1)
+    lower = int(position)
+    upper = min(lower + 1, total - 1)
+
+    def at(index: int) -> int:
+        seen = 0
+        for value, n in counts:
+            seen += n
+            if index < seen:
+                return value
+        raise AssertionError("index beyond the counted values")  # pragma: no cover
+
+    low, high = Decimal(at(lower)), Decimal(at(upper))
+    return (low + (high - low) * (position - lower)).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def percentile(sorted_values: Sequence[int], fraction: Decimal) -> Decimal | None:

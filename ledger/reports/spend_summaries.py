@@ -4,7 +4,9 @@ The summaries are written only by the database (migration 0015's triggers). This
 definition of what each summary row must equal, written as a query over the source rows:
 
 * :func:`summed_postings`: the project spend/foregone postings grouped by the summary key;
-* :func:`counted_days`: approved records counted per project, activity date and person.
+* :func:`counted_days`: approved records counted per project, activity date and person;
+* ``paid_per_record`` / ``last_paid_per_record`` (``ledger.payments.paid_summaries``): what of each
+  record was paid and when it was last paid (``paid_summaries``, ``payment_times``).
 
 :func:`check` compares each summary table with its definition in SQL (``EXCEPT`` both ways, so only the
 differences come back, however large the ledger) and ``ledger report check`` prints them.
@@ -21,7 +23,9 @@ from sqlalchemy import Select, delete, except_, func, insert, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Activity, Posting, Record, RecordStatus
-from ledger.db.models_summaries import SUMMARY_ACCOUNTS, ParticipantDay, SpendSummary
+from ledger.db.models_summaries import SUMMARY_ACCOUNTS, PaidSummary, ParticipantDay, PaymentTime, SpendSummary
+from ledger.payments import paid_summaries
+from ledger.payments.paid_summaries import PAID_COLUMNS, TIME_COLUMNS, last_paid_per_record, paid_per_record
 
 SHOWN = 20  # differences listed per table by ``check`` (the count is always complete)
 
@@ -66,6 +70,10 @@ def _stored_days() -> Select[*tuple[Any, ...]]:
     return select(d.project_id, d.activity_date, d.participant_id, d.approved_records)
 
 
+def _stored(columns: tuple[Any, ...]) -> Select[Any]:
+    return select(*columns)
+
+
 @dataclass(frozen=True)
 class TableCheck:
     """One summary table against its definition: rows that differ, from either side."""
@@ -99,11 +107,13 @@ def check(session: Session) -> list[TableCheck]:
     return [
         _compare(session, "spend_summaries", _stored_spend(), summed_postings(), SpendSummary),
         _compare(session, "participant_days", _stored_days(), counted_days(), ParticipantDay),
+        _compare(session, "paid_summaries", _stored(PAID_COLUMNS), paid_per_record(), PaidSummary),
+        _compare(session, "payment_times", _stored(TIME_COLUMNS), last_paid_per_record(), PaymentTime),
     ]
 
 
 def rebuild(session: Session) -> None:
-    """Replace both summary tables with their definitions (after a bulk load with triggers off)."""
+    """Replace every summary table with its definition (after a bulk load with triggers off)."""
     session.execute(delete(SpendSummary))
     session.execute(delete(ParticipantDay))
     s = SpendSummary
@@ -113,3 +123,4 @@ def rebuild(session: Session) -> None:
     d = ParticipantDay
     session.execute(insert(d).from_select(
         [d.project_id, d.activity_date, d.participant_id, d.approved_records], counted_days()))
+    paid_summaries.rebuild(session)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from payments.factory import approve, backdate, participant, project, reverse
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -20,7 +23,7 @@ from ledger.errors import Invalid, NotFound
 from ledger.exports.pdf import render_spend_report
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.payments.returns import return_line
-from ledger.reports.spend import percentile, project_spend, spend_csv, spend_report
+from ledger.reports.spend import percentile, percentile_of_counts, project_spend, spend_csv, spend_report
 from ledger.security.actor import Actor
 
 CLI = Actor.system("cli")
@@ -105,7 +108,7 @@ def test_project_roll_up_matches_postings_summed_in_python(factory: sessionmaker
 
 
 @pytest.mark.postgres
-def test_project_roll_up_on_postgres_uses_percentile_cont(pg_factory: sessionmaker[Session]) -> None:
+def test_project_roll_up_matches_postings_summed_in_python_on_postgres(pg_factory: sessionmaker[Session]) -> None:
     check_roll_up(pg_factory)
 
 
@@ -152,6 +155,14 @@ def test_percentile_interpolates_like_percentile_cont() -> None:
     assert percentile([4], Decimal("0.9")) == Decimal("4.0")
     assert percentile([1, 2, 3, 4], Decimal("0.5")) == Decimal("2.5")
     assert percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], Decimal("0.9")) == Decimal("91.0")
+
+
+@given(st.lists(st.integers(0, 40), max_size=30), st.sampled_from(["0.5", "0.9", "0", "1", "0.25"]))
+def test_percentile_of_counts_equals_percentile_of_the_values(values: list[int], fraction: str) -> None:
+    """The report counts records per number of days; interpolating over the counts gives what the
+    values themselves give."""
+    counts = sorted(Counter(values).items())
+    assert percentile_of_counts(counts, Decimal(fraction)) == percentile(sorted(values), Decimal(fraction))
 
 
 def test_csv_is_neutralised_and_pdf_renders(factory: sessionmaker[Session]) -> None:

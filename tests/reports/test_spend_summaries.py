@@ -18,7 +18,16 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from payments.factory import Approved, approve, migrated_factory, participant, project, reverse
+from payments.factory import (
+    Approved,
+    approve,
+    backdate,
+    migrated_factory,
+    participant,
+    project,
+    reverse,
+    set_organisation,
+)
 from private_pg import private_postgres_factory
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,15 +35,34 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.cli import main
 from ledger.db.engine import make_engine, make_session_factory, transaction
 from ledger.db.migrate import upgrade
-from ledger.db.models import AccountKind, Activity, Category, EntryKind, Posting, Record, RecordStatus
-from ledger.db.models_summaries import ParticipantDay, SpendSummary
+from ledger.db.models import (
+    AccountKind,
+    Activity,
+    Batch,
+    BatchItem,
+    BatchLine,
+    Category,
+    EntryKind,
+    Posting,
+    Record,
+    RecordStatus,
+)
+from ledger.db.models_summaries import PaidSummary, ParticipantDay, PaymentTime, SpendSummary
+from ledger.errors import Invalid
+from ledger.payments import batches, returns
+from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.payments.postings import Leg, post_entry
+from ledger.payments.returns import return_line
 from ledger.reports.spend_summaries import check
+from ledger.security.actor import Actor
 
 START = date(2025, 5, 1)
+BUILDER = Actor.system("builder")
+CHECKER = Actor.system("checker")  # a batch is approved by someone other than who built it
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["paid", "fees_declined", "all_declined", "reverse", "no_record"]),
+        st.sampled_from(["paid", "paid", "fees_declined", "all_declined", "reverse", "no_record", "pay", "pay",
+                         "return"]),
         st.integers(0, 2),  # project
         st.integers(0, 3),  # person (also picks which approval a reversal undoes)
         st.integers(0, 6),  # day
@@ -42,7 +70,7 @@ OPS = st.lists(
         st.sampled_from([0, 450, 1275]),  # expenses in pence
         st.sampled_from(["meeting", "review"]),
     ),
-    max_size=14,
+    max_size=16,
 )
 
 
@@ -51,9 +79,26 @@ def _apply(s: Session, ops: list[tuple[str, int, int, int, int, int, str]]) -> N
     people = [participant(s, f"Person {i}") for i in range(4)]
     approved: list[Approved] = []
     reversed_ids: set[int] = set()
+    paid_batches: list[Batch] = []
     for kind, proj, person, day, fee, expense, activity in ops:
         on = START + timedelta(days=day)
-        if kind == "reverse":
+        if kind == "pay":  # everything owed to date (for one project when proj is 0) paid some days later
+            try:
+                batch = build_batch(s, BUILDER, "bank_transfer", project_id=projects[0].id if proj == 0 else None,
+                                    up_to=on).batch
+            except Invalid:  # nothing owed yet
+                continue
+            approve_batch(s, CHECKER, batch.id)
+            made = START + timedelta(days=10 + len(paid_batches) * 7)
+            backdate(s, batch, made)
+            mark_paid(s, BUILDER, batch.id, made + timedelta(days=person), today=made + timedelta(days=30))
+            paid_batches.append(batch)
+        elif kind == "return":  # one paid line comes back (owed again, paid by a later batch)
+            lines = [line for b in paid_batches for line in b.lines if line.status == "paid"]
+            if lines:
+                line = lines[person % len(lines)]
+                return_line(s, BUILDER, line.batch_id, line.id, "account closed", booked_on=on)
+        elif kind == "reverse":
             if approved:
                 target = approved[person % len(approved)]
                 if target.record.id not in reversed_ids:
@@ -109,10 +154,40 @@ def _stored_days(s: Session) -> dict[tuple[int, date, int], int]:
             for d in s.scalars(select(ParticipantDay))}
 
 
+def _expected_paid(s: Session) -> tuple[dict[tuple[int, date], tuple[int, int]], dict[int, tuple[int, date, date]]]:
+    """What of each record was paid per activity date, and when each was last paid, worked out in Python
+    from the payable postings in paid batch lines."""
+    records = {r.id: r for r in s.scalars(select(Record))}
+    activities = {a.id: a for a in s.scalars(select(Activity))}
+    lines = {line.id: line for line in s.scalars(select(BatchLine))}
+    batches = {b.id: b for b in s.scalars(select(Batch))}
+    postings = {p.id: p for p in s.scalars(select(Posting))}
+    paid: dict[tuple[int, date], list[int]] = {}
+    last: dict[int, tuple[int, date, date]] = {}
+    for item in s.scalars(select(BatchItem)):
+        posting, line = postings[item.posting_id], lines[item.batch_line_id]
+        if line.status != "paid" or posting.account_kind != "participant_payable" or posting.record_id is None:
+            continue
+        activity = activities[records[posting.record_id].activity_id]
+        paid_on = batches[line.batch_id].paid_on
+        assert paid_on is not None
+        row = paid.setdefault((posting.record_id, posting.activity_date or activity.date), [activity.project_id, 0])
+        row[1] -= posting.amount_minor
+        before = last.get(posting.record_id)
+        last[posting.record_id] = (activity.project_id, activity.date, max(paid_on, before[2]) if before else paid_on)
+    return {key: (v[0], v[1]) for key, v in paid.items()}, last
+
+
+def _stored_paid(s: Session) -> tuple[dict[tuple[int, date], tuple[int, int]], dict[int, tuple[int, date, date]]]:
+    return ({(p.record_id, p.activity_date): (p.project_id, p.paid_minor) for p in s.scalars(select(PaidSummary))},
+            {t.record_id: (t.project_id, t.activity_date, t.paid_on) for t in s.scalars(select(PaymentTime))})
+
+
 def _assert_summaries_equal_sources(s: Session) -> None:
     s.flush()
     assert _stored_spend(s) == _expected_spend(s)
     assert _stored_days(s) == _expected_days(s)
+    assert _stored_paid(s) == _expected_paid(s)
     assert all(result.ok for result in check(s)), check(s)
 
 
@@ -138,6 +213,7 @@ def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> sessionmaker[Ses
 @pytest.fixture(scope="module")
 def postgres_factory() -> Iterator[sessionmaker[Session]]:
     with private_postgres_factory("ledger_summaries") as factory:
+        set_organisation(factory)
         yield factory
 
 
@@ -152,10 +228,12 @@ def test_summaries_equal_the_postings_summed_on_postgres(postgres_factory: sessi
 
 def _small_ledger(s: Session) -> None:
     _apply(s, [("paid", 0, 0, 1, 2750, 450, "meeting"), ("fees_declined", 1, 1, 2, 1000, 0, "review"),
-               ("paid", 0, 2, 1, 500, 0, "meeting"), ("reverse", 0, 2, 3, 0, 0, "meeting")])
+               ("paid", 0, 2, 1, 500, 0, "meeting"), ("reverse", 0, 2, 3, 0, 0, "meeting"),
+               ("paid", 2, 3, 2, 800, 450, "review"), ("pay", 1, 2, 5, 0, 0, ""), ("return", 0, 1, 6, 0, 0, ""),
+               ("pay", 1, 3, 6, 0, 0, "")])
 
 
-@pytest.mark.parametrize("tamper", ["amount", "missing_day"])
+@pytest.mark.parametrize("tamper", ["amount", "missing_day", "paid", "paid_on"])
 def test_check_finds_a_summary_changed_behind_the_ledgers_back(
     tmp_path: Path, tamper: str,
 ) -> None:
@@ -172,16 +250,22 @@ def test_check_finds_a_summary_changed_behind_the_ledgers_back(
             assert first is not None
             s.execute(update(SpendSummary).where(SpendSummary.id == first.id)
                       .values(amount_minor=SpendSummary.amount_minor + 1))
-        else:
+        elif tamper == "missing_day":
             s.execute(text("DELETE FROM participant_days WHERE id = (SELECT min(id) FROM participant_days)"))
+        elif tamper == "paid":
+            s.execute(text("UPDATE paid_summaries SET paid_minor = paid_minor - 1 "
+                           "WHERE id = (SELECT max(id) FROM paid_summaries)"))
+        else:
+            s.execute(text("UPDATE payment_times SET paid_on = activity_date "
+                           "WHERE id = (SELECT min(id) FROM payment_times)"))
     with factory() as s:
         results = {r.table: r for r in check(s)}
-    table = "spend_summaries" if tamper == "amount" else "participant_days"
+    table = {"amount": "spend_summaries", "missing_day": "participant_days", "paid": "paid_summaries",
+             "paid_on": "payment_times"}[tamper]
     assert not results[table].ok and results[table].examples
     assert results[table].only_in_source == 1
-    assert results[table].only_in_summary == (1 if tamper == "amount" else 0)
-    other = "participant_days" if tamper == "amount" else "spend_summaries"
-    assert results[other].ok
+    assert results[table].only_in_summary == (0 if tamper == "missing_day" else 1)
+    assert all(r.ok for name, r in results.items() if name != table)
     found = CliRunner().invoke(main, ["report", "check", *url])
     assert found.exit_code == 1
     assert f"error: the roll-up summaries do not match the ledger ({table})" in found.output
@@ -193,15 +277,24 @@ def test_check_of_a_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and result.output.startswith("error: ") and "Traceback" not in result.output
 
 
-def test_migration_fills_the_summaries_from_existing_postings(tmp_path: Path) -> None:
+def test_migration_fills_the_summaries_from_existing_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0014")
     factory = make_session_factory(engine)
+    set_organisation(factory)
+    # Before 0015 marking paid and returning wrote no paid summaries (their tables did not exist).
+    monkeypatch.setattr(batches, "refresh_for_lines", lambda *args: None)
+    monkeypatch.setattr(returns, "refresh_for_lines", lambda *args: None)
     with transaction(factory) as s:
         _small_ledger(s)
         assert s.scalar(text("SELECT count(*) FROM postings"))
+        assert s.scalar(text("SELECT count(*) FROM batch_lines WHERE status = 'paid'"))
+        assert s.scalar(text("SELECT count(*) FROM batch_lines WHERE status = 'returned'"))
+    monkeypatch.undo()
     upgrade(engine)
     with factory() as s:
-        assert _stored_spend(s) and _stored_days(s)
+        assert _stored_spend(s) and _stored_days(s) and all(_stored_paid(s))
         _assert_summaries_equal_sources(s)
     engine.dispose()

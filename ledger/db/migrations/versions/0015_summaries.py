@@ -14,6 +14,10 @@ Revises: 0014
   at zero are deleted), so "distinct people in a period" needs no join of records and activities.
   Triggers on ``records`` follow a record into and out of ``approved`` (and a change of its activity or
   participant while approved). Filled here from the records already approved.
+* ``paid_summaries`` and ``payment_times``: what of each record was paid (per activity date) and when
+  it was last paid, for the spend report's "paid" and "days to payment". Not triggers: they change only
+  when a batch is marked paid or a line returned, and those services rewrite the rows of the records
+  involved (``ledger.payments.paid_summaries``). Filled here from the batches already paid.
 * ``shared_store``: a small key-value table for what several server processes must share
   (``ledger serve --workers N`` keeps its rate-limit counts here; ``ledger.api.shared_store``).
 * On PostgreSQL each trigger first takes the audit chain's transaction lock (``AUDIT_LOCK_KEY`` in
@@ -164,6 +168,27 @@ SELECT a.project_id, a.date, r.participant_id, COUNT(*)
 """
 
 
+PAID = """
+  FROM postings p
+  JOIN batch_items i ON i.posting_id = p.id
+  JOIN batch_lines l ON l.id = i.batch_line_id AND l.status = 'paid'
+  JOIN batches b ON b.id = l.batch_id
+  JOIN records r ON r.id = p.record_id
+  JOIN activities a ON a.id = r.activity_id
+ WHERE p.account_kind = 'participant_payable'
+"""
+FILL_PAID = f"""
+INSERT INTO paid_summaries (record_id, activity_date, project_id, paid_minor)
+SELECT p.record_id, COALESCE(p.activity_date, a.date), a.project_id, COALESCE(SUM(-p.amount_minor), 0) {PAID}
+ GROUP BY p.record_id, COALESCE(p.activity_date, a.date), a.project_id
+"""
+FILL_TIMES = f"""
+INSERT INTO payment_times (record_id, project_id, activity_date, paid_on)
+SELECT p.record_id, a.project_id, a.date, MAX(b.paid_on) {PAID}
+ GROUP BY p.record_id, a.project_id, a.date
+"""
+
+
 def upgrade() -> None:
     big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
@@ -200,6 +225,30 @@ def upgrade() -> None:
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_shared_store')),
     )
+    op.create_table(
+        'paid_summaries',
+        sa.Column('id', big, primary_key=True, autoincrement=True),
+        sa.Column('record_id', big, nullable=False),
+        sa.Column('activity_date', sa.Date(), nullable=False),
+        sa.Column('project_id', big, nullable=False),
+        sa.Column('paid_minor', big, nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_paid_summaries')),
+        sa.UniqueConstraint('record_id', 'activity_date', name='uq_paid_summaries_key'),
+    )
+    op.create_index('ix_paid_summaries_project_date', 'paid_summaries', ['project_id', 'activity_date'])
+    op.create_table(
+        'payment_times',
+        sa.Column('id', big, primary_key=True, autoincrement=True),
+        sa.Column('record_id', big, nullable=False),
+        sa.Column('project_id', big, nullable=False),
+        sa.Column('activity_date', sa.Date(), nullable=False),
+        sa.Column('paid_on', sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_times')),
+        sa.UniqueConstraint('record_id', name='uq_payment_times_record'),
+    )
+    op.create_index('ix_payment_times_project_date', 'payment_times', ['project_id', 'activity_date'])
+    op.execute(FILL_PAID)
+    op.execute(FILL_TIMES)
     op.execute(_grouped('postings'))
     op.execute(FILL_DAYS)
     if op.get_bind().dialect.name == "postgresql":
@@ -219,6 +268,8 @@ def downgrade() -> None:
     else:
         for trigger in ("postings_summed", "records_counted_insert", "records_uncounted", "records_counted"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    op.drop_table('payment_times')
+    op.drop_table('paid_summaries')
     op.drop_table('shared_store')
     op.drop_table('participant_days')
     op.drop_table('spend_summaries')
