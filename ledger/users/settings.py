@@ -20,6 +20,7 @@ CODE_VALID_DAYS = 7  # the issue fixes this: a participant's code or link works 
 DEFAULT_ACCOUNT_ATTEMPTS = 5
 DEFAULT_ADDRESS_ATTEMPTS = 20
 DEFAULT_LOCK_MINUTES = 15
+DEFAULT_CODE_ATTEMPTS_EVERYWHERE = 200
 
 
 def idle_timeout() -> timedelta:
@@ -51,6 +52,13 @@ def address_attempts() -> int:
     """Failed sign-ins (passwords or codes) from one client address within the lock period before it is
     paused (``LEDGER_SIGN_IN_ADDRESS_ATTEMPTS``, default 20: an office may share one address)."""
     return _whole_number("LEDGER_SIGN_IN_ADDRESS_ATTEMPTS", DEFAULT_ADDRESS_ATTEMPTS, 1, 100000)
+
+
+def code_attempts_everywhere() -> int:
+    """Wrong participant codes from ALL addresses together within the lock period before code sign-in is
+    paused for everyone (``LEDGER_SIGN_IN_CODE_ATTEMPTS``, default 200). Codes are short (8 characters), so
+    guessing from many addresses at once must be capped too; links (long secrets) keep working meanwhile."""
+    return _whole_number("LEDGER_SIGN_IN_CODE_ATTEMPTS", DEFAULT_CODE_ATTEMPTS_EVERYWHERE, 1, 1_000_000)
 
 
 def lock_period() -> timedelta:

@@ -101,7 +101,7 @@ def _with_row(session: Session, row: codes.SignInCode | None, keys: list[throttl
 
 
 def with_code(session: Session, typed: str, address: str | None) -> Outcome:
-    keys = [throttle.address_key(address)]
+    keys = [throttle.address_key(address), throttle.every_code_key()]
     until = throttle.paused_until(session, keys)
     if until is not None:
         return _paused(until)

@@ -4,7 +4,9 @@ Kept in the database (``web_sign_in_failures``) so every server process (``ledge
 the same counts. The rule, for each key (an account or a client address): when the failures in the last
 lock period (15 minutes by default) reach the limit, sign-in with that key is paused until the oldest of
 those failures is a lock period old. A successful sign-in clears the account's failures. Keys are keyed
-hashes (``ledger.users.secrets.keyed_hash``): the table holds no e-mail or IP addresses.
+hashes (``ledger.users.secrets.keyed_hash``): the table holds no e-mail or IP addresses. Wrong participant
+codes also count against one key for the whole site (:func:`every_code_key`), so guessing from thousands of
+addresses is capped as well (the odds are worked out in docs/administrators.md).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ def account_key(email: str) -> Key:
 
 def address_key(address: str | None) -> Key:
     return Key(keyed_hash("address:" + (address or "unknown")), settings.address_attempts())
+
+
+def every_code_key() -> Key:
+    """One count for wrong codes from every address together: a cap on guessing from many addresses."""
+    return Key(keyed_hash("codes:everywhere"), settings.code_attempts_everywhere())
 
 
 def paused_until(session: Session, keys: Sequence[Key]) -> datetime | None:

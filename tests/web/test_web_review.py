@@ -159,3 +159,26 @@ def test_odd_values_in_sign_in_forms_get_a_form_error_on_postgres(pg_app: Litest
     token = "t" * 43
     answer = submit(client, "/sign-in", f"/invitations/{token}", {"password": value, "confirm": value})
     assert answer.status_code in (400, 404), answer.status_code  # the "link does not work" page
+
+
+# ------------------------------------------------------------------------------------------ code guessing
+
+
+def test_wrong_codes_from_many_addresses_pause_code_sign_in_everywhere(
+        web_db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guessing spread over many addresses (a botnet) is capped for the whole site; links still work."""
+    from ledger.users import signin
+
+    monkeypatch.setenv("LEDGER_SIGN_IN_CODE_ATTEMPTS", "3")
+    with transaction(web_db) as s:
+        admin = make_user(s, Role.ADMIN)
+        person = make_participant(s, "Priya Participant", ("ALPHA",))
+        issued = codes.issue_code(s, admin_actor(s, admin.id), person.id)
+    for n in range(3):
+        with transaction(web_db) as s:
+            assert not signin.with_code(s, "AAAA-AAAA", f"198.51.100.{n}").ok
+    with transaction(web_db) as s:
+        paused = signin.with_code(s, issued.code, "203.0.113.9")  # a fresh address, the right code
+    assert not paused.ok and paused.paused_until is not None
+    with transaction(web_db) as s:
+        assert signin.with_link(s, issued.link_path.rsplit("/", 1)[-1], "203.0.113.9").ok
