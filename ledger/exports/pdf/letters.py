@@ -6,9 +6,16 @@ letter in three and put it in a DL window envelope: nothing else to sort or matc
 Layout, and why:
 
 * The address sits where a standard UK DL window envelope (220 x 110 mm, window 90 x 35 mm, 20 mm from
-  the left and 15 mm from the bottom) shows it once an A4 sheet is folded in three: the block starts 25 mm
-  from the left edge and 52 mm from the top of the page and is at most 80 x 30 mm (six lines). Nothing
-  else is printed in that area. Our own name and address go top right, outside the window.
+  the left and 15 mm from the bottom, as envelope makers specify it: size, then from the left, then from
+  the bottom) shows it once an A4 sheet is folded in three. The folded sheet is 99 mm tall and rests on
+  the envelope's bottom fold, so the window shows the page from 49 to 84 mm from its top and from 20 to
+  110 mm from its left. The block starts 25 mm from the left edge and 52 mm from the top and is at most
+  80 x 30 mm: inside that window with a few millimetres to spare each way, and also inside the DIN 5008
+  form B address field (20 mm from the left, 45 mm from the top, 85 x 45 mm) that European windowed
+  envelopes follow. A name and six address lines (the most ``ledger.messages.contact`` accepts) always
+  fit: the lines move closer together when there are many, and a line too long for 80 mm is set smaller
+  (never below 8 points). Nothing else is printed in that area. Our own name and address go top right,
+  outside the window. (Checked in ``tests/messages/test_letter_layout.py``.)
 * The letter says the same words as the e-mail would (``ledger.messages.words``); the document behind it
   is drawn by its own renderer (payment advice, or the statement in the person's style), with that
   renderer's margins and type, so a letter's advice is exactly the PDF an e-mail would attach.
@@ -28,6 +35,7 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate, Spacer
 
@@ -48,6 +56,7 @@ ADDRESS_TOP = 52 * mm
 ADDRESS_WIDTH = 80 * mm
 ADDRESS_HEIGHT = 30 * mm
 ADDRESS_SIZE = 11
+ADDRESS_SMALLEST = 8
 #: The letter's own text starts below the window.
 LETTER_TOP = 100 * mm
 MAX_ADDRESS_LINES = 6
@@ -118,10 +127,17 @@ class _LetterHead(Flowable):
             font, text = string_font(line, bold=i == 0)
             canvas.setFont(font, self.size - 1)
             canvas.drawRightString(*at(right, 18 * mm + i * leading), text)
-        for i, line in enumerate(self.letter.address_lines):
+        lines = self.letter.address_lines
+        # Baselines: the first one ADDRESS_SIZE below the top, the last one a descender above the bottom.
+        room = ADDRESS_HEIGHT - ADDRESS_SIZE - ADDRESS_SIZE * 0.3
+        step = min(ADDRESS_SIZE * 1.25, room / (len(lines) - 1)) if len(lines) > 1 else 0.0
+        for i, line in enumerate(lines):
             font, text = string_font(line)
-            canvas.setFont(font, ADDRESS_SIZE)
-            canvas.drawString(*at(ADDRESS_LEFT, ADDRESS_TOP + ADDRESS_SIZE + i * ADDRESS_SIZE * 1.25), text)
+            size: float = ADDRESS_SIZE
+            while size > ADDRESS_SMALLEST and stringWidth(text, font, size) > ADDRESS_WIDTH:
+                size -= 0.5
+            canvas.setFont(font, size)
+            canvas.drawString(*at(ADDRESS_LEFT, ADDRESS_TOP + ADDRESS_SIZE + i * step), text)
         canvas.setFont(MAIN, self.size)
         canvas.drawRightString(*at(right, 90 * mm), plain_date(self.letter.dated))
 
