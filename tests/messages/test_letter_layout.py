@@ -70,8 +70,8 @@ def test_a_name_and_six_address_lines_all_show_through_the_window(factory: sessi
         cap_top = baseline - size * 0.7 / mm
         descender = baseline + size * 0.25 / mm
         right = x + stringWidth(text, MAIN, size) / mm
-        assert WINDOW_LEFT + 2 <= x and right <= WINDOW_RIGHT - 2, (text, x, right)
-        assert WINDOW_TOP + 1 <= cap_top and descender <= WINDOW_BOTTOM - 1, (text, cap_top, descender)
+        assert x >= WINDOW_LEFT + 2 and right <= WINDOW_RIGHT - 2, (text, x, right)
+        assert cap_top >= WINDOW_TOP + 1 and descender <= WINDOW_BOTTOM - 1, (text, cap_top, descender)
         assert size >= 8, "never set smaller than 8 points"
     inside = [p[0] for p in placed if WINDOW_LEFT <= p[1] <= WINDOW_RIGHT and WINDOW_TOP <= p[2] <= WINDOW_BOTTOM]
     assert inside == wanted, "nothing but the address shows in the window"
