@@ -15,6 +15,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from payments.factory import GOOD_ACCOUNT, approve, participant, project, set_organisation
+from private_pg import private_postgres_factory, server_url_or_skip
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from web_signin import csrf_token, submit
@@ -26,6 +27,8 @@ from ledger.exports.finance import EXPORTERS
 from ledger.involvement.payee_changes import PayeeDetails, propose
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.reports.batch_export import batch_export_data
+from ledger.reports.batch_history import BatchFilters, batch_history
+from ledger.reports.payable_now import payable_now
 from ledger.security.actor import Actor
 
 Client = TestClient[Litestar]
@@ -161,6 +164,8 @@ def test_building_with_bad_input_saves_nothing_and_keeps_what_was_typed(
     nothing = _post(finance, "/finance", "/finance/batches", {"method": "voucher"})
     assert nothing.status_code == 400 and "nothing is owed to anyone paid by voucher" in error_beside(nothing.text,
                                                                                                       "method")
+    gone = _post(finance, "/finance", "/finance/batches", {"method": "bank_transfer", "project": "999999"})
+    assert gone.status_code == 400 and "there is no project" in error_beside(gone.text, "project")
     assert _batches(web_db) == []
 
 
@@ -263,3 +268,24 @@ def test_nothing_is_written_when_a_build_fails(client_for: Callable[..., Client]
     assert answer.status_code == 400
     with web_db() as s:
         assert s.scalar(select(func.count()).select_from(Batch)) == 0
+
+
+def test_the_page_queries_on_postgresql() -> None:
+    """payable_now and batch_history (dates compared with timestamptz) on PostgreSQL as well as SQLite."""
+    server_url_or_skip()
+    with private_postgres_factory("finance_pages") as factory:
+        set_organisation(factory)
+        today = clock.today()
+        with transaction(factory) as s:
+            alpha = project(s, "ALPHA")
+            ann = participant(s, "Ann Ample")
+            approve(s, ann, alpha, today - timedelta(days=8), 5000, 450)
+            groups = payable_now(s)
+            assert [(g.method, g.project_id, str(g.amount), g.payees, g.age_days(today)) for g in groups] == [
+                ("bank_transfer", alpha.id, "54.50", 1, 8)]
+            batch = build_batch(s, Actor.system("one"), "bank_transfer", alpha.id).batch
+            assert payable_now(s) == []
+            rows, total = batch_history(s, BatchFilters(status="draft", method="bank_transfer", project_id=alpha.id,
+                                                        made_from=today, made_to=today), limit=10, offset=0)
+            assert total == 1 and rows[0].batch.id == batch.id and rows[0].lines == 1
+            assert batch_history(s, BatchFilters(made_from=today + timedelta(days=1)), limit=10, offset=0)[1] == 0

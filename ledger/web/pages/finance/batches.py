@@ -139,9 +139,14 @@ class FinancePages(Controller):
         if method not in METHOD_WORDS:
             form.add("method", "Choose how the batch pays people", anchor="method")
         up_to = parse_date_input(form, "up_to", "last activity date to include", required=False)
+        project: Project | None = None
         if not form.errors:
             try:
                 project = resolve_project(db_session, form.value("project").strip() or None)
+            except NotFound as exc:
+                form.add("project", exc.detail)
+        if not form.errors:
+            try:
                 outcome = build_batch(db_session, actor, method, project.id if project else None, up_to)
             except LedgerError as exc:
                 form.add_problems(exc, fields={"up_to": "up_to", "method": "method", "project": "project"},
