@@ -289,3 +289,23 @@ def test_the_page_queries_on_postgresql() -> None:
                                                         made_from=today, made_to=today), limit=10, offset=0)
             assert total == 1 and rows[0].batch.id == batch.id and rows[0].lines == 1
             assert batch_history(s, BatchFilters(made_from=today + timedelta(days=1)), limit=10, offset=0)[1] == 0
+
+
+def test_readers_cannot_act_and_leads_cannot_look(client_for: Callable[..., Client], web_db: sessionmaker[Session],
+                                                  money_owed: dict[str, Any]) -> None:
+    """The API's roles exactly: auditors read batches and advice but change nothing; leads and participants
+    see no finance page at all (the page matrix checks every route; this checks a real batch)."""
+    with transaction(web_db) as s:
+        batch_id = build_batch(s, Actor.system("one"), "bank_transfer").batch.id
+    auditor = client_for(Role.AUDITOR)
+    shown = auditor.get(f"/finance/batches/{batch_id}")
+    assert shown.status_code == 200 and "Approve batch" not in shown.text and "Ann Ample" in shown.text
+    token = csrf_token(auditor.get("/sign-in/code").text)  # any form's token: the check is double-submit
+    assert auditor.post(f"/finance/batches/{batch_id}/approve", data={"_csrf_token": token},
+                        follow_redirects=False).status_code == 403
+    assert _batches(web_db)[0].status == "draft"
+    for role in (Role.LEAD, Role.PARTICIPANT):
+        other = client_for(role, participant=money_owed["ann"]) if role == Role.PARTICIPANT else client_for(role)
+        for path in ("/finance", f"/finance/batches/{batch_id}", "/finance/payee-changes",
+                     f"/finance/batches/{batch_id}/remittances"):
+            assert other.get(path, follow_redirects=False).status_code == 403, (role, path)
