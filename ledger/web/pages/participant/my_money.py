@@ -65,6 +65,12 @@ CONTACT_WORDS = (
     ("none", "Please do not send me messages"),
 )
 
+CONTACT_NOW = {
+    "email": "We send you messages by e-mail.",
+    "post": "We send you letters in the post.",
+    "none": "You asked us not to send you messages.",
+}
+
 
 def tax_years(session: Session, participant_id: int, today: date) -> list[int]:
     """The tax years (by starting year) the person can pick: from their first activity to this year."""
@@ -151,7 +157,7 @@ class MyMoneyPages(Controller):
             "year": statement.period_from.year, "owed": money(owed, statement.currency) if owed else None,
             "timing": payment_timing(db_session, person.id, statement.currency), "today": clock.today(),
             "money": money, "contact": statement.contact, "style": statement.style, "watch_note": WATCH_NOTE,
-            "service_name": SERVICE_NAME,
+            "service_name": SERVICE_NAME, "contact_choice": CONTACT_NOW.get(person.contact_preference),
         })
 
     @get("/statement.pdf", name="my-statement-pdf", sync_to_thread=True)
