@@ -32,7 +32,7 @@ from ledger import clock
 from ledger.db.engine import READ_ONLY, transaction
 from ledger.db.models_messages import OutboxMessage
 from ledger.errors import LedgerError
-from ledger.messages.compose import NothingToSend, compose, to_email
+from ledger.messages.compose import NothingToSend, compose, to_email, usable_address
 from ledger.messages.outbox import Claimed, claim, mark_failed, mark_retry, mark_sent, renew
 from ledger.messages.transport import (
     DeliveryProblem,
@@ -160,6 +160,9 @@ class Worker:
             try:
                 composed = compose(session, message)
                 recipient = composed.recipient or recipient  # a corrected address wins (see compose.still_wanted)
+                if not usable_address(recipient):
+                    raise NothingToSend("the e-mail address on record is not one address (it has spaces, line breaks "
+                                        "or more than one @); correct it, then send again")
                 mail = to_email(composed, message_id=message.message_id, to=recipient, sender=self.delivery.sender)
             except NothingToSend as exc:
                 return _Ready(None, recipient, name, kind, attempts, Refused(str(exc)))
