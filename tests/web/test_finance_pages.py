@@ -95,6 +95,8 @@ def test_the_whole_batch_journey_with_four_eyes(client_for: Callable[..., Client
     assert "Left out 1: P-" in html and "bank details cannot be used" in html  # the one-time notice
     assert "Ann Ample" in html and "Bob Bright" in html and "£54.50" in html and "£27.50" in html
     assert "****4958" in html and GOOD_ACCOUNT not in html  # masked, never the full number
+    assert "Left out when it was built" in html and "the sort code is missing" in html.lower()
+    assert "Left out when it was built" in builder.get(f"/finance/batches/{batch_id}").text  # not only once
     assert f"record {money_owed['first_record']}" in html  # the records behind each line
     assert f'href="/records/{money_owed["first_record"]}"' not in html  # finance cannot open a lead's record page
     assert f'href="/records/{money_owed["first_record"]}"' in client_for(Role.ADMIN).get(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ledger import clock
 from ledger.api.errors import domain_status
-from ledger.db.models import BatchLine, BatchMethod, BatchStatus, PayeeChange, PayeeChangeStatus, Project
+from ledger.db.models import AuditEvent, BatchLine, BatchMethod, BatchStatus, PayeeChange, PayeeChangeStatus, Project
 from ledger.errors import FieldProblem, Forbidden, Invalid, LedgerError, NotFound
 from ledger.exports.finance import EXPORTERS, get_exporter
 from ledger.exports.pdf import render_remittance, render_remittance_zip
@@ -93,6 +93,17 @@ def _home(request: Request[Any, Any, Any], session: Session, actor: Actor, form:
     }, status=status)
 
 
+def _left_out(session: Session, batch_id: int) -> list[dict[str, str]]:
+    """Who could not be put in the batch when it was built, and why: read back from the batch's own
+    ``batch.create`` audit event (the builder's record of it), so the page never works the reasons out again."""
+    after = session.scalar(select(AuditEvent.after).where(AuditEvent.action == "batch.create",
+                                                          AuditEvent.entity == "batch",
+                                                          AuditEvent.entity_id == str(batch_id)).limit(1))
+    skipped = after.get("skipped") if isinstance(after, dict) else None
+    return [{"participant": str(s.get("participant", "")), "reason": str(s.get("reason", ""))}
+            for s in skipped if isinstance(s, dict)] if isinstance(skipped, list) else []
+
+
 def _batch_page(request: Request[Any, Any, Any], session: Session, actor: Actor, batch_id: int, number: int,
                 form: Form, *, status: int = 200) -> Template:
     batch = get_batch(session, batch_id)
@@ -113,6 +124,7 @@ def _batch_page(request: Request[Any, Any, Any], session: Session, actor: Actor,
         "rows": [{"line": line, "participant_id": people.get(line.line_id),
                   "records": behind.get(line.line_id, ())} for line in lines],
         "may_act": may_act(actor), "may_open_records": may_open_records(actor),
+        "left_out": _left_out(session, batch.id),
         "exporters": list(EXPORTERS.values()),
         "pagination": pagination(f"/finance/batches/{batch.id}", {}, number, pages),
     }, status=status)
