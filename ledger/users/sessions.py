@@ -71,6 +71,12 @@ def why_not_open(row: WebSession, now: datetime) -> str | None:
     return None
 
 
+def not_yet_ended(session: Session, secret: str) -> bool:
+    """True when the cookie names a session that has not been marked ended (it may still be refused)."""
+    row = _row(session, secret)
+    return row is not None and row.ended_at is None
+
+
 def needs_write(session: Session, secret: str) -> bool:
     """True when looking this session up should write: it has just run out (to end it), or its idle clock
     was last moved on a minute or more ago. Lets the caller read in a read-only transaction otherwise."""

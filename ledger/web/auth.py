@@ -129,11 +129,13 @@ def session_secret(scope: Scope) -> str | None:
 
 def _lookup(factory: sessionmaker[Session], secret: str) -> SignedIn | None:
     """Read the session in a read-only transaction (no write lock on SQLite); write only when the idle
-    clock needs moving on (at most once a minute) or the session has just run out."""
+    clock needs moving on (at most once a minute) or the session has just run out or been refused."""
     with factory() as session:
         session.connection(execution_options={READ_ONLY: True})
         found = sessions.resolve(session, secret, touch=False)
-        stale = sessions.needs_write(session, secret)
+        # Refused but not yet marked ended (account disabled or person erased behind the session's back):
+        # end it now, so it can never come back (say, when the account is enabled again).
+        stale = sessions.needs_write(session, secret) or (found is None and sessions.not_yet_ended(session, secret))
     if not stale:
         return found
     with transaction(factory) as session:

@@ -18,7 +18,7 @@ from web_signin import make_participant, make_user, submit
 
 from ledger.db.engine import transaction
 from ledger.db.models import AuditEvent, Role
-from ledger.db.models_web import WebUser
+from ledger.db.models_web import WebSession, WebUser
 from ledger.security.actor import Actor
 from ledger.users import codes, invitations
 from ledger.users.accounts import user_actor
@@ -182,3 +182,45 @@ def test_wrong_codes_from_many_addresses_pause_code_sign_in_everywhere(
     assert not paused.ok and paused.paused_until is not None
     with transaction(web_db) as s:
         assert signin.with_link(s, issued.link_path.rsplit("/", 1)[-1], "203.0.113.9").ok
+
+
+# ------------------------------------------------------------------------------------------ sessions end
+
+
+@pytest.mark.parametrize("change", ["idle", "lifetime", "erased", "disabled"])
+def test_the_server_ends_a_session_whatever_the_cookie_says(client_for: Callable[..., Client],
+                                                           web_db: sessionmaker[Session], change: str) -> None:
+    """Checked by the page middleware on every request (the read-only path included), not by the cookie."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from ledger.db.base import utcnow
+    from ledger.db.models import Participant
+    from ledger.db.models_web import UserStatus
+
+    with transaction(web_db) as s:
+        person_id = make_participant(s, "Priya Participant", ("ALPHA",)).id
+    client = client_for(Role.LEAD, projects=("ALPHA",)) if change == "disabled" else \
+        client_for(Role.PARTICIPANT, participant=person_id)
+    home = "/lead" if change == "disabled" else "/me/preferences"
+    assert client.get(home, follow_redirects=False).status_code == 200
+    now = utcnow()
+    with transaction(web_db) as s:
+        if change == "idle":  # last used 31 minutes ago (the default idle timeout is 30)
+            s.execute(update(WebSession).values(last_seen_at=now - timedelta(minutes=31)))
+        elif change == "lifetime":  # busy all along, but signed in longer ago than the lifetime allows
+            s.execute(update(WebSession).values(last_seen_at=now, expires_at=now - timedelta(seconds=1)))
+        elif change == "erased":
+            s.execute(update(Participant).where(Participant.id == person_id).values(erased_at=now))
+        else:
+            s.execute(update(WebUser).values(status=UserStatus.DISABLED.value))
+    answer = client.get(home, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in")
+    with web_db() as s:
+        assert s.scalar(select(WebSession.ended_at)) is not None  # ended on the server, not just refused
+    assert client.get(home, follow_redirects=False).status_code == 303
+    if change == "disabled":  # enabled again (say, a mistake undone): the old session must not come back
+        with transaction(web_db) as s:
+            s.execute(update(WebUser).values(status=UserStatus.ACTIVE.value))
+        assert client.get(home, follow_redirects=False).status_code == 303
