@@ -196,3 +196,30 @@ def test_easy_read_has_pictures_hidden_from_screen_readers(demo_app: Litestar) -
     pictures = re.findall(r"<svg class=\"participant-icon\"[^>]*>", html)
     assert len(pictures) > 10 and all('aria-hidden="true"' in svg and 'focusable="false"' in svg for svg in pictures)
     assert "govuk-body-l" in html and "participant.css" in html
+
+
+def test_no_accounting_words_in_the_pdfs_a_person_downloads(demo_app: Litestar) -> None:
+    """The statement (in the person's own style) and the record of involvement from /me. References such as
+    "P-0001" are left out of this check: the PDFs print them as the person's reference on purpose (a loose
+    page carries no name); see docs/participants.md."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from web_signin import csrf_token
+
+    def words(pdf: bytes) -> set[str]:
+        assert pdf.startswith(b"%PDF")
+        text = " ".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
+        return {m.group(0) for m in ACCOUNTING.finditer(text) if not re.fullmatch(r"P-\d{4}", m.group(0))}
+
+    with factory_of(demo_app)() as s:
+        people = list(s.execute(select(Participant.id, Participant.name)))
+    found: dict[str, set[str]] = {}
+    for person, name in people:
+        client = signed_in(demo_app, person)
+        token = csrf_token(client.get("/me?year=2025").text)
+        for what, pdf in (("statement", client.get("/me/statement.pdf?year=2025").content),
+                          ("record", client.post("/me/record-of-involvement", data={"_csrf_token": token}).content)):
+            if bad := words(pdf):
+                found[f"{name} {what}"] = bad
+    assert found == {}
