@@ -52,7 +52,7 @@ def test_each_style_reads_back(factory: sessionmaker[Session], people: tuple[int
         record = issue_record(s, CLI, ann, style=style, today=date(2026, 3, 1))
     text = _text(render_record(record))
     assert record.code is not None and record.code in text
-    assert "/verify/" in text
+    assert "/verify" in text  # the checking page (its full address when LEDGER_PUBLIC_URL is set)
     assert "Ann Able" in text and "Northshire Health and Care NHS Trust" in text
     assert "Priya Shah" in text and "0161 496 0000" in text  # signed off with the contact
     assert "3 hours" in text  # 90 + 60 + 30 minutes in all

@@ -26,8 +26,19 @@ PAID_HOW_WORDS = {
     "organisation": "Paid to an organisation they chose",
     "declined": "Given without pay (their choice)",
 }
-CHECK_WORDS = ("Anyone can check that this record is real: go to {address} and type the code {code}. "
-               "They will see the same summary, and nothing else about {name}.")
+CHECK_WORDS = ("Anyone can check that this record is real: open {address}, or go to {page} and type the code "
+               "{code}. They will see the same summary, and nothing else about {name}.")
+#: Without ``LEDGER_PUBLIC_URL`` the ledger knows only the path, which means nothing on paper: say what it is.
+CHECK_WORDS_NO_SITE = ("Anyone can check that this record is real. Go to the page /verify on our website and type "
+                       "the code {code}, or ask us. They will see the same summary and nothing else about {name}.")
+
+
+def check_places(record: RecordOfInvolvement) -> tuple[str, str] | None:
+    """(the address that opens this record's check, the checking page) when the site's address is known."""
+    address = record.check_address or ""
+    if not address.startswith(("http://", "https://")):
+        return None
+    return address, address.rsplit("/", 1)[0]
 
 
 def _span(summary: InvolvementSummary) -> str:
@@ -161,8 +172,10 @@ class RecordRenderer(PdfRenderer):
     def check_block(self) -> list[Flowable]:
         if not self.record.code:
             return []
-        words = CHECK_WORDS.format(address=self.record.check_address or f"/verify/{self.record.code}",
-                                   code=self.record.code, name=self.summary.participant_name)
+        places = check_places(self.record)
+        name = self.summary.participant_name
+        words = (CHECK_WORDS.format(address=places[0], page=places[1], code=self.record.code, name=name) if places
+                 else CHECK_WORDS_NO_SITE.format(code=self.record.code, name=name))
         return [self.para("Check this record", "heading"), self.para(markup(words)),
                 self.para(f"Code: <b>{markup(self.record.code)}</b>")]
 
@@ -191,6 +204,14 @@ class LargePrintRecordRenderer(RecordRenderer):
     heading_space = LargePrintStatementRenderer.heading_space
     cell_padding = LargePrintStatementRenderer.cell_padding
     bottom_margin = LargePrintStatementRenderer.bottom_margin
+
+    def totals_table(self, heading: str, items: Any) -> Flowable:
+        """Wider number columns than standard, so "Activities" is not broken in two at large print size."""
+        rows: list[list[Any]] = [self.header_cells([heading, "Activities", "Time given"], money_from=1)]
+        width = self.frame_width * 0.42
+        for item in items:
+            rows.append([self.text_cell(item.label, width), str(item.activities), duration(item.minutes)])
+        return self.table(rows, (0.42, 0.22, 0.36), money_from=1)
 
     def activities_block(self) -> list[Flowable]:
         """No narrow date column in large print: one line of words per activity."""
@@ -263,7 +284,8 @@ class EasyReadRecordRenderer(RecordRenderer):
             self.para("Your record of taking part", "title"),
             self.para(markup(f"This record is from {s.organisation_name}.")),
             self.para(markup(f"It is for {s.participant_name}.")),
-            self.para(markup(f"It shows the time you gave to help us. We made it on {plain_date(s.issued_on)}.")),
+            self.para("It shows the time you gave to help us."),
+            self.para(f"We made it on {plain_date(s.issued_on)}."),
         ]
 
     def time_block(self) -> list[Flowable]:
@@ -301,8 +323,10 @@ class EasyReadRecordRenderer(RecordRenderer):
             return []
         rows: list[tuple[str | None, list[str]]] = []
         for outcome in self.record.outcomes:
+            source = (f"It came from what you did on {plain_date(outcome.activity_date)}."
+                      if outcome.activity_date else f"It came from your work for {markup(outcome.project_name)}.")
             rows.append(("question" if not rows else None, [
-                f"On <b>{plain_date(outcome.outcome_date)}</b>:", markup(outcome.text)]))
+                f"On <b>{plain_date(outcome.outcome_date)}</b>:", markup(outcome.text), source]))
         return self.section("What changed because of you", self.with_picture(rows))
 
     def activities_block(self) -> list[Flowable]:
@@ -333,11 +357,14 @@ class EasyReadRecordRenderer(RecordRenderer):
     def check_block(self) -> list[Flowable]:
         if not self.record.code:
             return []
-        address = self.record.check_address or f"/verify/{self.record.code}"
+        places = check_places(self.record)
+        where = (f"They go to <b>{markup(places[0])}</b>." if places
+                 else "They go to our website. They open the page called <b>/verify</b>.")
         return self.section("Checking this record", self.with_picture([("question", [
             "Other people can check this record is real.",
-            f"They go to <b>{markup(address)}</b>.",
+            where,
             f"The code is <b>{markup(self.record.code)}</b>.",
+            "Or they can ask us.",
         ])]))
 
     def sign_off_block(self) -> list[Flowable]:

@@ -41,6 +41,12 @@ def more_words(more: int) -> str:
             "all of them.")
 
 
+def easy_read_more_words(more: int) -> list[str]:
+    """Easy Read: one idea a line, and the record called by its Easy Read title ("record of taking part")."""
+    return [f"There {'is' if more == 1 else 'are'} {more} more.", "Ask us for your record of taking part.",
+            "It shows all of them."]
+
+
 def _source(outcome: OutcomeItem) -> str:
     if outcome.activity_label and outcome.activity_date:
         return f"{outcome.activity_label}, {plain_date(outcome.activity_date)}"
@@ -68,7 +74,8 @@ def easy_read_outcomes(renderer: PictureSections, outcomes: Sequence[OutcomeItem
     if not outcomes:
         return []
     shown = newest(outcomes)
-    lines = [markup(INTRO)] + [f"<b>{plain_date(o.outcome_date)}</b>: {markup(o.text)}" for o in shown]
+    lines = ["You told us what you think.", "This is what we changed because of it."]
+    lines += [f"<b>{plain_date(o.outcome_date)}</b>: {markup(o.text)}" for o in shown]
     if len(outcomes) > len(shown):
-        lines.append(markup(more_words(len(outcomes) - len(shown))))
+        lines += easy_read_more_words(len(outcomes) - len(shown))
     return renderer.section(HEADING, renderer.with_picture([("question", lines)]))
