@@ -228,3 +228,31 @@ def test_project_in_the_query(client_for: Callable[..., Client], world: dict[str
         assert answer.status_code < 500, f"{url}: {answer.status_code}"
         assert "Dee Bravo" not in answer.text and world["BRAVO"]["reference"] not in answer.text, url
         assert "BRAVO" not in answer.text, f"{url} shows the other project"
+
+
+# ------------------------------------------------------------------------------------------ XSS
+
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_typed_markup_is_escaped_on_every_page(web_app: Litestar, client_for: Callable[..., Client],
+                                               web_db: sessionmaker[Session], world: dict[str, Any]) -> None:
+    """A name and an activity description holding HTML come back escaped on every page that shows them."""
+    from sqlalchemy import update
+
+    from ledger.db.models import Participant
+
+    with transaction(web_db) as s:
+        s.execute(update(Participant).where(Participant.id == int(world["ALPHA"]["participant_id"]))
+                  .values(name=EVIL, preferred_name=EVIL))
+        s.execute(update(Activity).where(Activity.id == int(world["ALPHA"]["activity_id"])).values(description=EVIL))
+    admin = client_for(Role.ADMIN)
+    shown = 0
+    for path, methods in page_routes(web_app):
+        if "GET" not in methods or path in NOT_PROJECT_SCOPED:
+            continue
+        answer = admin.get(_fill(path, world["ALPHA"]), follow_redirects=False)
+        assert answer.status_code < 500, f"GET {path}: {answer.status_code}"
+        assert "<script>alert" not in answer.text and "<img src=x" not in answer.text, f"GET {path} is not escaped"
+        shown += "&lt;script&gt;alert" in answer.text
+    assert shown >= 3  # the name really was on some pages
