@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -25,8 +26,16 @@ _NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
 def folder() -> Path:
+    """The private folder, made 0700 even when it already existed more open (a folder in the shared temporary
+    folder may have been made by someone else first: then it is refused, never used)."""
     place = Path(os.environ.get("LEDGER_IMPORT_HOLD_DIR") or Path(tempfile.gettempdir()) / "ledger-imports-held")
     place.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = place.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+        raise RuntimeError(f"{place} is not a folder of this server's own: set LEDGER_IMPORT_HOLD_DIR to a private "
+                           "folder")
+    if stat.S_IMODE(found.st_mode) != 0o700:
+        os.chmod(place, 0o700)
     return place
 
 
@@ -40,9 +49,10 @@ def _path(sha: str, owner: str) -> Path:
 
 def _forget_old() -> None:
     cutoff = time.time() - KEEP_SECONDS
-    for path in folder().glob("*.upload"):
+    place = folder()
+    for path in [*place.glob("*.upload"), *place.glob("*.part")]:  # .part: a hold cut off half way
         try:
-            if path.stat().st_mtime < cutoff:
+            if path.lstat().st_mtime < cutoff:
                 path.unlink()
         except FileNotFoundError:  # another worker got there first
             pass
@@ -53,9 +63,16 @@ def hold(content: bytes, owner: str) -> str:
     _forget_old()
     sha = hashlib.sha256(content).hexdigest()
     path = _path(sha, owner)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+    # A new file of our own (mkstemp: 0600, never an existing file or link), then renamed over the name:
+    # a rename replaces a link planted there instead of writing into whatever it points at.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return sha
 
 
@@ -66,9 +83,11 @@ def take(sha: str, owner: str) -> bytes | None:
         return None
     path = _path(sha, owner)
     try:
-        content = path.read_bytes()
-    except FileNotFoundError:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # a link is never a held file
+    except OSError:  # not there, or a link
         return None
+    with os.fdopen(descriptor, "rb") as handle:
+        content = handle.read()
     return content if hashlib.sha256(content).hexdigest() == sha else None
 
 
