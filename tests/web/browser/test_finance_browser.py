@@ -172,3 +172,15 @@ def test_history_and_payee_changes_pages(new_page: Callable[..., Any], live_serv
     page.goto("/finance/payee-changes")
     assert "Hal Journey" in page.content()
     _checked(page, "/finance/payee-changes", "finance-payee-changes")
+
+
+def test_confirming_a_change_works_without_javascript(new_page: Callable[..., Any], live_server: LiveServer,
+                                                      database: Any) -> None:
+    _money_owed(database)
+    page = new_page(javascript=False)
+    sign_in_browser(page.context, live_server.base_url,
+                    web_session_cookie(live_server.database_url, Role.FINANCE, name=f"Nia NoScript {next(_runs)}"))
+    page.goto("/finance/payee-changes")
+    page.get_by_role("button", name="Confirm the change for Hal Journey").first.click()
+    page.wait_for_url("**/finance/payee-changes")
+    assert "Change confirmed: Hal Journey" in page.content()
