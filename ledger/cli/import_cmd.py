@@ -12,6 +12,8 @@ Exit status: 0 when the import (or dry run) found no problems; 1 when it found a
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import click
@@ -143,10 +145,16 @@ def workbook_command(out: Path, force: bool, database_url: str | None) -> None:
     url = resolve_url(database_url)
     with cli_errors(url), existing_database_session(url) as session:
         data = workbook_data(session, Actor.system("cli"))
-        partial = out.with_name(out.name + ".partial")
-        with partial.open("wb") as handle:
-            counts = write_workbook(data, handle)
-    partial.replace(out)
+        # Everyone's names, e-mails and phones: a new file only its owner reads (mkstemp makes it 0600, as the
+        # bank files), streamed there and put in place only when whole; a failed run leaves nothing behind.
+        descriptor, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                counts = write_workbook(data, handle)
+            os.replace(partial, out)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
     click.echo(f"Wrote {out}: {counts.participants} participants, {counts.records} records, "
                f"{counts.payments} payments.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -154,3 +155,29 @@ def test_the_workbook_masks_bank_details_and_neutralises_formulas(ledger_url: st
     records = list(book["Records"].iter_rows(values_only=True))
     assert records[1][16] == "approved" and records[1][19] is not None
     assert run("export", "workbook", "--out", str(out), "--database", ledger_url).exit_code == 1  # exists
+
+
+def test_the_workbook_is_private_and_a_failed_export_leaves_no_file(
+        ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It holds everyone's names, e-mails and phone numbers: readable by its owner only (like the bank files),
+    and a run that fails half way leaves neither the file nor a half-written copy."""
+    import stat
+
+    import ledger.exports.workbook as workbook_module
+
+    out = tmp_path / "ledger.xlsx"
+    assert run("export", "workbook", "--out", str(out), "--database", ledger_url).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    real = workbook_module.write_workbook
+
+    def breaks_half_way(data: Any, handle: Any) -> Any:
+        handle.write(b"PK\x03\x04 half a workbook with Jo's details")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workbook_module, "write_workbook", breaks_half_way)
+    failed = tmp_path / "failed.xlsx"
+    with pytest.raises(OSError):
+        run("export", "workbook", "--out", str(failed), "--database", ledger_url)
+    monkeypatch.setattr(workbook_module, "write_workbook", real)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db", "ledger.xlsx"]
