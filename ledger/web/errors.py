@@ -65,11 +65,11 @@ def words_for(status: int, exc: Exception) -> tuple[str, str]:
 def error_page(request: Request[Any, Any, Any], status: int, exc: Exception,
                headers: dict[str, str] | None = None) -> Response[Any]:
     from ledger.web.render import page  # render imports the database helpers; keep this module light
-    from ledger.web.security_headers import SECURITY_HEADERS
+    from ledger.web.security_headers import headers_for
 
     title, words = words_for(status, exc)
     # A path no route serves never reaches the security headers middleware: the page carries them itself.
-    all_headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    all_headers = {name.decode(): value.decode() for name, value in headers_for(request.scope)}
     all_headers.update(headers or {})
     return page(request, "errors/error.html", {"status": status, "title": title, "words": words},
                 status=status, headers=all_headers)

@@ -2,6 +2,10 @@
 
 The Content-Security-Policy allows scripts, styles, images, forms and fetches from this site only: no
 inline script or style (so a value that slipped past escaping cannot run), no framing (clickjacking).
+
+Strict-Transport-Security (browsers use https for this site for a year) is sent whenever cookies are
+Secure (``ledger.web.auth.cookie_secure``: a real server); never for plain http to this computer itself,
+where it would stop ``ledger serve`` on localhost from working. Browsers ignore it over plain http anyway.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 )
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+def headers_for(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers for this request: :data:`SECURITY_HEADERS`, plus :data:`HSTS` when cookies are Secure."""
+    from ledger.web.auth import cookie_secure  # auth imports the database helpers; keep this module light
+
+    return (*SECURITY_HEADERS, HSTS) if cookie_secure(scope) else SECURITY_HEADERS
 
 
 class SecurityHeadersMiddleware(ASGIMiddleware):
@@ -48,10 +60,12 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
 
+        wanted = headers_for(scope)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                extra = [(name, value) for name, value in wanted if name not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

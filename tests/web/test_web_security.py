@@ -256,3 +256,14 @@ def test_typed_markup_is_escaped_on_every_page(web_app: Litestar, client_for: Ca
         assert "<script>alert" not in answer.text and "<img src=x" not in answer.text, f"GET {path} is not escaped"
         shown += "&lt;script&gt;alert" in answer.text
     assert shown >= 3  # the name really was on some pages
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("always", True), ("never", False)])
+def test_strict_transport_security_when_cookies_are_secure(anonymous_client: Client, monkeypatch: pytest.MonkeyPatch,
+                                                           setting: str, expected: bool) -> None:
+    monkeypatch.setenv("LEDGER_SECURE_COOKIES", setting)
+    for url in ("/sign-in", "/no-such-page"):
+        answer = anonymous_client.get(url)
+        assert ("strict-transport-security" in answer.headers) is expected, url
+    if expected:
+        assert answer.headers["strict-transport-security"].startswith("max-age=")
