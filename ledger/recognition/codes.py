@@ -7,9 +7,10 @@
   outside the database, like the payee seals): someone who copies the database can neither read the codes
   nor test guesses against the hashes offline.
 * Reading a code forgives the usual slips: lower case, spaces, missing hyphens, O for 0, I or L for 1.
-* Guessing is throttled per client address (a keyed hash of it, never the address itself) in the database,
-  so every server process shares the count: after ``GUESS_LIMIT`` unknown codes within ``GUESS_WINDOW`` an
-  address gets "too many checks" for every code until the window moves on.
+* Guessing is throttled per client address (an IPv6 address by its /64 network; a keyed hash of it, never
+  the address itself) in the database, so every server process shares the count: after ``GUESS_LIMIT``
+  unknown codes within ``GUESS_WINDOW`` an address gets "too many checks" for every code until the window
+  moves on.
 * Every check of an issued code (valid or withdrawn) adds one to its ``check_count``.
 
 A check runs in transactions of its own (:func:`verify_code` takes the session factory): the failed
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,9 +83,25 @@ def code_hash(code: str) -> str:
     return hmac.new(get_keyring().subkey(_INFO), normal.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+def guesser(address: str) -> str:
+    """Whose guesses these are: an IPv4 address, or an IPv6 address's /64 network (one home or server is
+    given a whole /64, so counting each of its 2^64 addresses alone would throttle nothing). An IPv4
+    address written as IPv6 (``::ffff:198.51.100.7``) is the IPv4 address."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # "unknown" or a test client's name: counted as it is
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def client_hash(address: str) -> str:
-    """A keyed hash of the client's address: enough to count its guesses, useless to anyone reading it."""
-    return hmac.new(get_keyring().subkey(_CLIENT_INFO), address.encode("utf-8"), hashlib.sha256).hexdigest()
+    """A keyed hash of who is guessing (:func:`guesser`): enough to count their guesses, useless to anyone
+    reading it."""
+    return hmac.new(get_keyring().subkey(_CLIENT_INFO), guesser(address).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,15 @@ def test_reading_codes() -> None:
     assert normalise_code("OIL00-00000-00000") == "01100000000000000"[:15]
     assert normalise_code("7KQ2M-XW9RT-4HC8") is None  # too short
     assert normalise_code("7KQ2M-XW9RT-4HC8U") is None  # U is not in the alphabet
+
+
+def test_one_ipv6_network_counts_as_one_address(
+        any_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone with IPv6 holds a /64 (2^64 addresses): counting each address alone would not throttle at all."""
+    monkeypatch.setattr(codes, "GUESS_LIMIT", 3)
+    for n in range(3):
+        assert verify_code(any_factory, f"{n:015d}", f"2001:db8:1:2::{n + 1:x}").status == "unknown"
+    with pytest.raises(TooManyChecks):
+        verify_code(any_factory, "1" * 15, "2001:db8:1:2:ffff:ffff:ffff:ffff")
+    assert verify_code(any_factory, "2" * 15, "2001:db8:1:3::1").status == "unknown", "another network is not held up"
+    assert codes.client_hash("::ffff:198.51.100.7") == codes.client_hash("198.51.100.7")  # IPv4 seen through IPv6
