@@ -267,3 +267,36 @@ def test_strict_transport_security_when_cookies_are_secure(anonymous_client: Cli
         assert ("strict-transport-security" in answer.headers) is expected, url
     if expected:
         assert answer.headers["strict-transport-security"].startswith("max-age=")
+
+
+# ------------------------------------------------------------------------------------------ long and odd input
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+FIELD_NAME = re.compile(r"<(?:input|textarea|select)\b[^>]*\bname=\"([^\"]+)\"", re.I)
+ODD = "x" * 5000 + "\u202e\u0301😀\x00"
+
+
+def test_every_form_filled_with_long_odd_text_gives_no_server_error(web_app: Litestar,
+                                                                   client_for: Callable[..., Client],
+                                                                   world: dict[str, Any]) -> None:
+    """Every form on every GET page, each field filled with 5,000 characters and odd unicode: never a 500."""
+    admin = client_for(Role.ADMIN)
+    sent = 0
+    for path, methods in page_routes(web_app):
+        if "GET" not in methods or path in NOT_PROJECT_SCOPED or path == "/sign-out":
+            continue
+        page_url = _fill(path, world["ALPHA"])
+        shown = admin.get(page_url, follow_redirects=False)
+        if shown.status_code != 200 or "text/html" not in shown.headers.get("content-type", ""):
+            continue
+        for attributes, body in FORM.findall(shown.text):
+            if 'method="post"' not in attributes.lower() or "/sign-out" in attributes:
+                continue
+            action = re.search(r'action="([^"]*)"', attributes)
+            target = (action.group(1) if action else page_url).replace("&amp;", "&") or page_url
+            data = {name: ODD for name in FIELD_NAME.findall(body) if name != "_csrf_token"}
+            data["_csrf_token"] = csrf_token(body)
+            answer = admin.post(target, data=data, follow_redirects=False)
+            assert answer.status_code < 500, f"POST {target} (form on {page_url}): {answer.status_code}"
+            sent += 1
+    assert sent >= 8
