@@ -56,8 +56,8 @@ YearParam = Annotated[int | None, Parameter(query="year", ge=2000, le=2100, requ
 
 STYLE_WORDS = (
     ("standard", "Standard"),
-    ("large_print", "Large print"),
-    ("easy_read", "Easy Read: short sentences and pictures in the PDF"),
+    ("large_print", "Large print: bigger writing"),
+    ("easy_read", "Easy Read: short sentences, bigger writing and pictures"),
 )
 CONTACT_WORDS = (
     ("email", "By e-mail"),
