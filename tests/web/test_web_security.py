@@ -300,3 +300,27 @@ def test_every_form_filled_with_long_odd_text_gives_no_server_error(web_app: Lit
             assert answer.status_code < 500, f"POST {target} (form on {page_url}): {answer.status_code}"
             sent += 1
     assert sent >= 8
+
+
+def test_a_lead_cannot_withdraw_another_projects_record_of_involvement(client_for: Callable[..., Client],
+                                                                     web_db: sessionmaker[Session],
+                                                                     world: dict[str, Any]) -> None:
+    from ledger.db.models_recognition import InvolvementRecord
+    from ledger.organisation import save_organisation
+    from ledger.recognition.record import issue_record
+    from ledger.security.actor import Actor
+
+    with transaction(web_db) as s:
+        save_organisation(s, {"name": "Trust", "contact_name": "Pat", "contact_phone": "0161 496 0000",
+                              "contact_email": "involvement@example.org", "postal_address": "1 High Street",
+                              "payer_name": "TRUST", "reference_prefix": "TR"})
+        issued = issue_record(s, Actor.system("web review"), int(world["BRAVO"]["participant_id"]))
+        record_id = s.scalars(select(InvolvementRecord.id)).one()
+    assert issued is not None
+    lead = client_for(Role.LEAD, projects=("ALPHA",))
+    token = csrf_token(lead.get("/outcomes").text)
+    answer = lead.post(f"/outcomes/records/{record_id}/withdraw", data={"_csrf_token": token, "reason": "mine now"},
+                       follow_redirects=False)
+    assert answer.status_code in (403, 404), answer.status_code
+    with web_db() as s:
+        assert s.get(InvolvementRecord, record_id).withdrawn_reason is None  # type: ignore[union-attr]
