@@ -24,6 +24,7 @@ from ledger.exports.pdf.statement_text import (
     DECLINED_NOTE,
     EXPENSES_NOTE,
     WATCH_NOTE,
+    over_limit_help,
     short_reason,
     status_text,
     summary_sentences,
@@ -288,6 +289,9 @@ class StatementRenderer(PdfRenderer):
                 flow.extend(self.starts_together(head, self.weeks_table(s.weeks)))
             else:
                 flow.append(KeepTogether(head))
+            if any(total.over_limit for total in (*s.tax_years, *s.weeks)):
+                contact = self.require_contact()
+                flow.append(self.para(markup(over_limit_help(contact.contact_name, contact.contact_phone))))
         return flow
 
     def totals_table(self, first: str, totals: tuple[PeriodTotal, ...]) -> Flowable:

@@ -254,6 +254,13 @@ class EasyReadStatementRenderer(StatementRenderer):
             flow.extend(self.lines(["Here is the money for your time in each week you took part.",
                                     "A week starts on a Monday."]))
             flow.extend(self.week_line(total) for total in s.weeks)
+        if any(total.over_limit for total in (*s.tax_years, *s.weeks)):
+            contact = self.require_contact()
+            flow.extend(self.section("Worried about a limit?", self.with_picture([("phone", [
+                "Please talk to us about it.",
+                f"Ask {markup(contact.contact_name)}. Phone <b>{markup(contact.contact_phone)}</b>.",
+                "Or ask a benefits adviser, like Citizens Advice.",
+            ])])))
         return flow
 
     def total_sentences(self, total: PeriodTotal) -> list[str]:

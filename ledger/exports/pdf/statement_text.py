@@ -30,6 +30,14 @@ WATCH_NOTE = (
     "You asked us to keep an eye on these limits, for example because of your benefits. We show your "
     "totals beside them so you can check. You decide what to do: we never decide for you."
 )
+
+
+def over_limit_help(contact_name: str, contact_phone: str) -> str:
+    """Said once wherever a total is over a watched limit: who to talk to, never what to do."""
+    return (f"If a total over a limit worries you, for example about your benefits, please talk to "
+            f"{contact_name} on {contact_phone}, or to a benefits adviser such as Citizens Advice.")
+
+
 BANK_DETAILS_NEEDED = (
     "We need your bank details to pay you this. Please give them to the person who sent you this statement."
 )
