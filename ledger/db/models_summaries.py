@@ -86,7 +86,7 @@ class PaidSummary(IdMixin, Base):
     __tablename__ = "paid_summaries"
     __table_args__ = (
         UniqueConstraint("record_id", "activity_date", name="uq_paid_summaries_key"),
-        Index("ix_paid_summaries_project_date", "project_id", "activity_date"),
+        Index("ix_paid_summaries_project_date", "project_id", "activity_date", "paid_minor"),  # index-only
     )
 
     record_id: Mapped[int] = mapped_column(BigId)
@@ -103,7 +103,7 @@ class PaymentTime(IdMixin, Base):
     __tablename__ = "payment_times"
     __table_args__ = (
         UniqueConstraint("record_id", name="uq_payment_times_record"),
-        Index("ix_payment_times_project_date", "project_id", "activity_date"),
+        Index("ix_payment_times_project_date", "project_id", "activity_date", "paid_on"),  # index-only
     )
 
     record_id: Mapped[int] = mapped_column(BigId)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import FieldProblem, Invalid
 from ledger.involvement.amounts import ensure_expense_amounts
 from ledger.involvement.dates import ensure_activity_date
-from ledger.involvement.history import fees_approved_on, miles_earlier_in_tax_year
+from ledger.involvement.history import earlier_miles_and_same_day_fees, fees_approved_on
 from ledger.money import Money
 from ledger.rates.contract import ExpenseRequest, QuoteRequest
 from ledger.rates.engine import ExpenseClaim, MileageClaim, Quote, QuoteInput, calculate
@@ -91,14 +91,14 @@ def quote_part(
     """The engine's quote for this part, counting approved mileage and same-day fees from the ledger."""
     too_large = problems_of(lambda: ensure_expense_amounts(expenses))  # reported with the engine's problems
     claim = None
-    if mileage is not None:
-        earlier = miles_earlier_in_tax_year(session, participant_id, mileage.vehicle, on,
-                                            exclude_record_id=exclude_record_id)
+    if mileage is not None:  # both look-backs in one query
+        earlier, fees_that_day = earlier_miles_and_same_day_fees(
+            session, participant_id, mileage.vehicle, on, card.currency, exclude_record_id=exclude_record_id)
         claim = MileageClaim(mileage.vehicle, mileage.miles, mileage.passengers, earlier)
-    same_day = Money.from_minor(
-        fees_approved_on(session, participant_id, on, card.currency, exclude_record_id=exclude_record_id),
-        card.currency,
-    ).amount
+    else:
+        fees_that_day = fees_approved_on(session, participant_id, on, card.currency,
+                                         exclude_record_id=exclude_record_id)
+    same_day = Money.from_minor(fees_that_day, card.currency).amount
     return checked_together(too_large, lambda: calculate(card, QuoteInput(
         date=on,
         activity=activity,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ledger.db.models import Activity, Record, RecordStatus
@@ -58,3 +58,26 @@ def fees_approved_on(
         session, Record.fees_minor, participant_id, Record.currency == currency, Activity.date == on,
         exclude_record_id=exclude_record_id,
     )
+
+
+def earlier_miles_and_same_day_fees(
+    session: Session, participant_id: int, vehicle: str, on: date, currency: str,
+    *, exclude_record_id: int | None = None,
+) -> tuple[int, int]:
+    """:func:`miles_earlier_in_tax_year` and :func:`fees_approved_on` in ONE query, for a quote with a
+    mileage claim (approval is a hot path). Each sum keeps its own conditions inside a ``CASE``; the rows
+    read are the participant's approved records from 6 April to ``on``, which hold both."""
+    same_vehicle = Record.mileage_vehicle == vehicle
+    fees_that_day = and_(Record.currency == currency, Activity.date == on)
+    query = (
+        select(func.coalesce(func.sum(case((same_vehicle, Record.mileage_miles), else_=0)), 0),
+               func.coalesce(func.sum(case((fees_that_day, Record.fees_minor), else_=0)), 0))
+        .select_from(Record)
+        .join(Activity, Activity.id == Record.activity_id)
+        .where(Record.participant_id == participant_id, Record.status == RecordStatus.APPROVED,
+               Activity.date >= tax_year_start(on), Activity.date <= on)
+    )
+    if exclude_record_id is not None:
+        query = query.where(Record.id != exclude_record_id)
+    miles, fees = session.execute(query).one()
+    return int(miles or 0), int(fees or 0)

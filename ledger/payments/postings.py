@@ -76,7 +76,9 @@ def post_entry(
     session.flush()
     if legs:
         # One multi-row INSERT for the legs: nothing needs their ids back, and approvals are a hot path.
-        session.execute(insert(Posting), [
+        # render_nulls: every row has the same columns (a None is sent as NULL, not left out), so the ORM
+        # does not split legs with and without minutes/record into separate INSERT statements.
+        session.execute(insert(Posting).execution_options(render_nulls=True), [
             {
                 "entry_id": entry.id,
                 "account_kind": leg.account_kind.value,

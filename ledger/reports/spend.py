@@ -39,7 +39,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ledger import clock
@@ -199,6 +199,12 @@ def _participants(session: Session, ids: list[int], period: tuple[date, date]) -
     d = ParticipantDay
     people = func.count(func.distinct(d.participant_id))
     conditions = (d.project_id.in_(ids), d.activity_date.between(*period))
+    if _is_postgres(session):  # one scan: per project, and () for everyone (project_id NULL)
+        both = select(d.project_id, people).where(*conditions).group_by(
+            func.grouping_sets(d.project_id, literal_column("()")))
+        result = {ALL if pid is None else int(pid): int(n) for pid, n in session.execute(both)}
+        result.setdefault(ALL, 0)
+        return result
     per_project = select(d.project_id, people).where(*conditions).group_by(d.project_id)
     result = {int(pid): int(n) for pid, n in session.execute(per_project)}
     if len(result) <= 1:  # one project: its count is the count across projects

@@ -144,6 +144,11 @@ def check_roll_up(factory: sessionmaker[Session]) -> None:
         assert report.totals.paid == sum(r.paid for r in report.projects)
         assert report.totals.declined_expenses > 0  # the data has people who declined their costs too
         assert report.totals.budget is None  # BETA has no budget
+        from ledger.db.models import Activity
+
+        everyone = {r.participant_id for r, a in s.execute(select(Record, Activity).join(Activity))
+                    if r.status == "approved" and PERIOD[0] <= a.date <= PERIOD[1]}
+        assert report.totals.participants == len(everyone) < sum(r.participants for r in report.projects)
         all_days = _days(s, ids)
         assert report.totals.days_to_payment_median == percentile(all_days, Decimal("0.5"))
         single = project_spend(s, ids[0], *PERIOD, today=date(2026, 4, 6))

@@ -235,7 +235,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_paid_summaries')),
         sa.UniqueConstraint('record_id', 'activity_date', name='uq_paid_summaries_key'),
     )
-    op.create_index('ix_paid_summaries_project_date', 'paid_summaries', ['project_id', 'activity_date'])
+    op.create_index('ix_paid_summaries_project_date', 'paid_summaries', ['project_id', 'activity_date', 'paid_minor'])
     op.create_table(
         'payment_times',
         sa.Column('id', big, primary_key=True, autoincrement=True),
@@ -246,7 +246,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_times')),
         sa.UniqueConstraint('record_id', name='uq_payment_times_record'),
     )
-    op.create_index('ix_payment_times_project_date', 'payment_times', ['project_id', 'activity_date'])
+    op.create_index('ix_payment_times_project_date', 'payment_times', ['project_id', 'activity_date', 'paid_on'])
     op.execute(FILL_PAID)
     op.execute(FILL_TIMES)
     op.execute(_grouped('postings'))
