@@ -175,7 +175,7 @@ def test_still_to_be_paid_says_roughly_when(own_copy: Litestar) -> None:
     with clock.as_of(date(2026, 3, 2)), transaction(factory) as s:
         batch_id = build_batch(s, finance, "bank_transfer").batch.id
     words = _still_to_pay(client)
-    assert "We are getting £276.13 ready to pay you now" in words and "roughly" not in words
+    assert "We are getting £276.13 ready to pay now" in words and "roughly" not in words
     with clock.as_of(date(2026, 3, 3)), transaction(factory) as s:
         approve_batch(s, second, batch_id)
         mark_exported(s, finance, batch_id, "bank")
@@ -184,7 +184,17 @@ def test_still_to_be_paid_says_roughly_when(own_copy: Litestar) -> None:
         sent_on = exported.exported_at.date()
     words = _still_to_pay(client)
     assert f"We sent a payment of £276.13 on {sent_on:%-d %B %Y}" in words and "few working days" in words
-    assert "ready to pay you now" not in words
+    assert "ready to pay now" not in words
+
+
+def test_money_for_an_organisation_is_not_called_theirs(demo_app: Litestar) -> None:
+    """Aisha asked us to pay her fees to Mind in Leeds: only her costs are "to pay you"."""
+    with factory_of(demo_app)() as s:
+        aisha = s.scalar(select(Participant.id).where(Participant.name == "Aisha Begum"))
+    assert aisha is not None
+    words = _still_to_pay(signed_in(demo_app, aisha))
+    assert "We still have to pay you £42.10." in words
+    assert "We still have to pay £431.25 for your time to Mind in Leeds, as you asked." in words
 
 
 def test_easy_read_has_pictures_hidden_from_screen_readers(demo_app: Litestar) -> None:

@@ -143,7 +143,8 @@ class MyMoneyPages(Controller):
         person = my_participant(db_session, actor)
         statement = _statement(db_session, person, year)
         summary = statement.summary
-        owed = summary.fees_owed + summary.expenses_owed
+        owed = summary.fees_owed - summary.fees_owed_to_organisation + summary.expenses_owed  # to them
+        owed_to_organisation = summary.fees_owed_to_organisation  # fees they asked us to pay to a group
         sentences = (easy_read_summary(summary, statement.currency, bank_details_needed=statement.bank_details_needed)
                      if statement.style == "easy_read" else
                      summary_sentences(summary, statement.currency, statement.fees_paid_to,
@@ -155,6 +156,7 @@ class MyMoneyPages(Controller):
                 statement.outcomes)), "outcomes_intro": OUTCOMES_INTRO,
             "years": tax_years(db_session, person.id, clock.today()),
             "year": statement.period_from.year, "owed": money(owed, statement.currency) if owed else None,
+            "owed_to_organisation": money(owed_to_organisation, statement.currency) if owed_to_organisation else None,
             "timing": payment_timing(db_session, person.id, statement.currency), "today": clock.today(),
             "money": money, "contact": statement.contact, "style": statement.style, "watch_note": WATCH_NOTE,
             "service_name": SERVICE_NAME, "contact_choice": CONTACT_NOW.get(person.contact_preference),
