@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException, TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
@@ -149,7 +150,8 @@ class RecognitionController(Controller):
          "when no record has this code; 429 after too many unknown codes from one address.",
          responses={410: ResponseSpec(data_container=Problem, description="The record was withdrawn.",
                                       media_type=PROBLEM_MEDIA_TYPE, generate_examples=False)},
-         **PUBLIC_ROUTE)
+         cache_control=CacheControlHeader(no_store=True),  # it names a person: no shared cache keeps it
+         response_headers={"X-Robots-Tag": "noindex, nofollow"}, **PUBLIC_ROUTE)
     def verify(self, code: Code, request: Request[Any, Any, Any]) -> VerificationOut:
         """Anyone with the code sees that the organisation issued the record, and its summary; nothing else."""
         try:

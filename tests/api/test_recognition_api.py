@@ -75,6 +75,8 @@ def test_valid_code_shows_the_issuer_and_the_summary_and_nothing_else(world: dic
     text = checked.text
     for private in ("41.25", "27.50", "£", "sort", "account", "email", "phone", "Ben", "Cal", "bank", "P-0"):
         assert private not in text, private
+    assert "no-store" in checked.headers.get("cache-control", "")  # a name: no shared cache keeps it
+    assert "noindex" in checked.headers.get("x-robots-tag", "")
     # typed loosely (lower case, no hyphens) it still matches, and every check is counted
     loose = issued["code"].replace("-", "").lower()
     assert call(world, None, "GET", f"/verify/{loose}").status_code == 200

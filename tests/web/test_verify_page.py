@@ -42,6 +42,10 @@ def test_valid_code_shows_the_issuer_and_summary_only(anonymous_client: TestClie
     assert "Ann Able" in text and "1 hour 30 minutes" in text
     for private in ("41.25", "£", "ANN ABLE", "Priya Shah", "0161 496 0000", "involvement@example.org", "P-0"):
         assert private not in text, private
+    # a person's name behind a code: never kept by a shared cache or a browser, never listed by a search engine
+    for answer in (page, anonymous_client.get("/verify/" + "0" * 15)):
+        assert "no-store" in answer.headers.get("cache-control", ""), answer.status_code
+        assert "noindex" in answer.headers.get("x-robots-tag", "")
 
 
 def test_typed_code_goes_to_its_page_and_bad_input_is_explained(anonymous_client: TestClient[Litestar],

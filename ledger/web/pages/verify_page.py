@@ -40,20 +40,25 @@ def verify_start(
     return Redirect(path=f"/verify/{grouped}", status_code=303)
 
 
+# The answer names a person: no shared cache or browser history keeps it, no search engine lists it.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
 @get("/verify/{code:str}", name="verify-code", sync_to_thread=True)
 def verify_code_page(request: Request[Any, Any, Any], code: str) -> Template:
     """The answer: issued (with the summary), withdrawn, or not found; or "too many checks" after guessing."""
     if len(code) > 60:
-        return page(request, "verify/result.html", {"status": "unknown", "code": code[:60]}, status=404)
+        return page(request, "verify/result.html", {"status": "unknown", "code": code[:60]}, status=404,
+                    headers=PRIVATE)
     try:
         found = verify_code(database_of(request.scope).session_factory, code, client_address(request))
     except TooManyChecks as exc:
         return page(request, "verify/result.html", {"status": "throttled", "code": code,
                                                     "minutes": exc.retry_after // 60 + 1},
-                    status=429, headers={"Retry-After": str(exc.retry_after)})
+                    status=429, headers={"Retry-After": str(exc.retry_after), **PRIVATE})
     status = {"valid": 200, "withdrawn": 410, "unknown": 404}[found.status]
     return page(request, "verify/result.html", {"status": found.status, "code": code, "found": found},
-                status=status)
+                status=status, headers=PRIVATE)
 
 
 PAGES: list[Any] = [verify_start, verify_code_page]
