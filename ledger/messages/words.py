@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from ledger.exports.pdf.remittance import reference_label
 from ledger.exports.pdf.statement_text import EXPENSES_NOTE, easy_read_summary, summary_sentences
 from ledger.exports.pdf.text import money, plain_date, short_date
 from ledger.organisation import Organisation
@@ -130,7 +131,7 @@ def remittance_words(r: Remittance, name: str, style: str, channel: str = EMAIL)
         ("Amount", amount),
         ("Paid to", r.paid_to),
         ("Date paid" if r.paid_on is not None else "Expected by", plain_date(paid_on) if paid_on else ""),
-        ("Reference on your bank statement" if _by_bank(r) else "Payment reference", r.payment_reference),
+        (reference_label(r), r.payment_reference),  # the attached advice's own label
     )
     rows = tuple(
         (short_date(item.date), item.project_name, item.activity_label, money(item.fees, r.currency),

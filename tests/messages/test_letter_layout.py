@@ -109,6 +109,8 @@ def test_a_voucher_letter_never_mentions_a_bank_statement(factory: sessionmaker[
     assert "We have paid you £58.10: £55.00 for your time on 9 October 2025 and £3.10 back" in letter
     assert "This payment is £58.10" not in letter, "the amount is said once, not twice"
     assert "bank statement" not in letter
+    advice = PdfReader(BytesIO(pdf)).pages[1].extract_text()
+    assert "Payment reference" in advice and "bank statement" not in advice, "the voucher's advice too"
 
 
 def test_bank_transfer_words_name_the_bank_statement_reference(factory: sessionmaker[Session]) -> None:
@@ -120,7 +122,7 @@ def test_bank_transfer_words_name_the_bank_statement_reference(factory: sessionm
         batch = paid_batch(session, [(someone, 5500, 0)])
         advice = build_remittances(session, batch.id, someone.id)[0]
     facts = dict(remittance_words(advice, "Ann", "standard", EMAIL).facts)
-    assert facts["Reference on your bank statement"] == advice.payment_reference
+    assert facts["Reference on the bank statement"] == advice.payment_reference
     easy = as_text(remittance_words(advice, "Ann", "easy_read", EMAIL))
     assert f"Your bank statement will show: {advice.payment_reference}." in easy
 

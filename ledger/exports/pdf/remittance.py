@@ -24,8 +24,15 @@ from ledger.exports.pdf.statement_text import EXPENSES_NOTE
 from ledger.exports.pdf.text import markup, money, plain_date, short_date
 from ledger.organisation import SETUP_HINT, Organisation, OrganisationNotSet
 from ledger.reports.remittance_data import Remittance
+from ledger.reports.statements import METHOD_LABELS
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+
+
+def reference_label(r: Remittance) -> str:
+    """The reference's label: only a bank transfer puts it on a bank statement (a voucher or cash has none)."""
+    by_bank = r.method_label == METHOD_LABELS["bank_transfer"]
+    return "Reference on the bank statement" if by_bank else "Payment reference"
 
 
 class RemittanceRenderer(PdfRenderer):
@@ -128,7 +135,7 @@ class RemittanceRenderer(PdfRenderer):
             ("How", f"To an organisation, at {r.for_person}\u2019s request" if r.for_person else r.method_label),
             ("Paid to", r.paid_to),
             (date_label, plain_date(date_value) if date_value is not None else ""),
-            ("Reference on the bank statement", r.payment_reference),
+            (reference_label(r), r.payment_reference),
             ("Our payment run", r.batch_reference),
         ]
         table_rows: list[list[Any]] = [self.header_cells(["Payment", "Details"])]
