@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web_signin import make_participant, make_user, submit
 
+from ledger.api.app import create_app
 from ledger.db.engine import transaction
 from ledger.db.models import AuditEvent, Role
 from ledger.db.models_web import WebSession, WebUser
@@ -132,21 +133,12 @@ def pg_app() -> Iterator[Litestar]:
     server_url_or_skip()
     url = create_private_postgres("web_review")
     try:
-        app = create_app_never_secure(url)
+        app = create_app(url)  # http://localhost: cookies are not Secure under the default "auto" rule
         with TestClient(app, base_url="http://localhost"):
             pass
         yield app
     finally:
         drop_private_postgres(url)
-
-
-def create_app_never_secure(url: str) -> Litestar:
-    import os
-
-    from ledger.api.app import create_app
-
-    os.environ.setdefault("LEDGER_SECURE_COOKIES", "never")
-    return create_app(url)
 
 
 @pytest.mark.parametrize("value", ODD_VALUES, ids=["nul", "long", "rtl", "fullwidth", "combining", "emoji"])
