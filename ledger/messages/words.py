@@ -118,8 +118,11 @@ def remittance_words(r: Remittance, name: str, style: str, channel: str = EMAIL)
             paragraphs.append(f"We paid it on {plain_date(paid_on)}.")
         if _by_bank(r):
             paragraphs.append(f"Your bank statement will show: {r.payment_reference}.")
-        paragraphs.append(f"The payment advice is {pdf_where}.")
-        paragraphs.append("It shows what the money is for.")
+        # No "payment advice" in Easy Read: say what the pages are for.
+        if channel == EMAIL:
+            paragraphs += ["We have sent a list with this email.", "It shows what the money is for."]
+        else:
+            paragraphs.append("The next pages show what the money is for.")
     else:
         # The lead already says the amount and what it is for; the PDF's own summary would say it all again,
         # so only its last sentence (when it was paid, or when it should arrive) follows.

@@ -151,3 +151,23 @@ def test_an_easy_read_statement_e_mail_reads_easily(factory: sessionmaker[Sessio
     body = "\n".join(words.paragraphs)
     assert flesch_reading_ease(body) >= 80, body
     assert all(len(p.split()) <= 15 for p in words.paragraphs), "short sentences, one idea a line"
+
+
+def test_easy_read_payment_words_say_what_the_pages_are_for(factory: sessionmaker[Session]) -> None:
+    from ledger.messages.words import remittance_words
+    from ledger.reports.remittances import build_remittances
+
+    with transaction(factory) as session:
+        someone = person(session, "Dan Example", email="dan@example.net", style="easy_read")
+        batch = paid_batch(session, [(someone, 5500, 310)])
+        advice = build_remittances(session, batch.id, someone.id)[0]
+    email = remittance_words(advice, "Dan", "easy_read", EMAIL).paragraphs
+    letter = remittance_words(advice, "Dan", "easy_read", LETTER).paragraphs
+    assert email[:3] == ("We have paid you £58.10.", "£55.00 is for your time.",
+                         "£3.10 is money back for travel and other costs.")
+    assert email[-2:] == ("We have sent a list with this email.", "It shows what the money is for.")
+    assert letter[-1] == "The next pages show what the money is for."
+    for paragraphs in (email, letter):
+        assert not any("payment advice" in p.lower() for p in paragraphs), "no jargon in Easy Read"
+        assert all(len(p.split()) <= 12 for p in paragraphs), "short lines, one idea each"
+        assert flesch_reading_ease(" ".join(paragraphs)) >= 80
