@@ -49,7 +49,7 @@ NAVIGATION: dict[Role, tuple[NavLink, ...]] = {
     Role.LEAD: (*_LEAD, _SPEND),
     Role.FINANCE: (*_FINANCE, _SPEND, _RATES),
     Role.AUDITOR: (*_FINANCE, _SPEND, _AUDIT, _RATES),
-    Role.PARTICIPANT: (NavLink("/me", "My payments"),),
+    Role.PARTICIPANT: (NavLink("/me", "My money"),),
 }
 """Role -> the header's links, in order."""
 

@@ -60,3 +60,19 @@ def test_a_participant_is_greeted_by_name_not_by_their_reference(
     html = client_for(Role.PARTICIPANT, participant=person_id).get("/accessibility").text
     assert "Signed in as Grace Hopper" in html
     assert f"Signed in as participant {reference}" not in html and "Signed in as participant" not in html
+
+
+def test_only_staff_see_the_developer_link_and_the_licence(client_for: Callable[..., Any], web_db: Any,
+                                                             anonymous_client: Any) -> None:
+    from web_signin import make_participant
+
+    from ledger.db.engine import transaction
+
+    with transaction(web_db) as session:
+        person_id = make_participant(session, name="Ife Okafor").id
+    for html in (client_for(Role.PARTICIPANT, participant=person_id).get("/accessibility").text,
+                 anonymous_client.get("/accessibility").text):
+        assert "API for developers" not in html and "MIT licence" not in html
+        assert 'href="/accessibility"' in html
+    staff = client_for(Role.FINANCE).get("/accessibility").text
+    assert "API for developers" in staff and "MIT licence" in staff
