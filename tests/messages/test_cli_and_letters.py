@@ -109,7 +109,7 @@ def test_letters_put_the_address_in_the_dl_window_and_number_pages_per_person(fa
     reader = PdfReader(BytesIO(run.pdf))
     footers = [page.extract_text() for page in reader.pages]
     assert [("Page 1 of 2" in t, "Page 2 of 2" in t) for t in footers] == [(True, False), (False, True)] * 2
-    assert f"Letter for {a.reference}" in footers[0] and f"Letter for {b.reference}" in footers[2]
+    assert f"Letter, reference {a.reference}" in footers[0] and f"Letter, reference {b.reference}" in footers[2]
     assert "Payment advice" in footers[1] and "£55.00" in footers[1]
 
     slack = 0.5  # points: PDF coordinates are written rounded

@@ -132,3 +132,17 @@ def test_a_name_no_shipped_font_can_print_is_refused_with_the_script_named(
         record = build_record(s, ann, today=TODAY)
     with pytest.raises(UnprintableText, match=script):
         render_record(record)
+
+
+@pytest.mark.parametrize("style", ["standard", "large_print"])
+def test_footers_name_the_reference_as_a_reference_not_as_a_person(factory: sessionmaker[Session], style: str) -> None:
+    ann = _someone(factory, style=style)
+    with transaction(factory) as s:
+        record = build_record(s, ann, today=TODAY)
+        statement = build_statement(s, ann, *YEAR, today=TODAY)
+    reference = record.summary.participant_reference
+    record_pages = _pages(render_record(record))
+    statement_pages = _pages(render_statement(statement))
+    assert all(f"Record of involvement, reference {reference}" in page for page in record_pages)
+    assert all(f"Statement, reference {reference}" in page for page in statement_pages)
+    assert not any(f"for {reference}" in page for page in (*record_pages, *statement_pages))

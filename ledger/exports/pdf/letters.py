@@ -204,7 +204,7 @@ class LettersRenderer:
                 templates[name] = PageTemplate(id=name, frames=[frame])
             if number:
                 story += [NextPageTemplate("letter"), PageBreak()]
-            story += [_Mark(number, f"Letter for {letter.reference}"), _LetterHead(letter, self.body_size),
+            story += [_Mark(number, f"Letter, reference {letter.reference}"), _LetterHead(letter, self.body_size),
                       *self._letter_text(letter, inner), NextPageTemplate(name), PageBreak(), *inner.story()]
         document.addPageTemplates(list(templates.values()))
 

@@ -75,10 +75,10 @@ class RecordRenderer(PdfRenderer):
         return self.summary.organisation_name
 
     def subject(self) -> str:
-        return "The time this person gave to co-producing our services, and what changed because of it"
+        return "The time this person gave to help shape our services, and what changed because of it"
 
     def footer_text(self) -> str:
-        return f"Record of involvement for {self.summary.participant_reference}"
+        return f"Record of involvement, reference {self.summary.participant_reference}"
 
     def story(self) -> list[Flowable]:
         flow: list[Flowable] = []

@@ -77,7 +77,7 @@ class StatementRenderer(PdfRenderer):
         return "What you were paid for taking part, and how each amount was worked out"
 
     def footer_text(self) -> str:
-        return f"Statement for {self.statement.participant_reference}"
+        return f"Statement, reference {self.statement.participant_reference}"
 
     def money(self, amount: Any) -> str:
         return money(amount, self.currency)
