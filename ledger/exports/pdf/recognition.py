@@ -358,11 +358,11 @@ class EasyReadRecordRenderer(RecordRenderer):
         if not self.record.code:
             return []
         places = check_places(self.record)
-        where = (f"They go to <b>{markup(places[0])}</b>." if places
-                 else "They go to our website. They open the page called <b>/verify</b>.")
+        where = ([f"They go to <b>{markup(places[0])}</b>."] if places
+                 else ["They go to our website.", "They open the page called <b>/verify</b>."])
         return self.section("Checking this record", self.with_picture([("question", [
             "Other people can check this record is real.",
-            where,
+            *where,
             f"The code is <b>{markup(self.record.code)}</b>.",
             "Or they can ask us.",
         ])]))
