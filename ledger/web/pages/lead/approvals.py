@@ -8,7 +8,8 @@ plain words beside the record instead of an error page. The queue and the list c
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import Conflict, FieldProblem, Forbidden, Invalid
 from ledger.involvement.approval import approve_record, correct_record, reject_record, reverse_record
 from ledger.involvement.record_lists import (
+    Cursor,
     RecordFilters,
     approval_queue,
     list_record_rows,
@@ -54,6 +56,8 @@ from ledger.web.pages.lead.common import (
 )
 from ledger.web.render import page, see_other
 
+Found = TypeVar("Found")
+
 LOOKS = {"money": money, "minutes_words": minutes_words, "status_words": STATUS_WORDS, "status_tags": STATUS_TAGS,
          "mode_words": MODE_WORDS}
 
@@ -68,6 +72,28 @@ def _filters(session: Session, actor: Actor, query: dict[str, str], problems: li
         date_to=read_date(query, "date_to", problems),
         recorded_by=read_id(query, "recorded_by", problems),
     )
+
+
+def _listed(session: Session, actor: Actor, query: dict[str, str],
+            lister: Callable[[Session, Actor, RecordFilters, Cursor], Found], *,
+            status: bool) -> tuple[Form, Found | None]:
+    """Read the filters and the page cursor from ``query`` and list with ``lister`` (the queue or all records).
+
+    The form comes back holding every problem at once, not only the first kind found; nothing is listed then.
+    """
+    problems: list[FieldProblem] = []
+    filters = _filters(session, actor, query, problems, status=status)
+    cursor = read_cursor(query, problems)
+    problems.extend(filters.problems())
+    found = None
+    if not problems:
+        try:
+            found = lister(session, actor, filters, cursor)
+        except Invalid as exc:
+            problems.extend(exc.problems)
+    form = form_from(query)
+    form.add_problems(problems)
+    return form, found
 
 
 def _people(session: Session, records: list[RecordOut]) -> dict[int, Any]:
@@ -97,24 +123,13 @@ class ApprovalPages(Controller):
     @get("/", name="lead-approvals", sync_to_thread=True)
     def queue(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
         query = dict(request.query_params)
-        problems: list[FieldProblem] = []
-        filters = _filters(db_session, actor, query, problems, status=False)
-        cursor = read_cursor(query, problems)
-        problems.extend(filters.problems())  # every problem at once, not only the first kind found
-        found = None
-        if not problems:
-            try:
-                found = approval_queue(db_session, actor, filters, cursor)
-            except Invalid as exc:
-                problems.extend(exc.problems)
-        form = form_from(query)
-        form.add_problems(problems)
+        form, found = _listed(db_session, actor, query, approval_queue, status=False)
         names = token_names(db_session, {r.recorded_by_token_id for r in found.items}) if found else {}
         return page(request, "lead/approvals.html", {
             "form": form, "found": found, "names": names, "projects": visible_projects(db_session, actor),
             "recorders": recorder_choices(db_session, actor),
             "pagination": page_links("/approvals", query, found.newer, found.older) if found else {}, **LOOKS,
-        }, status=400 if problems else 200)
+        }, status=400 if form.errors else 200)
 
     @post("/{record_id:int}/approve", name="lead-approve", sync_to_thread=True)
     def approve(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
@@ -171,23 +186,12 @@ class RecordPages(Controller):
     @get("/", name="lead-records", sync_to_thread=True)
     def list_records(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor) -> Template:
         query = dict(request.query_params)
-        problems: list[FieldProblem] = []
-        filters = _filters(db_session, actor, query, problems, status=True)
-        cursor = read_cursor(query, problems)
-        problems.extend(filters.problems())  # every problem at once, not only the first kind found
-        found = None
-        if not problems:
-            try:
-                found = list_record_rows(db_session, actor, filters, cursor)
-            except Invalid as exc:
-                problems.extend(exc.problems)
-        form = form_from(query)
-        form.add_problems(problems)
+        form, found = _listed(db_session, actor, query, list_record_rows, status=True)
         return page(request, "lead/records.html", {
             "form": form, "found": found, "projects": visible_projects(db_session, actor),
             "recorders": recorder_choices(db_session, actor),
             "pagination": page_links("/records", query, found.newer, found.older) if found else {}, **LOOKS,
-        }, status=400 if problems else 200)
+        }, status=400 if form.errors else 200)
 
     @get("/{record_id:int}", name="lead-record", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int) -> Template:
