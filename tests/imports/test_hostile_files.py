@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 import pytest
 from involvement.support import ADMIN
@@ -94,3 +95,19 @@ def test_a_csv_with_a_bom_nul_bytes_and_a_very_wide_row_is_read_or_refused_plain
     wide = csv_bytes([ROWS[0] + ["x"] * 100_000, ROWS[1]])
     report = run_import(session, ADMIN, "activities", wide, dry_run=True)
     assert not report.saved
+
+
+def test_the_separator_guess_reads_a_short_sample(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """csv.Sniffer's time grows with the square of its sample on text made for it, so it is given little."""
+    import csv
+
+    seen: list[int] = []
+    real = csv.Sniffer.sniff
+
+    def measured(self: csv.Sniffer, sample: str, delimiters: str | None = None) -> Any:
+        seen.append(len(sample))
+        return real(self, sample, delimiters)
+
+    monkeypatch.setattr(csv.Sniffer, "sniff", measured)
+    report = run_import(session, ADMIN, "activities", b',"' * 20_000, dry_run=True)
+    assert not report.saved and seen and max(seen) <= 2048
