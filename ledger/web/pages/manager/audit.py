@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +26,7 @@ from ledger.security.keys import KeyringError
 from ledger.web.auth import page_roles
 from ledger.web.forms import Form, form_from
 from ledger.web.pages.lead.common import FormBody
+from ledger.web.pages.manager.common import read_iso_date
 from ledger.web.render import page
 
 AUDITORS = page_roles(Role.AUDITOR)
@@ -42,22 +42,11 @@ def _text(query: Mapping[str, str], name: str, problems: list[FieldProblem]) -> 
     return text or None
 
 
-def _day(query: Mapping[str, str], name: str, problems: list[FieldProblem]) -> date | None:
-    text = (query.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        problems.append(FieldProblem(name, "must be a date written like 2026-04-06"))
-        return None
-
-
 def read_filters(query: Mapping[str, str], problems: list[FieldProblem]) -> tuple[AuditFilters, int]:
     filters = AuditFilters(
         action=_text(query, "action", problems), entity=_text(query, "entity", problems),
         entity_id=_text(query, "entity_id", problems), actor=_text(query, "actor", problems),
-        date_from=_day(query, "date_from", problems), date_to=_day(query, "date_to", problems),
+        date_from=read_iso_date(query, "date_from", problems), date_to=read_iso_date(query, "date_to", problems),
     )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         problems.append(FieldProblem("date_from", "the first day is after the last day; swap the dates"))

@@ -33,6 +33,7 @@ from ledger.security.actor import Actor
 from ledger.web.auth import page_roles
 from ledger.web.forms import Form, form_from
 from ledger.web.pages.manager.charts import BarChart, bar_chart, whole
+from ledger.web.pages.manager.common import read_iso_date
 from ledger.web.render import page
 
 Download = Response[bytes] | Template
@@ -62,22 +63,11 @@ def tax_years(today: date) -> list[tuple[str, str]]:
     return [(str(y), f"6 April {y} to 5 April {y + 1}") for y in range(first, first - YEARS_BACK, -1)]
 
 
-def _date(query: Mapping[str, str], name: str, problems: list[FieldProblem]) -> date | None:
-    text = (query.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        problems.append(FieldProblem(name, "must be a date written like 2026-04-06"))
-        return None
-
-
 def read_filters(session: Session, actor: Actor, query: Mapping[str, str],
                  problems: list[FieldProblem]) -> SpendQuery:
     """The tax year (or dates) and project asked for; every problem is added to ``problems``."""
-    period_from = _date(query, "date_from", problems)
-    period_to = _date(query, "date_to", problems)
+    period_from = read_iso_date(query, "date_from", problems)
+    period_to = read_iso_date(query, "date_to", problems)
     year_text = (query.get("year") or "").strip()
     if year_text and period_from is None and period_to is None and not problems:
         if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
