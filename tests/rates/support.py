@@ -111,9 +111,11 @@ def time_amounts_from_rates(lines: tuple[Line, ...] | list[Line], currency: str)
     rates = list(dict.fromkeys(line.rate for line in timed))
     for rate in rates:
         group = [i for i, line in enumerate(timed) if line.rate == rate]
-        exact = [Decimal(rate) * (timed[i].minutes or 0) / Decimal(60) for i in group]
-        for i, amount in zip(group, largest_remainder(exact, currency), strict=True):
-            expected[i] = amount
+        # Exact fractions: a 60th of a rate held as a 28-digit Decimal can lose a half penny or break a tie.
+        places = _places(currency)
+        exact = [Fraction(rate) * (timed[i].minutes or 0) / 60 * 10**places for i in group]
+        for i, units in zip(group, oracle.largest_remainder(exact), strict=True):
+            expected[i] = Decimal(units).scaleb(-places)
     return [expected[i] for i in range(len(timed))]
 
 
