@@ -37,13 +37,21 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 )
 HSTS = (b"strict-transport-security", b"max-age=31536000")
+# Pages and downloads hold people's money and details: never kept in a browser's or proxy's cache, so the
+# back button on a shared computer after signing out shows nothing. Static files set their own (long) caching.
+NO_STORE = (b"cache-control", b"no-store")
+STATIC_PREFIX = "/static/"
 
 
 def headers_for(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
-    """The headers for this request: :data:`SECURITY_HEADERS`, plus :data:`HSTS` when cookies are Secure."""
+    """The headers for this request: :data:`SECURITY_HEADERS`, plus :data:`HSTS` when cookies are Secure and
+    :data:`NO_STORE` for everything but static files (a response that sets its own Cache-Control keeps it)."""
     from ledger.web.auth import cookie_secure  # auth imports the database helpers; keep this module light
 
-    return (*SECURITY_HEADERS, HSTS) if cookie_secure(scope) else SECURITY_HEADERS
+    wanted = (*SECURITY_HEADERS, HSTS) if cookie_secure(scope) else SECURITY_HEADERS
+    if not str(scope.get("path", "")).startswith(STATIC_PREFIX):
+        wanted = (*wanted, NO_STORE)
+    return wanted
 
 
 class SecurityHeadersMiddleware(ASGIMiddleware):

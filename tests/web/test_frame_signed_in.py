@@ -76,3 +76,19 @@ def test_only_staff_see_the_developer_link_and_the_licence(client_for: Callable[
         assert 'href="/accessibility"' in html
     staff = client_for(Role.FINANCE).get("/accessibility").text
     assert "API for developers" in staff and "MIT licence" in staff
+
+
+def test_signed_in_pages_and_downloads_are_never_cached_but_static_files_are(
+    client_for: Callable[..., Any], anonymous_client: Any
+) -> None:
+    """After signing out on a shared computer, the back button must not show someone's money from the cache."""
+    finance = client_for(Role.FINANCE)
+    for path in ("/accessibility", "/finance", "/finance/messages", "/no-such-page"):
+        response = finance.get(path)
+        assert response.headers.get("cache-control") == "no-store", path
+    assert anonymous_client.get("/sign-in").headers.get("cache-control") == "no-store"
+    html = anonymous_client.get("/sign-in").text
+    css = re.search(r'href="(/static/css/ledger\.css\?v=\w+)"', html)
+    assert css is not None
+    static = anonymous_client.get(css.group(1))
+    assert "max-age=31536000" in static.headers["cache-control"] and "no-store" not in static.headers["cache-control"]
