@@ -208,6 +208,19 @@ def test_lists_filter_and_refuse_bad_filters(client_for: Callable[..., Client], 
 # ------------------------------------------------------------------------------------------ participants
 
 
+@pytest.mark.parametrize(("path", "noun", "filtered"), [
+    ("/records", "records", "/records?status=submitted"),
+    ("/approvals", "records", "/approvals?project=999999"),
+    ("/activities", "activities", "/activities?date_from=2026-01-01"),
+])
+def test_filter_panel_is_folded_until_a_filter_is_set(client_for: Callable[..., Client], path: str, noun: str,
+                                                      filtered: str) -> None:
+    lead = client_for(Role.LEAD)
+    plain = lead.get(path).text
+    assert f"Filter the {noun}</span>" in plain and '<details class="govuk-details">' in plain
+    assert '<details class="govuk-details" open>' in lead.get(filtered).text  # set (or wrong): shown open
+
+
 def test_add_participant_bank_masked_and_changes_wait_for_finance(
     client_for: Callable[..., Client], people: dict[str, Any], web_db: sessionmaker[Session]
 ) -> None:
