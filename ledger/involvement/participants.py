@@ -30,6 +30,8 @@ from ledger import clock
 from ledger.audit import record_event
 from ledger.banknames import check_account_name
 from ledger.db.models import Participant, ParticipantProject, PayeeChange, PaymentPreference, Role
+from ledger.email_address import PROBLEM as EMAIL_PROBLEM
+from ledger.email_address import usable_address
 from ledger.errors import Conflict, FieldProblem, Invalid, NotFound
 from ledger.involvement.access import ensure_role
 from ledger.involvement.membership import (
@@ -112,8 +114,8 @@ def _check(want: _Desired) -> tuple[tuple[str, str, str] | None, list[WatchLimit
         value = getattr(want, field_name)
         if value is not None and len(value) > longest:
             problems.append(FieldProblem(field_name, f"must be at most {longest} characters"))
-    if want.email is not None and want.email.strip() and "@" not in want.email:
-        problems.append(FieldProblem("email", "is not an email address (it has no @)"))
+    if want.email is not None and want.email.strip() and not usable_address(want.email.strip()):
+        problems.append(FieldProblem("email", EMAIL_PROBLEM))
     problems.extend(contact_problems(want.contact_preference, want.email, want.postal_address))
     preference = PaymentPreference(want.payment_preference)
     bank: tuple[str, str, str] | None = None

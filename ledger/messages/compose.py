@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ledger import clock
 from ledger.db.models import Participant
 from ledger.db.models_messages import MessageKind, OutboxMessage
+from ledger.email_address import usable_address as usable_address  # the one rule; the worker reads it here
 from ledger.errors import LedgerError
 from ledger.exports.pdf import render_remittance, render_statement
 from ledger.messages.render import as_html, as_text
@@ -52,18 +53,6 @@ class Composed:
 
 def person_name(person: Participant) -> str:
     return person.preferred_name or person.name
-
-
-def usable_address(address: str) -> bool:
-    """One plain address (``name@example.org``): no spaces, line breaks, commas or brackets, one ``@``.
-
-    Why: the address is written into the To header and the SMTP envelope; a line break there could add a
-    header or a recipient (Python refuses it, but as a crash retried six times), and a comma would name a
-    second person in To. Such a message fails at once with a reason finance can act on.
-    """
-    local, at, domain = address.partition("@")
-    return bool(at and local and "." in domain.strip(".")) and not any(
-        ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in ',;<>()[]"@\\' for ch in local + domain)
 
 
 def still_wanted(person: Participant) -> str:

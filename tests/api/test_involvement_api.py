@@ -98,6 +98,22 @@ def test_bad_participant_input_names_the_field(world: World) -> None:
     assert world.call("get", "/participants/999999", world.lead).status_code == 404
 
 
+@pytest.mark.parametrize("email", ["ann@example.org\r\nBcc: x@example.org", "ann@example.org, bob@example.org",
+                                   "Ann <ann@example.org>", "ann@localhost"])
+def test_an_address_we_could_not_send_to_is_refused_at_entry(world: World, email: str) -> None:
+    """The same one rule the message worker applies (``ledger.email_address.usable_address``)."""
+    response = world.call("post", "/participants", world.lead, {"name": "Ann", "payment_preference": "voucher",
+                                                                "email": email})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json()["errors"]] == ["email"]
+    assert "an e-mail address we can send to" in response.text
+    created = world.ok("post", "/participants", world.lead, {"name": "Ann", "payment_preference": "voucher",
+                                                             "email": "ann@example.org"})
+    changed = world.call("patch", f"/participants/{created['id']}", world.lead, {"email": email})
+    assert changed.status_code == 422 and [e["field"] for e in changed.json()["errors"]] == ["email"]
+
+
 def test_projects_admin_creates_duplicates_conflict_and_leads_see_their_scope(world: World) -> None:
     duplicate = world.call("post", "/projects", world.admin, {"code": "STEER", "name": "x", "rate_card": "nihr-style"})
     assert duplicate.status_code == 409

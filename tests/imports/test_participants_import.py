@@ -76,7 +76,7 @@ def test_every_problem_of_every_row_is_named_and_nothing_is_kept(session: Sessio
     assert not report.saved and total(session, Participant) == before
     found = {(p.row, p.column): p for p in report.problems}
     assert set(found) == {(2, "C"), (2, "G"), (3, "D"), (3, "I"), (3, "J"), (4, "A")}, report.problems
-    assert "no @" in found[(2, "C")].message
+    assert "an e-mail address we can send to" in found[(2, "C")].message
     assert "8 digits" in found[(2, "G")].message
     assert found[(2, "G")].what_to_do is not None and "leading 0" in found[(2, "G")].what_to_do
     assert "bank transfer" in (found[(3, "D")].what_to_do or "")
@@ -121,3 +121,18 @@ def test_a_project_named_for_the_whole_file_is_the_one_people_join(session: Sess
 
     person = session.scalars(select(Participant).where(Participant.name == "Val New")).one()
     assert projects_of(session, person.id) == [steer.id]
+
+
+def test_a_row_with_two_addresses_or_a_header_in_its_e_mail_is_refused(session: Session) -> None:
+    """The import uses the one address rule the message worker applies (not just "has an @")."""
+    project(session, "STEER")
+    rows = [HEADINGS,
+            ["Fay Example", None, "fay@example.org, gus@example.org", "voucher", None, None, None, None, None, "STEER"],
+            ["Gus Example", None, "gus@example.org\r\nBcc: x@example.org", "voucher", None, None, None, None, None,
+             "STEER"],
+            ["Hal Example", None, "hal@example.org", "voucher", None, None, None, None, None, "STEER"]]
+    before = total(session, Participant)
+    report = run_import(session, ADMIN, "participants", xlsx_bytes(rows), dry_run=False)
+    assert not report.saved and total(session, Participant) == before
+    assert [(p.row, p.column) for p in report.problems] == [(2, "C"), (3, "C")], report.problems
+    assert all("an e-mail address we can send to" in p.message for p in report.problems)
