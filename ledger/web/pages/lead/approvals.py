@@ -156,19 +156,30 @@ class ApprovalPages(Controller):
     @post("/{record_id:int}/reject", name="lead-reject", sync_to_thread=True)
     def reject(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int,
                data: FormBody) -> Template | Redirect:
-        form = form_from(data)
-        if not form.value("reason").strip():
-            form.add("reason", "Enter why you are rejecting this record: the person who recorded it will see it")
-        else:
-            try:
-                reject_record(db_session, actor, record_id, form.value("reason"))
-            except (Forbidden, Conflict, Invalid) as exc:
-                form.add("reason", exc.detail)
-        if form.errors:
-            return _reason_page(request, db_session, get_record(db_session, actor, record_id), form, "reject",
-                                status=400)
-        return see_other("/approvals", notice=f"Record {record_id} rejected. The person who recorded it will see "
-                                              "your reason on their home page.")
+        refused = _decide_with_reason(request, db_session, actor, record_id, data, "reject", reject_record,
+                                      "Enter why you are rejecting this record: the person who recorded it will see it")
+        return refused or see_other("/approvals", notice=f"Record {record_id} rejected. The person who recorded "
+                                                         "it will see your reason on their home page.")
+
+
+def _decide_with_reason(request: Request[Any, Any, Any], session: Session, actor: Actor, record_id: int,
+                        data: dict[str, Any], kind: str, decide: Callable[[Session, Actor, int, str], object],
+                        missing: str) -> Template | None:
+    """Reject or reverse a record with the reason typed: ``None`` when done, else the reason form again (400).
+
+    An empty reason is refused with ``missing``; a refusal by the service is shown beside the reason.
+    """
+    form = form_from(data)
+    if not form.value("reason").strip():
+        form.add("reason", missing)
+    else:
+        try:
+            decide(session, actor, record_id, form.value("reason"))
+        except (Forbidden, Conflict, Invalid) as exc:
+            form.add("reason", exc.detail)
+    if not form.errors:
+        return None
+    return _reason_page(request, session, get_record(session, actor, record_id), form, kind, status=400)
 
 
 def _reason_page(request: Request[Any, Any, Any], session: Session, record: RecordOut, form: Form, kind: str,
@@ -205,20 +216,11 @@ class RecordPages(Controller):
     @post("/{record_id:int}/reverse", name="lead-reverse", sync_to_thread=True)
     def reverse(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor, record_id: int,
                 data: FormBody) -> Template | Redirect:
-        form = form_from(data)
         load_record(db_session, record_id)  # a missing record is a 404 page, not a form error
-        if not form.value("reason").strip():
-            form.add("reason", "Enter why this approved record is being reversed")
-        else:
-            try:
-                reverse_record(db_session, actor, record_id, form.value("reason"))
-            except (Forbidden, Conflict, Invalid) as exc:
-                form.add("reason", exc.detail)
-        if form.errors:
-            return _reason_page(request, db_session, get_record(db_session, actor, record_id), form, "reverse",
-                                status=400)
-        return see_other(f"/records/{record_id}", notice=f"Record {record_id} reversed. A correction can now be "
-                                                         "submitted in its place.")
+        refused = _decide_with_reason(request, db_session, actor, record_id, data, "reverse", reverse_record,
+                                      "Enter why this approved record is being reversed")
+        return refused or see_other(f"/records/{record_id}", notice=f"Record {record_id} reversed. A correction "
+                                                                    "can now be submitted in its place.")
 
     @get("/{record_id:int}/correct", name="lead-correct-form", sync_to_thread=True)
     def correct_form(self, request: Request[Any, Any, Any], db_session: Session, actor: Actor,
