@@ -95,6 +95,8 @@ def _references(session: Session, ids: set[int]) -> dict[int, str]:
 
 def _pdf(run: LetterRun, name: str) -> Response[bytes]:
     if run.pdf is None:
+        if run.cannot_print:
+            raise Invalid("no letter could be printed: " + " ".join(run.left_out()))
         missing = f"; no postal address for {', '.join(run.missing_address)}" if run.missing_address else ""
         raise Invalid(f"nobody here chose letters by post{missing}")
     return Response(run.pdf, media_type="application/pdf",

@@ -192,8 +192,8 @@ def _write_letters(run: LetterRun, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_whole(path, run.pdf)
         click.echo(f"Wrote {len(run.included)} letter{'s' if len(run.included) != 1 else ''} to {path}.")
-    if run.missing_address:
-        click.echo(f"No postal address for {', '.join(run.missing_address)}: add one, then print again.")
+    for line in run.left_out():
+        click.echo(line)
 
 
 @messages.command("letters")

@@ -2,7 +2,9 @@
 
 The same contact rule as e-mail (``ledger.messages.outbox.route_person``): only people whose choice is
 ``post`` get a letter; someone with no postal address on record is listed in ``missing_address``
-instead of being silently left out.
+instead of being silently left out. Someone whose name or address no shipped font can print (Arabic,
+CJK: ``ledger.exports.pdf.typefaces.UnprintableText``) is left out and listed in ``cannot_print`` with
+the reason, so one such name never stops everyone else's letters.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from ledger import clock
 from ledger.db.models import BatchLine, BatchLineStatus, Participant
 from ledger.exports.pdf.letters import Letter, render_letters
+from ledger.exports.pdf.typefaces import UnprintableText
 from ledger.messages.compose import person_name
 from ledger.messages.contact import address_lines
 from ledger.messages.outbox import Queued, route_person, statement_run_people
@@ -34,6 +37,14 @@ class LetterRun:
     pdf: bytes | None
     included: list[str] = field(default_factory=list)
     missing_address: list[str] = field(default_factory=list)
+    cannot_print: dict[str, str] = field(default_factory=dict)  # reference -> the reason, in plain words
+
+    def left_out(self) -> list[str]:
+        """Plain lines about the people who got no letter, for the CLI and the API."""
+        lines = [f"No postal address for {', '.join(self.missing_address)}: add one, then print again."
+                 ] if self.missing_address else []
+        lines += [f"No letter for {reference}: {why}." for reference, why in self.cannot_print.items()]
+        return lines
 
 
 def _letter(person: Participant, words: Words, document: object, on: date) -> Letter:
@@ -57,6 +68,26 @@ def _by_post(people: Sequence[Participant], run: LetterRun) -> list[Participant]
     return chosen
 
 
+def _render(run: LetterRun, letters: list[Letter], title: str, author: str) -> None:
+    """All letters in one PDF; when some cannot be printed, each person's letter is tried on its own
+    (only then, so the usual run renders once) and those that fail are listed, not the whole run."""
+    try:
+        run.pdf = render_letters(letters, title, author) if letters else None
+        return
+    except UnprintableText:
+        pass
+    printable = []
+    for letter in letters:
+        try:
+            render_letters([letter], title, author)
+        except UnprintableText as refused:
+            run.cannot_print[letter.reference] = refused.detail
+            run.included.remove(letter.reference)
+        else:
+            printable.append(letter)
+    run.pdf = render_letters(printable, title, author) if printable else None
+
+
 def batch_letters(session: Session, batch_id: int) -> LetterRun:
     """A letter with the payment advice for everyone in the batch who chose post."""
     batch = get_batch(session, batch_id)
@@ -74,8 +105,7 @@ def batch_letters(session: Session, batch_id: int) -> LetterRun:
         words = remittance_words(advice, person_name(person), person.statement_style, LETTER)
         letters.append(_letter(person, words, advice, today))
         run.included.append(person.reference)
-    if letters:
-        run.pdf = render_letters(letters, f"Letters for payment run {batch.reference}", organisation.name)
+    _render(run, letters, f"Letters for payment run {batch.reference}", organisation.name)
     return run
 
 
@@ -96,7 +126,6 @@ def statement_letters(session: Session, period_from: date, period_to: date,
         words = statement_words(statement, person_name(person), LETTER)
         letters.append(_letter(person, words, statement, today))
         run.included.append(person.reference)
-    if letters:
-        run.pdf = render_letters(letters, f"Statement letters, {period_from.isoformat()} to {period_to.isoformat()}",
-                                 organisation.name)
+    _render(run, letters, f"Statement letters, {period_from.isoformat()} to {period_to.isoformat()}",
+            organisation.name)
     return run
