@@ -217,3 +217,27 @@ def test_project_glance_json_and_scope(world: dict[str, Any]) -> None:
     assert row["share_paid"] == "100.0"
     assert call(world, "lead_b", "GET", f"/projects/{ids['a']}/involvement").status_code == 403
     assert call(world, "ann", "GET", f"/projects/{ids['a']}/involvement").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["admin", "cal"])
+def test_a_record_whose_pdf_cannot_be_drawn_issues_no_code(world: dict[str, Any], who: str) -> None:
+    """All or nothing: a name no shipped font can print (Arabic) refuses the PDF, and no code, no stored
+    record and no audit line are left behind (a code nobody was given must not answer at /verify)."""
+    from ledger.db.models import AuditEvent, Participant
+
+    with transaction(world["factory"]) as s:
+        person = s.get(Participant, world["ids"]["cal"])
+        assert person is not None
+        person.name = person.preferred_name = "محمد علي"
+
+    def counts() -> tuple[int, int]:
+        with world["factory"]() as s:
+            return (s.scalar(select(func.count()).select_from(InvolvementRecord)) or 0,
+                    s.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "involvement_record.issue")) or 0)
+
+    before = counts()
+    response = call(world, who, "POST", f"/participants/{world['ids']['cal']}/involvement-records", {"format": "pdf"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json") and "Arabic" in response.text
+    assert counts() == before

@@ -118,3 +118,23 @@ def test_record_of_involvement_page(client_for: Callable[..., TestClient[Litesta
         assert s.get(InvolvementRecord, record_id).withdrawn_reason == "issued by mistake"  # type: ignore[union-attr]
     elsewhere = client_for(Role.LEAD, projects=("NOPE",))
     assert elsewhere.get(f"/outcomes/records?participant={reference}").status_code == 404
+
+
+def test_a_record_whose_pdf_cannot_be_drawn_issues_no_code(client_for: Callable[..., TestClient[Litestar]],
+                                                           seeded: dict[str, Any],
+                                                           web_db: sessionmaker[Session]) -> None:
+    """All or nothing: an Arabic name (no shipped font) gives a plain refusal naming the script, and no
+    record (so no code that would answer at /verify) is kept."""
+    from ledger.db.models import Participant
+    from ledger.db.models_recognition import InvolvementRecord
+
+    with transaction(web_db) as s:
+        person = s.scalars(select(Participant)).one()
+        person.name = person.preferred_name = "محمد علي"
+        reference = person.reference
+    lead = client_for(Role.LEAD, projects=(seeded["mine"],))
+    refused = submit(lead, f"/outcomes/records?participant={reference}", "/outcomes/records",
+                     {"participant": reference, "style": "standard"})
+    assert refused.status_code == 422 and "Arabic" in refused.text
+    with web_db() as s:
+        assert s.scalar(select(func.count()).select_from(InvolvementRecord)) == 0
