@@ -140,3 +140,13 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 @pytest.fixture
 def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
+
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every browser test is ``slow``: a real browser and server; ``pytest -m "not slow"`` leaves them out."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.slow)
