@@ -8,6 +8,7 @@ import click
 
 from ledger import __version__
 from ledger.cli.common import LedgerGroup
+from ledger.web.log_redaction import hide_database_rows
 
 # Modules that each expose ``register(group)``. Listed explicitly so the command set is easy to read.
 COMMAND_MODULES = (
@@ -43,6 +44,7 @@ def main() -> None:
     command ran and refused (bad input, a rule, the database); 2: the command was typed wrongly (a missing
     option, an unknown command or option, a file that cannot be opened).
     """
+    hide_database_rows()  # every command, worker included: no rows (names, e-mail addresses) logged at DEBUG
 
 
 for _name in COMMAND_MODULES:
