@@ -25,6 +25,7 @@ from ledger.web import auth, routes
 from ledger.web.auth import cookie_secure
 from ledger.web.errors import browser_aware
 from ledger.web.log_redaction import hide_database_rows
+from ledger.web.nul_values import NulValuesMiddleware
 from ledger.web.pages import frame_pages
 from ledger.web.security_headers import SecurityHeadersMiddleware
 from ledger.web.static_files import static_router
@@ -94,7 +95,7 @@ def page_router(handlers: list[Any]) -> Router:
     return Router(
         path="/",
         route_handlers=handlers,
-        middleware=[auth.WebSessionMiddleware(), PageUnitOfWorkMiddleware()],
+        middleware=[NulValuesMiddleware(), auth.WebSessionMiddleware(), PageUnitOfWorkMiddleware()],
         dependencies=auth.PAGE_DEPENDENCIES,
         exception_handlers=dict(auth.PAGE_EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         include_in_schema=False,
