@@ -31,6 +31,7 @@ def test_erasure_withdraws_and_scrubs_records_of_involvement(session: Session, p
         assert _where(session, secret) == [], f"{secret!r} is still in the database"
     row = session.scalars(select(InvolvementRecord)).one()
     assert row.withdrawn_at is not None and row.summary["participant_name"].startswith("Erased participant")
-    session.commit()
-    factory = sessionmaker(bind=session.get_bind())
+    # verify_code opens its own sessions: bind them to this test's connection inside a savepoint, so they
+    # see the erasure without anything being committed (the PostgreSQL database is shared by the folder).
+    factory = sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint")
     assert verify_code(factory, issued.code, "192.0.2.9").status == "withdrawn"
