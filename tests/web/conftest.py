@@ -1,4 +1,4 @@
-"""Fixtures for page tests (WEB-AUTH): an app on a fresh SQLite file and TestClients signed in as anyone.
+"""Fixtures for page tests: an app on a fresh SQLite file and TestClients signed in as anyone.
 
 * ``web_app``: ``create_app`` on a new migrated SQLite file (cookies not Secure: the test client speaks
   plain http).

@@ -1,4 +1,4 @@
-"""IMPORT's upload page (/imports): check a file, see the preview, import it; roles and project scope."""
+"""The upload page (/imports): check a file, see the preview, import it; roles and project scope."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/outcomes/new"): {A, L}, ("POST", "/outcomes/new"): {A, L},
     ("GET", "/outcomes/records"): {A, L}, ("POST", "/outcomes/records"): {A, L},
     ("POST", "/outcomes/records/{record_id:int}/withdraw"): {A, L},
-    # WEB-AUTH: accounts and API tokens
+    # Accounts and API tokens
     ("GET", "/admin/users"): {A},
     ("GET", "/admin/users/invite"): {A},
     ("POST", "/admin/users/invite"): {A},
@@ -58,7 +58,7 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/admin/tokens"): {A},
     ("POST", "/admin/tokens"): {A},
     ("POST", "/admin/tokens/{token_id:int}/revoke"): {A},
-    # WEB-LEAD: the lead's pages
+    # The lead's pages
     ("GET", "/lead"): {A, L},
     ("GET", "/participants"): {A, L},
     ("GET", "/participants/new"): {A, L},
@@ -106,12 +106,12 @@ PAGE_ROLES: dict[tuple[str, str], set[Role]] = {
     ("POST", "/imports"): {A, L},
     ("POST", "/imports/run"): {A, L},
     ("GET", "/imports/templates/{name:str}"): {A, L},
-    # WEB-MANAGER (issue 10): spend (the API's spend readers; leads scoped), audit trail, rate cards
+    # Managers (issue 10): spend (the API's spend readers; leads scoped), audit trail, rate cards
     ("GET", "/manager"): {A, L, F, U},
     ("GET", "/manager/download/{fmt:str}"): {A, L, F, U},
     ("GET", "/admin/audit"): {A, U}, ("POST", "/admin/audit/check"): {A, U},
     ("GET", "/admin/rate-cards"): {A, L, F, U}, ("GET", "/admin/rate-cards/{key:str}"): {A, L, F, U},
-    # WEB-AUTH (issue 10): a participant's own pages
+    # Issue 10: a participant's own pages
     ("GET", "/me"): {P},
     ("GET", "/me/statement.pdf"): {P},
     ("GET", "/me/preferences"): {P},

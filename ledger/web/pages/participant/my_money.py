@@ -1,6 +1,6 @@
 """A participant's own pages: ``/me`` ("My money": the statement for a tax year as a web page in the
 person's style, with the PDF), ``/me/statement.pdf``, ``/me/record-of-involvement`` (a record of
-involvement with a verification code, RECOGNITION's service) and ``/me/preferences`` (style, contact).
+involvement with a verification code, from ledger.recognition) and ``/me/preferences`` (style, contact).
 
 Only a participant signed in with their own code may open them (``admin=False``: an administrator has no
 "own" statement); the participant comes from the session, never from the address, so nobody can read
