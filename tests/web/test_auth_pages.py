@@ -182,7 +182,7 @@ def test_secure_cookie_rule(monkeypatch: pytest.MonkeyPatch, setting: str, schem
 
 def test_a_lead_gives_codes_only_to_people_in_their_projects(client_for: Callable[..., TestClient[Litestar]],
                                                              web_db: sessionmaker[Session]) -> None:
-    """Through the participant's page , which calls ``ledger.users.codes.issue_code``."""
+    """Through the participant's page, which calls ``ledger.users.codes.issue_code``."""
     with transaction(web_db) as s:
         mine = make_participant(s, "Mo Mine", ("ALPHA",))
         theirs = make_participant(s, "Tess Theirs", ("BETA",))
