@@ -23,8 +23,7 @@ from ledger.exports.pdf.statement_text import EXPENSES_NOTE, easy_read_summary, 
 from ledger.exports.pdf.text import money, plain_date, short_date
 from ledger.organisation import Organisation
 from ledger.reports.remittance_data import Remittance
-from ledger.reports.statement_data import Statement
-from ledger.reports.statements import METHOD_LABELS
+from ledger.reports.statement_data import METHOD_LABELS, Statement
 
 UK = ZoneInfo("Europe/London")
 EMAIL = "email"

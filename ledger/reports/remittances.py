@@ -33,7 +33,8 @@ from ledger.money import Money
 from ledger.organisation import get_organisation
 from ledger.payments.batches import get_batch
 from ledger.reports.remittance_data import Remittance, RemittanceItem
-from ledger.reports.statements import METHOD_LABELS, activity_label
+from ledger.reports.statement_data import METHOD_LABELS
+from ledger.reports.statements import activity_label
 from ledger.security.masking import mask_account_number
 
 

@@ -45,6 +45,15 @@ ACTIVITY_STATUSES: tuple[str, ...] = get_args(ActivityStatus)
 WATCH_PERIODS: tuple[str, ...] = get_args(WatchPeriod)
 
 
+# How each payment method is named on statements and payment advice (plain data, so renderers and the
+# e-mail words can share it without reading the database).
+METHOD_LABELS = {
+    "bank_transfer": "Bank transfer",
+    "voucher": "Voucher",
+    "organisation": "Paid to an organisation for you",
+}
+
+
 def check_money(value: object, currency: str, where: str) -> None:
     """Refuse anything but a Decimal with at most the currency's decimal places (floats included)."""
     if not isinstance(value, Decimal):

@@ -62,6 +62,7 @@ from ledger.rates.taxyear import resolve_period, tax_year_end, tax_year_label, t
 from ledger.recognition.outcomes import outcomes_for_participant
 from ledger.reports.activity_labels import activity_label
 from ledger.reports.statement_data import (
+    METHOD_LABELS,
     STATEMENT_STYLES,
     PeriodTotal,
     Statement,
@@ -71,12 +72,6 @@ from ledger.reports.statement_data import (
     StatementStyle,
     WatchLimitInfo,
 )
-
-METHOD_LABELS = {
-    "bank_transfer": "Bank transfer",
-    "voucher": "Voucher",
-    "organisation": "Paid to an organisation for you",
-}
 
 
 def card_source(rate_card: str, versions: Sequence[date | None]) -> str:

@@ -24,7 +24,7 @@ from ledger.exports.pdf.statement_text import EXPENSES_NOTE
 from ledger.exports.pdf.text import markup, money, plain_date, short_date
 from ledger.organisation import SETUP_HINT, Organisation, OrganisationNotSet
 from ledger.reports.remittance_data import Remittance
-from ledger.reports.statements import METHOD_LABELS
+from ledger.reports.statement_data import METHOD_LABELS
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
