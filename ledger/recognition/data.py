@@ -142,6 +142,6 @@ class RecordOfInvolvement:
     style: str
     contact: Organisation
     code: str | None = None  # set when the record is issued (shown once; only its hash is kept)
-    check_address: str | None = None  # where a reader checks the code (LEDGER_PUBLIC_URL + /verify/CODE)
+    check_address: str | None = None  # where a reader checks the code (LEDGER_WEB_ADDRESS + /verify/CODE)
     amounts: InvolvementAmounts | None = None
     record_id: int | None = None

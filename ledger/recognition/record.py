@@ -19,7 +19,6 @@ Where each figure comes from (the ledger's one-place rules, never a second copy)
 
 from __future__ import annotations
 
-import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -54,8 +53,9 @@ from ledger.recognition.data import (
 from ledger.recognition.outcomes import outcomes_for_participant
 from ledger.reports.activity_labels import activity_label
 from ledger.security.actor import Actor
+from ledger.users.settings import WEB_ADDRESS_VARIABLE, configured_web_address
 
-PUBLIC_URL_VARIABLE = "LEDGER_PUBLIC_URL"
+PUBLIC_URL_VARIABLE = WEB_ADDRESS_VARIABLE  # the same public address as sign-in links
 
 #: What the activity asks of people, when the record's own role is the ordinary "member".
 ACTIVITY_ROLES = {
@@ -82,9 +82,9 @@ def is_training(activity_key: str, label: str, description: str | None) -> bool:
 
 
 def check_address(code: str) -> str:
-    """Where a reader checks a code: ``LEDGER_PUBLIC_URL`` + ``/verify/CODE`` (or just the path when unset)."""
-    base = (os.environ.get(PUBLIC_URL_VARIABLE) or "").strip().rstrip("/")
-    return f"{base}/verify/{code}"
+    """Where a reader checks a code: ``LEDGER_WEB_ADDRESS`` + ``/verify/CODE`` (just the path when unset: a
+    made-up local address on paper would send readers nowhere)."""
+    return f"{configured_web_address() or ''}/verify/{code}"
 
 
 def _check_style(style: str | None, participant: Participant) -> str:

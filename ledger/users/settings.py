@@ -82,14 +82,22 @@ def secure_cookies() -> SecureCookies:
 
 
 DEFAULT_WEB_ADDRESS = "http://127.0.0.1:8000"
+WEB_ADDRESS_VARIABLE = "LEDGER_WEB_ADDRESS"
+
+
+def configured_web_address() -> str | None:
+    """The public address of the web interface as the administrator set it (``LEDGER_WEB_ADDRESS``), or
+    ``None`` when unset. THE one reading of that setting: sign-in links and the "check this code at" line
+    on records of involvement both come from here."""
+    raw = (os.environ.get(WEB_ADDRESS_VARIABLE) or "").strip().rstrip("/")
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")) or any(ch.isspace() for ch in raw):
+        raise SettingError(f"{WEB_ADDRESS_VARIABLE} must start with https:// (or http://), not {raw!r}")
+    return raw
 
 
 def web_address() -> str:
-    """Where people open the web interface, for links printed or sent (``LEDGER_WEB_ADDRESS``; default the
-    address ``ledger serve`` listens on). Set it to your public https address on a real server."""
-    raw = (os.environ.get("LEDGER_WEB_ADDRESS") or "").strip().rstrip("/")
-    if not raw:
-        return DEFAULT_WEB_ADDRESS
-    if not raw.startswith(("http://", "https://")) or any(ch.isspace() for ch in raw):
-        raise SettingError(f"LEDGER_WEB_ADDRESS must start with https:// (or http://), not {raw!r}")
-    return raw
+    """Where people open the web interface, for links printed or sent: the configured address, else the
+    address ``ledger serve`` listens on. Set it to your public https address on a real server."""
+    return configured_web_address() or DEFAULT_WEB_ADDRESS

@@ -28,7 +28,7 @@ PAID_HOW_WORDS = {
 }
 CHECK_WORDS = ("Anyone can check that this record is real: open {address}, or go to {page} and type the code "
                "{code}. They will see the same summary, and nothing else about {name}.")
-#: Without ``LEDGER_PUBLIC_URL`` the ledger knows only the path, which means nothing on paper: say what it is.
+#: Without ``LEDGER_WEB_ADDRESS`` the ledger knows only the path, which means nothing on paper: say what it is.
 CHECK_WORDS_NO_SITE = ("Anyone can check that this record is real. Go to the page /verify on our website and type "
                        "the code {code}, or ask us. They will see the same summary and nothing else about {name}.")
 
