@@ -25,6 +25,7 @@ reading the data. The target is a median under 200 ms for ours.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
@@ -32,7 +33,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,10 +41,9 @@ REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from scratch_pg import conninfo, scratch_database  # noqa: E402
 
 from ledger.db.engine import make_engine  # noqa: E402
-from ledger.db.migrate import upgrade  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "bench_webauth"
@@ -61,27 +60,12 @@ ORGANISATION = {
 }
 
 
-@contextmanager
-def bench_database(server_url: str) -> Iterator[str]:
+def bench_database(server_url: str) -> contextlib.AbstractContextManager[str]:
     """A fresh, migrated ``bench_webauth`` database (dropped afterwards, even after a failure)."""
-    admin = make_url(server_url).set(drivername="postgresql")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    url = admin.set(drivername="postgresql+psycopg", database=DATABASE).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    return scratch_database(server_url, DATABASE)
 
 
-def _conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+_conninfo = conninfo
 
 
 def _copy(conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: Iterator[tuple[object, ...]]) -> None:

@@ -26,20 +26,19 @@ ratio ours / floor says what the page adds on top of reading the figures. Target
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import psycopg
-from sqlalchemy.engine import make_url
+from scratch_pg import conninfo, scratch_database
 
 from ledger.db.engine import make_engine, make_session_factory
-from ledger.db.migrate import upgrade
 
 DATABASE = "bench_manager"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -50,27 +49,12 @@ TRIGGERED = ("postings", "journal_entries", "records", "batches", "batch_lines",
 TARGET_MS = 200.0
 
 
-@contextmanager
-def bench_database(server_url: str) -> Iterator[str]:
+def bench_database(server_url: str) -> contextlib.AbstractContextManager[str]:
     """A fresh, migrated ``bench_manager`` database (dropped afterwards, even after a failure)."""
-    admin = make_url(server_url).set(drivername="postgresql")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    url = admin.set(drivername="postgresql+psycopg", database=DATABASE).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    return scratch_database(server_url, DATABASE)
 
 
-def _conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+_conninfo = conninfo
 
 
 def _copy(cur: psycopg.Cursor, table: str, columns: str, rows: Iterator[tuple[object, ...]]) -> None:
