@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache, lru_cache
 
 # ISO 4217 minor units for the currencies an organisation is likely to configure. A currency that is
@@ -219,11 +219,14 @@ def display_rate(rate: Decimal, currency: str) -> str:
     return f"{symbol}{body}" if symbol else f"{body} {currency}"
 
 
-def ceil_to(value: Decimal, step: int) -> Decimal:
-    """Round ``value`` up to a whole multiple of ``step`` (used for time units, not money)."""
-    return (value / step).to_integral_value(rounding=ROUND_CEILING) * step
+def round_units(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` minor units rounded half-up to whole minor units (numerator >= 0,
+    denominator > 0): :func:`round_money`'s rule for amounts worked out exactly in whole numbers, as the
+    rate engine does (1049 minutes at 2790p an hour is 2790 x 1049 / 60 = 48778.5p, paid 48779p)."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
-def floor_to(value: Decimal, step: int) -> Decimal:
-    """Round ``value`` down to a whole multiple of ``step``."""
-    return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
+def ceil_units(numerator: int, denominator: int, step: int) -> int:
+    """``numerator / denominator`` rounded up to a whole multiple of ``step`` (denominator, step > 0), never
+    down and never to the nearest: time units (62 -> 75 with a 15-minute unit; 135 / 2 = 67.5 -> 75)."""
+    return -(-numerator // (denominator * step)) * step

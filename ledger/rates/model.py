@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from ledger.errors import NoRateInForce, invalid_field
 
@@ -188,6 +189,10 @@ class RateCard:
     description: str
     source: str
     versions: tuple[CardVersion, ...]  # strictly increasing effective_from
+    # What the engine works out from this card for one date (the version, the expense rules and
+    # mileage rates in force, rates as whole numbers), kept so a busy day is worked out once, not per
+    # quote. A card never changes, so nothing kept here can go stale; it is no part of the card's value.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def version_on(self, on: date) -> CardVersion:
         """The version in force on ``on``. Before the first version nothing is in force: an error."""

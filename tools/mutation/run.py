@@ -9,8 +9,9 @@ Safe in a shared checkout: it NEVER writes to the repository. It exports the com
 mutates the copy one mutant at a time, and runs pytest there with ``PYTHONPATH`` pointing at the copy
 (it checks that ``import ledger`` really finds the copy before it starts). Bounded: one fixed
 hypothesis seed, the "default" profile, a per-mutant timeout, and the example database wiped before
-each mutant so a kill is found afresh, not replayed. Prints one line per mutant and the kill rate;
-exits 1 when a mutant that is not listed as equivalent survives (or the unmutated tests fail).
+each mutant so a kill is found afresh, not replayed. A mutant whose code names something undefined is
+refused (BROKEN) rather than counted as killed. Prints one line per mutant and the kill rate; exits 1
+when a mutant that is not listed as equivalent survives or is broken (or the unmutated tests fail).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from mutants import MUTANTS, Mutant
 
 REPO = Path(__file__).resolve().parents[2]
 NEEDED = ["ledger", "tests/conftest.py", "tests/rates", "pyproject.toml"]
-PROPERTY_TESTS = ["tests/rates/test_oracle.py", "tests/rates/test_invariants.py"]
+PROPERTY_TESTS = ["tests/rates/test_oracle.py", "tests/rates/test_invariants.py", "tests/rates/test_quick_paths.py"]
 ALL_TESTS = ["tests/rates"]
 
 
@@ -88,19 +89,35 @@ def check_the_copy_is_imported(copy: Path) -> None:
 
 
 def apply(copy: Path, mutant: Mutant) -> str | None:
-    """Mutate the copy; returns the original text, or None when the code no longer has the snippet."""
+    """Mutate the copy; returns the original text, or None when the code no longer has a snippet."""
     path = copy / mutant.file
     original = path.read_text(encoding="utf-8")
-    if original.count(mutant.old) != 1:
-        return None
-    path.write_text(original.replace(mutant.old, mutant.new), encoding="utf-8")
+    mutated = original
+    for old, new in mutant.edits:
+        if mutated.count(old) != 1:
+            return None
+        mutated = mutated.replace(old, new)
+    path.write_text(mutated, encoding="utf-8")
     return original
+
+
+def undefined_names(copy: Path, mutant: Mutant) -> str:
+    """What ruff says about undefined names in the mutated file ("" when there are none).
+
+    A mutant that only raises NameError is killed by any test that reaches it: it would count as a kill
+    without showing that a test can tell the bug from the code.
+    """
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F821",
+                           "--output-format", "concise", str(copy / mutant.file)],
+                          capture_output=True, text=True)
+    return "" if done.returncode == 0 else (done.stdout.strip().splitlines() or ["ruff failed"])[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", choices=("property", "all"), default="property",
-                        help="property: tests/rates/test_oracle.py and test_invariants.py; all: tests/rates/")
+                        help="property: tests/rates/test_oracle.py, test_invariants.py and test_quick_paths.py; "
+                             "all: tests/rates/")
     parser.add_argument("--only", default="", help="comma-separated mutant names")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0: repeatable)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per mutant (default 600)")
@@ -129,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
             if original is None:
                 skipped.append(mutant.name)
                 print(f"  SKIPPED  {mutant.name}: the code no longer has this snippet", flush=True)
+                continue
+            broken = undefined_names(copy, mutant)
+            if broken:
+                (copy / mutant.file).write_text(original, encoding="utf-8")
+                skipped.append(mutant.name)
+                unexpected.append(mutant.name)
+                print(f"  BROKEN   {mutant.name}: the mutated code names something undefined ({broken})", flush=True)
                 continue
             try:
                 status, seconds, detail = run_tests(copy, tests, args.seed, args.timeout)
