@@ -1,5 +1,6 @@
-"""Roll-up summaries: project spend postings summed per day and activity, approved people per day, and
-what of each record was paid and when (``PaidSummary``, ``PaymentTime``: see their docstrings).
+"""Roll-up summaries: project spend postings summed per day and activity, approved people per day (and
+per tax year), and what of each record was paid and when (``PaidSummary``, ``PaymentTime``, and the same
+per project and day in ``PaidDay``, ``PaymentDay``: see their docstrings).
 
 The spend report reads these rows instead of the postings, so a project's figures for a year come from a
 few hundred rows however many postings there are. The first two are never written by Python: triggers
@@ -110,3 +111,49 @@ class PaymentTime(IdMixin, Base):
     project_id: Mapped[int] = mapped_column(BigId)
     activity_date: Mapped[date] = mapped_column(Date)
     paid_on: Mapped[date] = mapped_column(Date)
+
+
+class PaidDay(IdMixin, Base):
+    """What was paid of one project's money with one activity date: the sum of its :class:`PaidSummary`
+    rows. The spend report's "paid" reads one row per project and day instead of one per record. Kept
+    with :class:`PaidSummary` (``ledger.payments.paid_summaries``, migration 0016)."""
+
+    __tablename__ = "paid_days"
+    __table_args__ = (UniqueConstraint("project_id", "activity_date", name="uq_paid_days_key"),)
+
+    project_id: Mapped[int] = mapped_column(BigId)
+    activity_date: Mapped[date] = mapped_column(Date)
+    paid_minor: Mapped[int] = mapped_column(MinorUnits)
+
+
+class PaymentDay(IdMixin, Base):
+    """How many paid records of one project with one activity date were (last) paid on one day: the
+    :class:`PaymentTime` rows counted. Days to payment reads these (a few per project and day) instead of
+    one row per record. Kept with :class:`PaymentTime` (migration 0016)."""
+
+    __tablename__ = "payment_days"
+    __table_args__ = (UniqueConstraint("project_id", "activity_date", "paid_on", name="uq_payment_days_key"),)
+
+    project_id: Mapped[int] = mapped_column(BigId)
+    activity_date: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date] = mapped_column(Date)
+    records: Mapped[int] = mapped_column(Integer)
+
+
+class ParticipantYear(IdMixin, Base):
+    """On how many days of one UK tax year (``tax_year`` is the year it starts: 2025 for 6 April 2025 to
+    5 April 2026) one person had an approved record on one project: the :class:`ParticipantDay` rows of
+    that year counted (rows at zero are deleted). "Distinct people" over a period reads these for the
+    whole tax years inside it and ``participant_days`` only for the days outside them, so a year's count
+    reads one row per person and project instead of one per person, project and day. Maintained only by
+    the database's triggers on ``participant_days`` (migration 0016)."""
+
+    __tablename__ = "participant_years"
+    __table_args__ = (
+        UniqueConstraint("project_id", "tax_year", "participant_id", name="uq_participant_years_key"),
+    )
+
+    project_id: Mapped[int] = mapped_column(BigId)
+    tax_year: Mapped[int] = mapped_column(Integer)
+    participant_id: Mapped[int] = mapped_column(BigId)
+    days: Mapped[int] = mapped_column(Integer)

@@ -1,10 +1,15 @@
 """Keeping the spend report's "paid" and "days to payment" summaries in step with the batches.
 
+Two levels: per record (``paid_summaries``, ``payment_times``: what of each record was paid and when it
+was last paid) and, grouped from those, per project and day (``paid_days``, ``payment_days``: what the
+spend report reads, a few rows per project and day however many records).
+
 "Paid" changes only when a batch line becomes paid (``mark_paid``) or comes back (``return_line``).
 Both call :func:`refresh_for_lines` in their own transaction, after the lines' status and the batch's
 ``paid_on`` are written: it deletes the summary rows of every record with money in those lines and
 writes them again from their definitions below, which are the one "what was paid" rule
-(``ledger.involvement.paid``) grouped per record. Recomputing the records involved (instead of adding
+(``ledger.involvement.paid``) grouped per record; then it sums again, from the per-record rows, the
+per-day rows of every project and day those records had or now have. Recomputing the records involved (instead of adding
 a difference) means a summary row is always exactly what its definition gives at commit, and
 ``ledger report check`` compares the whole tables with the same definitions.
 
@@ -18,12 +23,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, text
+from sqlalchemy import Select, delete, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ledger.audit.chain import AUDIT_LOCK_KEY
 from ledger.db.models import Activity, Batch, BatchItem, BatchLine, Posting, Record
-from ledger.db.models_summaries import PaidSummary, PaymentTime
+from ledger.db.models_summaries import PaidDay, PaidSummary, PaymentDay, PaymentTime
 from ledger.involvement.paid import paid_amount, paid_select
 
 
@@ -54,8 +59,37 @@ def last_paid_per_record() -> Select[Any]:
     )
 
 
+_CHUNK = 500  # (project, day) pairs per statement: 1,000 parameters, well within SQLite's and PostgreSQL's limits
 PAID_COLUMNS = (PaidSummary.record_id, PaidSummary.activity_date, PaidSummary.project_id, PaidSummary.paid_minor)
 TIME_COLUMNS = (PaymentTime.record_id, PaymentTime.project_id, PaymentTime.activity_date, PaymentTime.paid_on)
+PAID_DAY_COLUMNS = (PaidDay.project_id, PaidDay.activity_date, PaidDay.paid_minor)
+PAYMENT_DAY_COLUMNS = (PaymentDay.project_id, PaymentDay.activity_date, PaymentDay.paid_on, PaymentDay.records)
+
+
+def _paid_summed(per_record: Any) -> Select[Any]:
+    """Per-record paid rows (columns record, activity date, project, paid) summed per project and day."""
+    rows = per_record.subquery()
+    _record, when, project, paid = rows.c
+    return select(project, when, func.sum(paid)).group_by(project, when)
+
+
+def _times_counted(per_record: Any) -> Select[Any]:
+    """Per-record payment times (columns record, project, activity date, paid on) counted per project,
+    activity date and paid date."""
+    rows = per_record.subquery()
+    _record, project, when, paid_on = rows.c
+    return select(project, when, paid_on, func.count()).group_by(project, when, paid_on)
+
+
+def paid_per_day() -> Select[Any]:
+    """What ``paid_days`` must hold: :func:`paid_per_record` summed per project and activity date."""
+    return _paid_summed(paid_per_record())
+
+
+def payment_times_per_day() -> Select[Any]:
+    """What ``payment_days`` must hold: :func:`last_paid_per_record` counted per project, activity date
+    and paid date."""
+    return _times_counted(last_paid_per_record())
 
 
 def refresh_for_lines(session: Session, *line_conditions: Any) -> None:
@@ -76,15 +110,49 @@ def refresh_for_lines(session: Session, *line_conditions: Any) -> None:
 
 
 def rebuild(session: Session) -> None:
-    """Both tables from their definitions (after a bulk load that did not go through the services)."""
+    """Every table here from its definition (after a bulk load that did not go through the services)."""
     _rewrite(session, None, None, None)
 
 
 def _rewrite(session: Session, source: Any, paid_rows: Any, time_rows: Any) -> None:
     paid, times = paid_per_record(), last_paid_per_record()
+    days: set[tuple[int, Any]] | None = None
     if source is not None:
         paid, times = paid.where(source), times.where(source)
+        days = _days_of(session, paid_rows, time_rows)  # the project-days the records had before
     session.execute(delete(PaidSummary) if paid_rows is None else delete(PaidSummary).where(paid_rows))
     session.execute(delete(PaymentTime) if time_rows is None else delete(PaymentTime).where(time_rows))
     session.execute(insert(PaidSummary).from_select([c.key for c in PAID_COLUMNS], paid))
     session.execute(insert(PaymentTime).from_select([c.key for c in TIME_COLUMNS], times))
+    if days is None:
+        _sum_days(session, None)
+    else:
+        days |= _days_of(session, paid_rows, time_rows)  # ... and the ones they have now
+        pairs = sorted(days)
+        for start in range(0, len(pairs), _CHUNK):
+            _sum_days(session, pairs[start:start + _CHUNK])
+
+
+def _days_of(session: Session, paid_rows: Any, time_rows: Any) -> set[tuple[int, Any]]:
+    """(project, activity date) of the per-record rows matching the conditions, from both tables."""
+    found = session.execute(
+        select(PaidSummary.project_id, PaidSummary.activity_date).where(paid_rows)
+        .union(select(PaymentTime.project_id, PaymentTime.activity_date).where(time_rows))
+    )
+    return {(int(project), when) for project, when in found}
+
+
+def _sum_days(session: Session, pairs: list[tuple[int, Any]] | None) -> None:
+    """Write again the per-day rows of the given (project, activity date) pairs (``None``: every one)
+    by summing the per-record tables."""
+    paid, times = select(*PAID_COLUMNS), select(*TIME_COLUMNS)
+    paid_delete, times_delete = delete(PaidDay), delete(PaymentDay)
+    if pairs is not None:
+        paid = paid.where(tuple_(PaidSummary.project_id, PaidSummary.activity_date).in_(pairs))
+        times = times.where(tuple_(PaymentTime.project_id, PaymentTime.activity_date).in_(pairs))
+        paid_delete = paid_delete.where(tuple_(PaidDay.project_id, PaidDay.activity_date).in_(pairs))
+        times_delete = times_delete.where(tuple_(PaymentDay.project_id, PaymentDay.activity_date).in_(pairs))
+    session.execute(paid_delete)
+    session.execute(times_delete)
+    session.execute(insert(PaidDay).from_select([c.key for c in PAID_DAY_COLUMNS], _paid_summed(paid)))
+    session.execute(insert(PaymentDay).from_select([c.key for c in PAYMENT_DAY_COLUMNS], _times_counted(times)))

@@ -5,8 +5,10 @@ loaded into Python; only one row per project (and per activity kind and month) c
 minutes and people figures read the roll-up summaries (``ledger.db.models_summaries``: one row per
 project, day, account and activity, kept by the database in the same transaction as the postings and
 checked by ``ledger report check``), so their cost grows with days, not postings. "Paid" and days to
-payment read ``paid_summaries`` and ``payment_times`` (one row per paid record, rewritten when a batch
-is marked paid or a line returned, from the same "what was paid" rule statements and balances use).
+payment read ``paid_days`` and ``payment_days`` (per project and day, rewritten with the per-record
+``paid_summaries`` and ``payment_times`` when a batch is marked paid or a line returned, from the same
+"what was paid" rule statements and balances use). Distinct people read ``participant_years`` for the
+whole tax years in the period and ``participant_days`` for the days outside them.
 The period selects by **activity date** (when the involvement happened).
 
 What each figure means (also explained to finance officers in docs/payments.md):
@@ -39,7 +41,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal_column, select
+from sqlalchemy import Integer, case, cast, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ledger import clock
@@ -48,7 +50,7 @@ from ledger.db.models import (
     Category,
     Project,
 )
-from ledger.db.models_summaries import PaidSummary, ParticipantDay, PaymentTime, SpendSummary
+from ledger.db.models_summaries import PaidDay, ParticipantDay, ParticipantYear, PaymentDay, SpendSummary
 from ledger.errors import Invalid, NotFound
 from ledger.exports.safety import cell
 from ledger.money import Money, format_amount
@@ -182,9 +184,9 @@ def _spend_sums(
 
 
 def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
-    """Paid per project: the ``paid_summaries`` rows (what of each record was paid, per activity date;
+    """Paid per project: the ``paid_days`` rows (what was paid per project and activity date;
     ``ledger.payments.paid_summaries`` keeps them with the batches, by the one "what was paid" rule)."""
-    p = PaidSummary
+    p = PaidDay
     query = (
         select(p.project_id, func.sum(p.paid_minor))
         .where(p.project_id.in_(ids), p.activity_date.between(*period))
@@ -193,29 +195,55 @@ def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[i
     return {int(project_id): int(total or 0) for project_id, total in session.execute(query)}
 
 
+def whole_tax_years(start: date, end: date) -> tuple[int, int] | None:
+    """The first and last UK tax year (as the year each starts) lying wholly inside ``start``..``end``,
+    or None when no whole tax year does."""
+    first = start.year if start <= date(start.year, 4, 6) else start.year + 1
+    last = end.year - 1 if end >= date(end.year, 4, 5) else end.year - 2
+    return (first, last) if first <= last else None
+
+
+def _people_rows(ids: list[int], period: tuple[date, date]) -> Any:
+    """(project, person) for every approved record in the period, possibly repeated: from
+    ``participant_years`` for the whole tax years inside it (one row per person and project a year) and
+    from ``participant_days`` for the days before and after them (all of it when no whole year fits)."""
+    d, y = ParticipantDay, ParticipantYear
+    start, end = period
+    years = whole_tax_years(start, end)
+    if years is None:
+        return select(d.project_id, d.participant_id).where(d.project_id.in_(ids), d.activity_date.between(start, end))
+    first, last = years
+    edges = [(start, date(first, 4, 5)), (date(last + 1, 4, 6), end)]
+    by_year = select(y.project_id, y.participant_id).where(y.project_id.in_(ids), y.tax_year.between(first, last))
+    edge_days = [d.activity_date.between(a, b) for a, b in edges if a <= b]
+    if not edge_days:
+        return by_year
+    by_day = select(d.project_id, d.participant_id).where(d.project_id.in_(ids), or_(*edge_days))
+    return union_all(by_year, by_day)
+
+
 def _participants(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
-    """Distinct people with an approved record in the period: per project, and across all of them
-    (counted over ``participant_days``, one row per person, project and day with an approved record)."""
-    d = ParticipantDay
-    people = func.count(func.distinct(d.participant_id))
-    conditions = (d.project_id.in_(ids), d.activity_date.between(*period))
+    """Distinct people with an approved record in the period: per project, and across all of them.
+    A person counts once however many of their rows :func:`_people_rows` gives."""
+    rows = _people_rows(ids, period).subquery()
+    project_id, participant_id = rows.c
+    people = func.count(func.distinct(participant_id))
     if _is_postgres(session):  # one scan: per project, and () for everyone (project_id NULL)
-        both = select(d.project_id, people).where(*conditions).group_by(
-            func.grouping_sets(d.project_id, literal_column("()")))
+        both = select(project_id, people).group_by(func.grouping_sets(project_id, literal_column("()")))
         result = {ALL if pid is None else int(pid): int(n) for pid, n in session.execute(both)}
         result.setdefault(ALL, 0)
         return result
-    per_project = select(d.project_id, people).where(*conditions).group_by(d.project_id)
+    per_project = select(project_id, people).group_by(project_id)
     result = {int(pid): int(n) for pid, n in session.execute(per_project)}
     if len(result) <= 1:  # one project: its count is the count across projects
         result[ALL] = sum(result.values())
     else:
-        result[ALL] = int(session.scalar(select(people).where(*conditions)) or 0)
+        result[ALL] = int(session.scalar(select(people)) or 0)
     return result
 
 
 def _days_expression(session: Session) -> Any:
-    t = PaymentTime
+    t = PaymentDay
     if _is_postgres(session):
         return t.paid_on - t.activity_date  # date - date is a whole number of days
     return (cast(func.strftime("%s", t.paid_on), Integer) - cast(func.strftime("%s", t.activity_date), Integer)) / 86400
@@ -226,13 +254,13 @@ def _days_to_payment(
 ) -> dict[int, tuple[Decimal | None, Decimal | None]]:
     """Median and 90th percentile of days from activity to payment, per project and across them.
 
-    One ``payment_times`` row per paid record; SQL counts the records per project and number of days
-    (a few hundred rows come back however many records), and :func:`percentile_of_counts` interpolates
-    exactly as ``percentile_cont`` does."""
-    t = PaymentTime
+    ``payment_days`` counts the paid records per project, activity date and paid date; SQL adds them up
+    per project and number of days (a few hundred rows come back however many records), and
+    :func:`percentile_of_counts` interpolates exactly as ``percentile_cont`` does."""
+    t = PaymentDay
     days = _days_expression(session)
     query = (
-        select(t.project_id, days, func.count())
+        select(t.project_id, days, func.sum(t.records))
         .where(t.project_id.in_(ids), t.activity_date.between(*period))
         .group_by(t.project_id, days)
     )

@@ -5,8 +5,12 @@ definition of what each summary row must equal, written as a query over the sour
 
 * :func:`summed_postings`: the project spend/foregone postings grouped by the summary key;
 * :func:`counted_days`: approved records counted per project, activity date and person;
+* :func:`counted_years`: those days counted per project, UK tax year and person (``participant_years``,
+  kept by triggers on ``participant_days``, migration 0016);
 * ``paid_per_record`` / ``last_paid_per_record`` (``ledger.payments.paid_summaries``): what of each
-  record was paid and when it was last paid (``paid_summaries``, ``payment_times``).
+  record was paid and when it was last paid (``paid_summaries``, ``payment_times``), and
+  ``paid_per_day`` / ``payment_times_per_day``: the same per project and day (``paid_days``,
+  ``payment_days``).
 
 :func:`check` compares each summary table with its definition in SQL (``EXCEPT`` both ways, so only the
 differences come back, however large the ledger) and ``ledger report check`` prints them.
@@ -19,13 +23,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, except_, func, insert, select
+from sqlalchemy import Integer, Select, case, cast, delete, except_, extract, func, insert, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Activity, Posting, Record, RecordStatus
-from ledger.db.models_summaries import SUMMARY_ACCOUNTS, PaidSummary, ParticipantDay, PaymentTime, SpendSummary
+from ledger.db.models_summaries import (
+    SUMMARY_ACCOUNTS,
+    PaidDay,
+    PaidSummary,
+    ParticipantDay,
+    ParticipantYear,
+    PaymentDay,
+    PaymentTime,
+    SpendSummary,
+)
 from ledger.payments import paid_summaries
-from ledger.payments.paid_summaries import PAID_COLUMNS, TIME_COLUMNS, last_paid_per_record, paid_per_record
+from ledger.payments.paid_summaries import (
+    PAID_COLUMNS,
+    PAID_DAY_COLUMNS,
+    PAYMENT_DAY_COLUMNS,
+    TIME_COLUMNS,
+    last_paid_per_record,
+    paid_per_day,
+    paid_per_record,
+    payment_times_per_day,
+)
 
 SHOWN = 20  # differences listed per table by ``check`` (the count is always complete)
 
@@ -59,6 +81,25 @@ def counted_days() -> Select[*tuple[Any, ...]]:
     )
 
 
+def tax_year_of(day: Any, dialect: str) -> Any:
+    """The UK tax year ``day`` falls in, as the year it starts (6 April), in SQL: the same rule as
+    ``ledger.rates.taxyear.tax_year_start`` and migration 0016's triggers."""
+    if dialect == "postgresql":
+        year, month_day = cast(extract("year", day), Integer), func.to_char(day, "MM-DD")
+    else:
+        year, month_day = cast(func.strftime("%Y", day), Integer), func.strftime("%m-%d", day)
+    return year - case((month_day < "04-06", 1), else_=0)
+
+
+def counted_years(dialect: str) -> Select[*tuple[Any, ...]]:
+    """What ``participant_years`` must hold: the days of :func:`counted_days` counted per project, tax
+    year and person."""
+    days = counted_days().subquery()
+    project, day, person, _records = days.c
+    year = tax_year_of(day, dialect)
+    return select(project, year, person, func.count()).group_by(project, year, person)
+
+
 def _stored_spend() -> Select[*tuple[Any, ...]]:
     s = SpendSummary
     return select(s.project_id, s.activity_date, s.account_kind, s.category, s.currency, s.activity, s.rate_card,
@@ -68,6 +109,11 @@ def _stored_spend() -> Select[*tuple[Any, ...]]:
 def _stored_days() -> Select[*tuple[Any, ...]]:
     d = ParticipantDay
     return select(d.project_id, d.activity_date, d.participant_id, d.approved_records)
+
+
+def _stored_years() -> Select[*tuple[Any, ...]]:
+    y = ParticipantYear
+    return select(y.project_id, y.tax_year, y.participant_id, y.days)
 
 
 def _stored(columns: tuple[Any, ...]) -> Select[Any]:
@@ -104,17 +150,22 @@ def _compare(session: Session, table: str, stored: Select[Any], source: Select[A
 
 def check(session: Session) -> list[TableCheck]:
     """Compare every summary table with its definition; each result says how many rows differ."""
+    dialect = session.get_bind().dialect.name
     return [
         _compare(session, "spend_summaries", _stored_spend(), summed_postings(), SpendSummary),
         _compare(session, "participant_days", _stored_days(), counted_days(), ParticipantDay),
+        _compare(session, "participant_years", _stored_years(), counted_years(dialect), ParticipantYear),
         _compare(session, "paid_summaries", _stored(PAID_COLUMNS), paid_per_record(), PaidSummary),
         _compare(session, "payment_times", _stored(TIME_COLUMNS), last_paid_per_record(), PaymentTime),
+        _compare(session, "paid_days", _stored(PAID_DAY_COLUMNS), paid_per_day(), PaidDay),
+        _compare(session, "payment_days", _stored(PAYMENT_DAY_COLUMNS), payment_times_per_day(), PaymentDay),
     ]
 
 
 def rebuild(session: Session) -> None:
     """Replace every summary table with its definition (after a bulk load with triggers off)."""
     session.execute(delete(SpendSummary))
+    session.execute(delete(ParticipantYear))  # first: the triggers on participant_days then find no row to change
     session.execute(delete(ParticipantDay))
     s = SpendSummary
     session.execute(insert(s).from_select(
@@ -123,4 +174,9 @@ def rebuild(session: Session) -> None:
     d = ParticipantDay
     session.execute(insert(d).from_select(
         [d.project_id, d.activity_date, d.participant_id, d.approved_records], counted_days()))
+    # participant_days' triggers have counted the years again; write them from their definition all the same.
+    session.execute(delete(ParticipantYear))
+    y = ParticipantYear
+    session.execute(insert(y).from_select([y.project_id, y.tax_year, y.participant_id, y.days],
+                                          counted_years(session.get_bind().dialect.name)))
     paid_summaries.rebuild(session)

@@ -1,10 +1,13 @@
 """The roll-up summaries always equal the postings and records they sum, on SQLite and PostgreSQL.
 
-A property test drives random approvals (paid, fees declined, everything declined), reversals and
-postings without a record through the real posting code, then compares every summary row with sums
-worked out here in plain Python from the source rows, and with ``check`` (the SQL definition). Other
-tests show ``check`` and ``ledger report check`` catch a summary that was changed behind the ledger's
-back, and that the migration fills the summaries from a ledger that already has postings.
+A property test drives random approvals (paid, fees declined, everything declined), reversals,
+postings without a record, payment runs paid and lines returned through the real services, on days
+either side of a tax year's start, then compares every summary row with sums worked out here in plain
+Python from the source rows, and with ``check`` (the SQL definition); and the spend report's distinct
+people (read from the per-year and per-day rows) with the people counted in Python and with a plain
+COUNT(DISTINCT) over the per-day rows, for periods made of whole tax years, parts of years and both.
+Other tests show ``check`` and ``ledger report check`` catch a summary that was changed behind the
+ledger's back, and that the migrations fill the summaries from a ledger that already has postings.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from payments.factory import (
     Approved,
@@ -28,13 +31,13 @@ from payments.factory import (
     reverse,
     set_organisation,
 )
-from private_pg import private_postgres_factory
-from sqlalchemy import select, text, update
+from private_pg import create_private_postgres, drop_private_postgres, private_postgres_factory
+from sqlalchemy import Engine, func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.cli import main
 from ledger.db.engine import make_engine, make_session_factory, transaction
-from ledger.db.migrate import upgrade
+from ledger.db.migrate import alembic_config, upgrade
 from ledger.db.models import (
     AccountKind,
     Activity,
@@ -47,16 +50,26 @@ from ledger.db.models import (
     Record,
     RecordStatus,
 )
-from ledger.db.models_summaries import PaidSummary, ParticipantDay, PaymentTime, SpendSummary
+from ledger.db.models_summaries import (
+    PaidDay,
+    PaidSummary,
+    ParticipantDay,
+    ParticipantYear,
+    PaymentDay,
+    PaymentTime,
+    SpendSummary,
+)
 from ledger.errors import Invalid
-from ledger.payments import batches, returns
+from ledger.payments import batches, paid_summaries, returns
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
 from ledger.payments.postings import Leg, post_entry
 from ledger.payments.returns import return_line
+from ledger.rates.taxyear import tax_year_start
+from ledger.reports import spend
 from ledger.reports.spend_summaries import check
 from ledger.security.actor import Actor
 
-START = date(2025, 5, 1)
+START = date(2026, 4, 2)  # days 0 to 6 are 2 to 8 April: either side of the 2026 to 2027 tax year's start
 BUILDER = Actor.system("builder")
 CHECKER = Actor.system("checker")  # a batch is approved by someone other than who built it
 OPS = st.lists(
@@ -72,6 +85,11 @@ OPS = st.lists(
     ),
     max_size=16,
 )
+
+
+# Paid, then the only line comes back and is not paid again: its day must leave the per-day summaries.
+RETURNED_NOT_PAID_AGAIN = [("paid", 0, 0, 1, 2750, 450, "meeting"), ("paid", 1, 1, 5, 900, 0, "review"),
+                           ("pay", 1, 2, 5, 0, 0, ""), ("return", 0, 0, 6, 0, 0, "")]
 
 
 def _apply(s: Session, ops: list[tuple[str, int, int, int, int, int, str]]) -> None:
@@ -183,17 +201,79 @@ def _stored_paid(s: Session) -> tuple[dict[tuple[int, date], tuple[int, int]], d
             {t.record_id: (t.project_id, t.activity_date, t.paid_on) for t in s.scalars(select(PaymentTime))})
 
 
+def _expected_years(s: Session) -> dict[tuple[int, int, int], int]:
+    """Per project, tax year (the year it starts) and person: on how many days they had an approved record."""
+    days = _expected_days(s)
+    return dict(Counter((project_id, tax_year_start(day).year, person) for project_id, day, person in days))
+
+
+def _stored_years(s: Session) -> dict[tuple[int, int, int], int]:
+    return {(y.project_id, y.tax_year, y.participant_id): y.days for y in s.scalars(select(ParticipantYear))}
+
+
+def _expected_paid_days(s: Session) -> tuple[dict[tuple[int, date], int], dict[tuple[int, date, date], int]]:
+    """Paid per project and activity date, and paid records per project, activity date and paid date,
+    from the per-record figures worked out in Python."""
+    paid, last = _expected_paid(s)
+    per_day: dict[tuple[int, date], int] = defaultdict(int)
+    for (_record, when), (project_id, amount) in paid.items():
+        per_day[(project_id, when)] += amount
+    return dict(per_day), dict(Counter(last.values()))
+
+
+def _stored_paid_days(s: Session) -> tuple[dict[tuple[int, date], int], dict[tuple[int, date, date], int]]:
+    return ({(d.project_id, d.activity_date): d.paid_minor for d in s.scalars(select(PaidDay))},
+            {(d.project_id, d.activity_date, d.paid_on): d.records for d in s.scalars(select(PaymentDay))})
+
+
+PERIODS = [
+    (date(2026, 4, 6), date(2027, 4, 5)),  # one whole tax year
+    (date(2025, 4, 6), date(2027, 4, 5)),  # two whole tax years
+    (date(2026, 4, 4), date(2027, 4, 5)),  # a whole year and days before it
+    (date(2025, 4, 6), date(2026, 4, 6)),  # a whole year and a day after it
+    (date(2026, 4, 3), date(2026, 4, 7)),  # no whole year
+    (date(2026, 4, 6), date(2026, 4, 6)),  # one day
+    (date(2024, 1, 1), date(2028, 1, 1)),  # whole years with days either side
+    (date(2026, 4, 7), date(2028, 4, 5)),  # starts a day into a tax year: that year is not whole
+    (date(2024, 4, 6), date(2026, 4, 4)),  # ends a day before a tax year ends: that year is not whole
+]
+
+
+def _assert_people_counted(s: Session) -> None:
+    """The spend report's distinct people, per project and across them, equal the people counted in
+    Python and a plain COUNT(DISTINCT) over ``participant_days`` (the way before ``participant_years``)."""
+    days = _expected_days(s)
+    ids = sorted({project_id for project_id, _, _ in days}) or [0]
+    for period in PERIODS:
+        inside = [(project_id, person) for project_id, day, person in days if period[0] <= day <= period[1]]
+        expected = dict(Counter(project_id for project_id, _ in set(inside)))
+        expected[spend.ALL] = len({person for _, person in inside})
+        d = ParticipantDay
+        in_period = (d.project_id.in_(ids), d.activity_date.between(*period))
+        plain = {int(p): int(n) for p, n in s.execute(
+            select(d.project_id, func.count(func.distinct(d.participant_id))).where(*in_period).group_by(d.project_id))}
+        plain[spend.ALL] = int(s.scalar(select(func.count(func.distinct(d.participant_id))).where(*in_period)) or 0)
+        assert spend._participants(s, ids, period) == expected == plain, period
+        for one in ids:  # one project: its count is the count across projects
+            alone = spend._participants(s, [one], period)
+            assert alone.get(one, 0) == alone[spend.ALL] == expected.get(one, 0), (period, one)
+
+
 def _assert_summaries_equal_sources(s: Session) -> None:
     s.flush()
     assert _stored_spend(s) == _expected_spend(s)
     assert _stored_days(s) == _expected_days(s)
+    assert _stored_years(s) == _expected_years(s)
     assert _stored_paid(s) == _expected_paid(s)
+    assert _stored_paid_days(s) == _expected_paid_days(s)
     assert all(result.ok for result in check(s)), check(s)
+    _assert_people_counted(s)
 
 
 def _property(factory: sessionmaker[Session]) -> None:
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(OPS)
+    @example(RETURNED_NOT_PAID_AGAIN)
     def run(ops: list[tuple[str, int, int, int, int, int, str]]) -> None:
         with factory() as s:
             try:
@@ -233,7 +313,8 @@ def _small_ledger(s: Session) -> None:
                ("pay", 1, 3, 6, 0, 0, "")])
 
 
-@pytest.mark.parametrize("tamper", ["amount", "missing_day", "paid", "paid_on"])
+@pytest.mark.parametrize("tamper", ["amount", "missing_day", "paid", "paid_on", "missing_year", "paid_day",
+                                    "payment_day"])
 def test_check_finds_a_summary_changed_behind_the_ledgers_back(
     tmp_path: Path, tamper: str,
 ) -> None:
@@ -255,20 +336,31 @@ def test_check_finds_a_summary_changed_behind_the_ledgers_back(
         elif tamper == "paid":
             s.execute(text("UPDATE paid_summaries SET paid_minor = paid_minor - 1 "
                            "WHERE id = (SELECT max(id) FROM paid_summaries)"))
-        else:
+        elif tamper == "paid_on":
             s.execute(text("UPDATE payment_times SET paid_on = activity_date "
                            "WHERE id = (SELECT min(id) FROM payment_times)"))
+        elif tamper == "missing_year":
+            s.execute(text("DELETE FROM participant_years WHERE id = (SELECT min(id) FROM participant_years)"))
+        elif tamper == "paid_day":
+            s.execute(text("UPDATE paid_days SET paid_minor = paid_minor + 1 "
+                           "WHERE id = (SELECT min(id) FROM paid_days)"))
+        else:
+            s.execute(text("UPDATE payment_days SET records = records + 1 "
+                           "WHERE id = (SELECT max(id) FROM payment_days)"))
     with factory() as s:
         results = {r.table: r for r in check(s)}
     table = {"amount": "spend_summaries", "missing_day": "participant_days", "paid": "paid_summaries",
-             "paid_on": "payment_times"}[tamper]
+             "paid_on": "payment_times", "missing_year": "participant_years", "paid_day": "paid_days",
+             "payment_day": "payment_days"}[tamper]
     assert not results[table].ok and results[table].examples
     assert results[table].only_in_source == 1
-    assert results[table].only_in_summary == (0 if tamper == "missing_day" else 1)
-    assert all(r.ok for name, r in results.items() if name != table)
+    assert results[table].only_in_summary == (0 if tamper.startswith("missing") else 1)
+    # participant_days' trigger takes the deleted day off participant_years too, so both are wrong.
+    also = {"missing_day": {"participant_years"}}.get(tamper, set())
+    assert {name for name, r in results.items() if not r.ok} == {table} | also
     found = CliRunner().invoke(main, ["report", "check", *url])
     assert found.exit_code == 1
-    assert f"error: the roll-up summaries do not match the ledger ({table})" in found.output
+    assert f"error: the roll-up summaries do not match the ledger ({table}" in found.output
     assert "Traceback" not in found.output
 
 
@@ -298,3 +390,60 @@ def test_migration_fills_the_summaries_from_existing_postings(
         assert _stored_spend(s) and _stored_days(s) and all(_stored_paid(s))
         _assert_summaries_equal_sources(s)
     engine.dispose()
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    with engine.begin() as conn:
+        config = alembic_config(engine)
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
+DAY_AND_YEAR_TABLES = ("paid_days", "payment_days", "participant_years")
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def _migration_0016_fills_and_drops(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0016 fills its tables from a ledger paid, returned and approved at 0015; down to 0015 drops them
+    and the triggers on participant_days (an approval at 0015 still works); up again fills them again."""
+    upgrade(engine, "0015")
+    factory = make_session_factory(engine)
+    set_organisation(factory)
+    # At 0015 marking paid and returning wrote only the per-record rows (the per-day tables did not exist).
+    monkeypatch.setattr(paid_summaries, "_sum_days", lambda *args: None)
+    with transaction(factory) as s:
+        _small_ledger(s)
+        assert s.scalar(text("SELECT count(*) FROM paid_summaries"))
+        assert s.scalar(text("SELECT count(*) FROM batch_lines WHERE status = 'returned'"))
+    monkeypatch.undo()
+    assert not _tables(engine) & set(DAY_AND_YEAR_TABLES)
+    for _ in range(2):
+        upgrade(engine)
+        with factory() as s:
+            assert _stored_years(s) and all(_stored_paid_days(s))
+            _assert_summaries_equal_sources(s)
+        _downgrade(engine, "0015")
+        assert not _tables(engine) & set(DAY_AND_YEAR_TABLES)
+        with transaction(factory) as s:  # approving at 0015 again: no trigger of 0016 is left behind
+            _apply(s, [("paid", 1, 3, 6, 900, 0, "review")])
+    engine.dispose()
+
+
+def test_migration_0016_fills_and_drops_its_tables_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _migration_0016_fills_and_drops(make_engine(f"sqlite:///{tmp_path / 'old.db'}"), monkeypatch)
+
+
+@pytest.mark.postgres
+def test_migration_0016_fills_and_drops_its_tables_on_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = create_private_postgres("ledger_0016")
+    try:
+        _migration_0016_fills_and_drops(make_engine(url), monkeypatch)
+    finally:
+        drop_private_postgres(url)
