@@ -30,6 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from ledger.exports.pdf.text import markup
+from ledger.exports.pdf.textblock import TextBlock
 from ledger.exports.pdf.typefaces import MAIN, MAIN_BOLD, fit_markup, fits_main, normalise, register_fonts, string_font
 
 FooterPainter = Callable[[Canvas, int, int], None]
@@ -101,6 +102,9 @@ class PdfRenderer:
     header_fill: ClassVar[colors.Color] = colors.HexColor("#E6E6E6")
     rule_colour: ClassVar[colors.Color] = colors.HexColor("#808080")
     language: ClassVar[str] = "en-GB"
+    #: Paragraphs as :class:`ledger.exports.pdf.textblock.TextBlock` (the same bytes for a fraction of the
+    #: cost) where the markup allows; on for the statements, which are made in bulk and are tested with it.
+    quick_text: ClassVar[bool] = False
     creator: ClassVar[str] = "Involvement ledger"
 
     # ---- hooks -----------------------------------------------------------------------------------
@@ -222,9 +226,11 @@ class PdfRenderer:
         need += sum(heights[: rows + 1])
         return [CondPageBreak(need + self.cell_padding * 2), *head, table]
 
-    def para(self, text: str, style: str = "body") -> Paragraph:
+    def para(self, text: str, style: str = "body") -> Flowable:
         """A paragraph of already-escaped markup (see :func:`ledger.exports.pdf.text.markup`); words the
         main face cannot draw are set in the fallback font (:func:`ledger.exports.pdf.typefaces.fit_markup`)."""
+        if self.quick_text:
+            return TextBlock.build(fit_markup(text), self.style(style), OnceParagraph)
         return OnceParagraph(fit_markup(text), self.style(style))
 
     def table(
@@ -270,14 +276,14 @@ class PdfRenderer:
         table.setStyle(TableStyle(commands))
         return table
 
-    def amount_cell(self, text: str, *, bold: bool = False) -> str | Paragraph:
+    def amount_cell(self, text: str, *, bold: bool = False) -> str | Flowable:
         """A right-hand cell: a bare amount stays a plain string (cheap to lay out, never wraps); words
         ("worth £55.00") become a paragraph so they wrap inside the column."""
         if " " not in text and fits_main(text):
             return text
         return self.para(markup(text), "cell_right_bold" if bold else "cell_right")
 
-    def text_cell(self, text: str, width: float) -> str | Paragraph:
+    def text_cell(self, text: str, width: float) -> str | Flowable:
         """A left-hand cell: text that fits on one line stays a plain string (laying out paragraphs is
         most of the cost of a long statement); longer text becomes a paragraph that wraps."""
         text = normalise(text)
@@ -285,7 +291,7 @@ class PdfRenderer:
             return text
         return self.para(markup(text), "cell")
 
-    def header_cells(self, labels: Sequence[str], *, money_from: int | None = None) -> list[Paragraph]:
+    def header_cells(self, labels: Sequence[str], *, money_from: int | None = None) -> list[Flowable]:
         """Bold header cells; columns from ``money_from`` on are right-aligned like the amounts under them."""
         cells = []
         for i, label in enumerate(labels):

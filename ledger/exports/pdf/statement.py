@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, TableStyle
 
 from ledger.errors import FieldProblem
 from ledger.exports.pdf.base import PdfRenderer
@@ -55,6 +55,7 @@ class StatementRenderer(PdfRenderer):
     heading_space = 10
     cell_padding = 2.5
     date_column: ClassVar[bool] = True
+    quick_text = True
     max_unsplit_lines: ClassVar[int] = 20
     combine_payment_cells: ClassVar[bool] = False
     totals_fractions: ClassVar[tuple[float, ...]] = (0.4, 0.2, 0.2, 0.2)
@@ -163,7 +164,7 @@ class StatementRenderer(PdfRenderer):
             )
         return self.table(rows, (0.5, 0.25, 0.25), money_from=1)
 
-    def _money_row(self, label: str, fees: Any, expenses: Any) -> list[Paragraph]:
+    def _money_row(self, label: str, fees: Any, expenses: Any) -> list[Any]:
         return [
             self.para(label, "cell"),
             self.money(fees),
@@ -258,7 +259,7 @@ class StatementRenderer(PdfRenderer):
             )
         return [*flow, self.table(rows, (0.13, 0.29, 0.18, 0.14, 0.13, 0.13), money_from=3)]
 
-    def _amounts(self, *amounts: Any) -> list[Paragraph]:
+    def _amounts(self, *amounts: Any) -> list[str]:
         return [self.money(a) for a in amounts]
 
     # ---- declined time ---------------------------------------------------------------------------

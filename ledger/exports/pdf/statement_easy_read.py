@@ -15,8 +15,10 @@ kept with what follows them, so none sits alone at the bottom of a page.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
 
@@ -29,6 +31,39 @@ from ledger.reports.statement_data import PeriodTotal, StatementActivity
 
 #: A week's label from the statement builder: "Week 6 October 2025 to 12 October 2025".
 _WEEK = re.compile(r"^Week (\d{1,2} [A-Z][a-z]+ \d{4}) to ")
+
+
+class _Picture(Drawing):
+    """A picture whose drawing commands are worked out once per document and then repeated.
+
+    An Easy Read statement has a picture beside every main idea (about sixty in a busy year), and drawing
+    one through ReportLab's graphics renderer cost more than laying out the words beside it. The commands
+    do not depend on where the picture stands (the page position is set before they run), so the first
+    drawing in a document is kept and the rest of the document repeats it: the same bytes as drawing
+    each afresh. Kept per canvas, because a picture with a letter in it ("£", "?") names that document's
+    font subset.
+    """
+
+    def __init__(self, drawn: Drawing, key: tuple[str, float]) -> None:
+        super().__init__(drawn.width, drawn.height, *drawn.contents)
+        self._key = key
+
+    def draw(self, showBoundary: Any = None) -> None:
+        canvas = self.canv
+        kept: dict[tuple[str, float], list[str]] = canvas.__dict__.setdefault("_ledger_pictures", {})
+        code = kept.get(self._key)
+        if code is None:
+            start = len(canvas._code)
+            super().draw()
+            kept[self._key] = canvas._code[start:]
+        else:
+            canvas._code.extend(code)
+
+
+@lru_cache(maxsize=64)
+def _picture(name: str, size: float) -> Drawing:
+    """The picture called ``name`` (built once per process and size; pictures never change)."""
+    return _Picture(picture(name, size), (name, size))
 
 
 def _times(count: int) -> str:
@@ -79,7 +114,7 @@ class EasyReadStatementRenderer(StatementRenderer):
         data: list[list[Any]] = []
         for name, sentences in rows:
             cell = [self.para(sentence, "tight") for sentence in sentences]
-            data.append([picture(name, self.picture_size) if name else "", cell])
+            data.append([_picture(name, self.picture_size) if name else "", cell])
         table = Table(data, colWidths=[self.picture_column, text_width], hAlign="LEFT")
         table.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -149,8 +149,8 @@ def check_printable(text: str) -> None:
 # The answer of :func:`_decide_font` per character seen so far (fonts are fixed for the process). A
 # statement has thousands of characters but a few dozen distinct ones, so each is decided once.
 _CHAR_FONTS: dict[str, str | None] = {}
-# Characters the main face draws that need nothing done to them (no normalising, no shaping check): a
-# text made only of these goes on the page as it is.
+# Characters the main face draws that need nothing done to them (no normalising, no shaping check, no
+# fallback): a text made only of these goes on the page as it is.
 _PLAIN_MAIN: set[str] = set()
 
 
@@ -161,9 +161,24 @@ def _font_for_char(char: str) -> str | None:
     except KeyError:
         font = _decide_font(char)  # raises (and is not remembered) for a character nobody prints
         _CHAR_FONTS[char] = font
-        if font is None and char.isascii():
+        if font is None and _unchanged_by_normalising(char):
             _PLAIN_MAIN.add(char)
         return font
+
+
+def _unchanged_by_normalising(char: str) -> bool:
+    """True for a character that :func:`normalise` leaves alone whatever stands beside it.
+
+    ASCII, and the Latin-1 letters and signs, general punctuation and currency signs ("£", "•", "–")
+    that are not format characters, are already composed and never combine with what comes before
+    them; combining marks (which NFC may join to the letter before) are not among them.
+    """
+    code = ord(char)
+    if code < 0x80:
+        return True
+    if not (0xA0 <= code < 0x300 or 0x2000 <= code < 0x20D0):
+        return False
+    return unicodedata.category(char) != "Cf" and unicodedata.is_normalized("NFC", char)
 
 
 def _decide_font(char: str) -> str | None:
@@ -185,7 +200,7 @@ def _decide_font(char: str) -> str | None:
 def _fit_text(text: str) -> str:
     """Wrap each word the main face cannot fully draw in the fallback font (whole words, so a name
     like "Nguyễn" is drawn in one face rather than with odd letters from another)."""
-    if _PLAIN_MAIN.issuperset(text):  # the usual case: ASCII the main face draws (NFC of ASCII is itself)
+    if _PLAIN_MAIN.issuperset(text):  # the usual case: text the main face draws as it is
         return text
     out: list[str] = []
     for word in re.split(r"(\s+)", normalise(text)):
@@ -202,8 +217,10 @@ def _fit_text(text: str) -> str:
 def fit_markup(markup: str) -> str:
     """Paragraph markup with each run the main face lacks wrapped in the fallback font.
 
-    Tags and entities pass through untouched; only the text between them is looked at. ``<b>`` inside or
-    around a fallback run still gives bold, because both fonts are registered as families.
+    Tags and entities pass through untouched; only the text between them is looked at. ``<b>`` inside a
+    fallback run gives bold, because both fonts are registered as families; around one it does not
+    (ReportLab's ``<font name=...>`` sets the named face as it is), so a bold name in another alphabet
+    prints in the regular fallback face.
     """
     parts = _TOKEN.split(markup)
     return "".join(part if i % 2 else _fit_text(part) for i, part in enumerate(parts))
