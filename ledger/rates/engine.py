@@ -248,7 +248,7 @@ def _detail(problems: list[FieldProblem]) -> str:
 
 # ------------------------------------------------------------------------- a card on one date
 
-DAYS_KEPT = 4096  # dates kept per card (a year of dates for ten years); more and the memo starts again
+DAYS_KEPT = 2048  # dates kept per card (five and a half years of days, a few kB each); then it starts again
 _AMOUNTS: dict[int, dict[int, Decimal]] = {}  # minor units -> the Decimal amount, per number of places
 AMOUNTS_KEPT = 100_000
 

@@ -93,6 +93,19 @@ def test_a_kept_date_quotes_what_a_fresh_card_quotes(case: tuple[RateCard, Quote
     event(f"dates kept on the card: {min(len(card.memo), 5)}{'+' if len(card.memo) > 5 else ''}")
 
 
+def test_dates_inside_one_version_keep_their_own_mileage_rates() -> None:
+    """HMRC's car rate changed on 6 April 2026 inside the nihr-style version from 16 December 2025: each
+    date is kept with the rates in force on it, whichever date is quoted first."""
+    card = preset("nihr-style")
+    request = QuoteInput(date=date(2026, 4, 5), activity="meeting", involvement_minutes=60,
+                         mileage=MileageClaim("car", 10))
+    for day, pence in ((5, "4.50"), (6, "5.50"), (4, "4.50"), (7, "5.50")):
+        moved = dataclasses.replace(request, date=date(2026, 4, day))
+        result = calculate(card, moved)
+        assert result.expenses_total == Decimal(pence)
+        assert quoted(card, moved) == quoted(dataclasses.replace(card), moved)
+
+
 def test_a_card_keeps_a_bounded_number_of_dates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "DAYS_KEPT", 3)
     card = preset("nihr-style")
