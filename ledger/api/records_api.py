@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from ledger.api.auth import require_roles
 from ledger.api.pagination import PAGE_DEPENDENCIES, Page, PageParams
+from ledger.api.transaction import answer_committed
 from ledger.db.models import Role
 from ledger.involvement.activities import record_activity
 from ledger.involvement.approval import approve_record, correct_record, reject_record, reverse_record
@@ -73,10 +74,13 @@ class RecordController(Controller):
 
     @post("/{record_id:int}/approve", guards=[DECIDERS], operation_id="approveRecord", status_code=200,
           summary="Approve a record recorded by someone else", sync_to_thread=True)
-    def approve(self, record_id: PathId, db_session: Session, actor: Actor) -> RecordOut:
+    def approve(self, record_id: PathId, request: Request, db_session: Session, actor: Actor) -> RecordOut:
         """Posts the amounts at the rate-card version in force on the activity date. ``warnings`` lists any
         watch limit the fees take the participant over (they never block)."""
-        return approve_record(db_session, actor, record_id)
+        # Committed in this thread as soon as the answer is ready: approvals hold the audit chain's lock
+        # until commit, so every step saved before the commit lets the next approval start sooner.
+        answer: RecordOut = answer_committed(request, db_session, approve_record(db_session, actor, record_id))
+        return answer
 
     @post("/{record_id:int}/reject", guards=[DECIDERS], operation_id="rejectRecord", status_code=200,
           summary="Reject a submitted record, with a reason", sync_to_thread=True)

@@ -5,18 +5,28 @@ The response is held back until the request's transaction is settled: committed 
 If the commit itself fails (a deferred constraint, a lost connection), the
 client gets an error instead of a success for work that was never saved. Holding the response also lets
 us store it for ``Idempotency-Key`` replays in the same transaction as the work (see ``idempotency``).
+
+A hot handler may settle sooner with ``answer_committed``: it encodes its answer and commits in its own
+worker thread, so the transaction (and any lock it holds, such as the audit chain's) ends without waiting
+for the answer to be encoded on the event loop and for a second thread to commit. The promise is the
+same: the answer is sent only once the work is committed, and a failed commit answers an error. It does
+not apply when an ``Idempotency-Key`` is held: then the answer must be stored in the same transaction,
+which the middleware does.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import anyio.to_thread
+from litestar import Request, Response
 from litestar.datastructures import Headers
-from litestar.enums import ScopeType
+from litestar.enums import MediaType, ScopeType
 from litestar.middleware import ASGIMiddleware
+from litestar.serialization import encode_json, get_serializer
 from litestar.types import (
     ASGIApp,
     HTTPResponseStartEvent,
@@ -38,6 +48,10 @@ from ledger.api.problems import PROBLEM_MEDIA_TYPE, problem_body
 logger = logging.getLogger("ledger.api")
 
 MAX_IDEMPOTENT_BODY = 10 * 1024 * 1024
+# Keys in the request's ``scope["state"]``: whether the middleware holds an Idempotency-Key for it, and
+# whether a handler already committed (``answer_committed``).
+KEY_HELD_STATE = "ledger.idempotency_key_held"
+SETTLED_STATE = "ledger.settled"
 
 
 @dataclass
@@ -122,6 +136,37 @@ def _commit_failure(exc: Exception, path: str) -> tuple[int, bytes, dict[str, st
     return 500, problem_body(500, INTERNAL_DETAIL, instance=path), {}
 
 
+def answer_committed(request: Request[Any, Any, Any], session: Session, answer: object,
+                     status: int = 200) -> Any:
+    """The handler's answer, encoded as Litestar would encode it, after committing ``session`` here.
+
+    Encoding comes first, so an answer that cannot be encoded keeps nothing (the middleware rolls back).
+    A failed commit gives the same error answer as the middleware's. With an ``Idempotency-Key`` held the
+    commit is left to the middleware, which stores the answer in the same transaction.
+
+    Returns a ``Response`` (typed ``Any`` so the handler keeps its model as its declared return type,
+    which is what the OpenAPI document shows).
+    """
+    serializer = get_serializer(request.route_handler.resolve_type_encoders())
+    body = encode_json(answer, serializer)
+    state = request.scope.setdefault("state", {})
+    if not state.get(KEY_HELD_STATE):
+        try:
+            _end(session, commit=True)
+        except Exception as exc:
+            _end(session, commit=False)
+            status, body, headers = _commit_failure(exc, request.scope["path"])
+            state[SETTLED_STATE] = True
+            return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+        state[SETTLED_STATE] = True
+    return Response(content=body, status_code=status, media_type=MediaType.JSON)
+
+
+def _settled(scope: Scope) -> bool:
+    state = scope.get("state")
+    return bool(state and state.get(SETTLED_STATE))
+
+
 @dataclass(frozen=True)
 class HeldKey:
     """The ``Idempotency-Key`` this request holds, and what it is about."""
@@ -159,6 +204,7 @@ class UnitOfWorkMiddleware(ASGIMiddleware):
             except BaseException:
                 db.live_keys.release(held.token_id, held.key)
                 raise
+            scope.setdefault("state", {})[KEY_HELD_STATE] = True
             if stored is not None:
                 db.live_keys.release(held.token_id, held.key)
                 replayed = BufferedResponse()
@@ -174,7 +220,8 @@ class UnitOfWorkMiddleware(ASGIMiddleware):
                 with anyio.CancelScope(shield=True):  # clean up even when the client went away
                     await anyio.to_thread.run_sync(self._abandon, db, scope)
                 raise
-            await anyio.to_thread.run_sync(self._settle, db, scope, held, response)
+            if not _settled(scope):  # a handler that used answer_committed has already committed
+                await anyio.to_thread.run_sync(self._settle, db, scope, held, response)
         finally:
             if held is not None:
                 db.live_keys.release(held.token_id, held.key)

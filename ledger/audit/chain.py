@@ -32,9 +32,9 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ledger.audit.jsonsafe import audit_payload, canonical_json, iso_utc
@@ -51,6 +51,7 @@ AUDIT_LOCK_KEY = 0x6C65646761756474
 KEYED = "hmac-sha256"  # every event written now
 PLAIN = "sha256"  # events written before migration 0005; accepted only as the sealed start of the trail
 SEAL_ACTION = "audit.keyed"
+AUDIT_EVENTS = cast(Table, AuditEvent.__table__)  # for one plain INSERT, without the ORM's bookkeeping
 
 
 def chain_key() -> bytes:
@@ -115,13 +116,23 @@ def actor_label(actor: Actor) -> str:
     return actor.name
 
 
-def _lock_chain(session: Session) -> None:
+def lock_chain(session: Session) -> None:
+    """Serialise appending to the chain until this transaction ends (PostgreSQL; SQLite's write lock does it)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
 
 
+_lock_chain = lock_chain
+
+
+def last_hash_query() -> Select[Any]:
+    """The newest event's hash. Read it only while holding the chain's lock (``lock_chain``), in a
+    statement that starts after the lock was taken, so that no other writer can append in between."""
+    return select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
 def _last_hash(session: Session) -> str:
-    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    last = session.scalar(last_hash_query())
     return last or GENESIS_HASH
 
 
@@ -148,6 +159,66 @@ def seal_legacy_trail(session: Session, actor: Actor) -> AuditEvent | None:
     )
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event's contents, made JSON-safe and masked, before it is linked into the chain.
+
+    Built before the chain's lock is taken (``pending_event``) so that the work done while holding it is
+    only reading the last hash, hashing and writing (``append_event``).
+    """
+
+    actor: str
+    actor_token_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def pending_event(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> PendingEvent:
+    """``before``/``after`` are made JSON-safe (dates as ISO, Decimal as text) and bank details in them are
+    masked, so callers may pass plain dictionaries of what changed."""
+    if not action or not entity:
+        raise ValueError("an audit event needs an action and an entity")
+    return PendingEvent(actor=actor_label(actor), actor_token_id=actor.token_id, action=action, entity=entity,
+                        entity_id=str(entity_id), before=audit_payload(before, entity),
+                        after=audit_payload(after, entity))
+
+
+def _linked(pending: PendingEvent, prev_hash: str, key: bytes) -> dict[str, Any]:
+    """The row for ``pending`` as the event after ``prev_hash``, keyed-hashed, timed now."""
+    occurred_at = utcnow()
+    return {
+        "occurred_at": occurred_at,
+        "actor": pending.actor,
+        "actor_token_id": pending.actor_token_id,
+        "action": pending.action,
+        "entity": pending.entity,
+        "entity_id": pending.entity_id,
+        "before": pending.before,
+        "after": pending.after,
+        "prev_hash": prev_hash,
+        "hash_scheme": KEYED,
+        "hash": event_hash(prev_hash=prev_hash, occurred_at=occurred_at, actor=pending.actor,
+                           actor_token_id=pending.actor_token_id, action=pending.action, entity=pending.entity,
+                           entity_id=pending.entity_id, before=pending.before, after=pending.after, key=key),
+    }
+
+
+def append_event(session: Session, pending: PendingEvent, prev_hash: str | None, key: bytes) -> None:
+    """Write ``pending`` after the event whose hash is ``prev_hash`` (None: the trail is empty), with one
+    INSERT and no ORM object. The caller holds the chain's lock and read ``prev_hash`` under it."""
+    session.execute(insert(AUDIT_EVENTS), _linked(pending, prev_hash or GENESIS_HASH, key))
+
+
 def record_event(
     session: Session,
     actor: Actor,
@@ -162,39 +233,11 @@ def record_event(
     ``before``/``after`` are made JSON-safe (dates as ISO, Decimal as text) and bank details in them are
     masked, so callers may pass plain dictionaries of what changed.
     """
-    if not action or not entity:
-        raise ValueError("an audit event needs an action and an entity")
-    before_doc = audit_payload(before, entity)
-    after_doc = audit_payload(after, entity)
+    pending = pending_event(actor, action, entity, entity_id, before, after)
     key = chain_key()
-    _lock_chain(session)
+    lock_chain(session)
     session.flush()
-    prev_hash = _last_hash(session)
-    occurred_at = utcnow()
-    event = AuditEvent(
-        occurred_at=occurred_at,
-        actor=actor_label(actor),
-        actor_token_id=actor.token_id,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=before_doc,
-        after=after_doc,
-        prev_hash=prev_hash,
-        hash_scheme=KEYED,
-    )
-    event.hash = event_hash(
-        prev_hash=prev_hash,
-        occurred_at=occurred_at,
-        actor=event.actor,
-        actor_token_id=event.actor_token_id,
-        action=action,
-        entity=entity,
-        entity_id=event.entity_id,
-        before=before_doc,
-        after=after_doc,
-        key=key,
-    )
+    event = AuditEvent(**_linked(pending, _last_hash(session), key))
     session.add(event)
     session.flush()
     return event

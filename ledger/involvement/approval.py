@@ -21,13 +21,15 @@ participant owing the amount back; it is netted off what the next batch pays the
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ledger import clock
 from ledger.audit import record_event
+from ledger.audit.chain import PendingEvent, append_event, chain_key, last_hash_query, lock_chain, pending_event
 from ledger.db.base import utcnow
 from ledger.db.models import (
     AccountKind,
@@ -61,7 +63,7 @@ from ledger.involvement.records import (
 from ledger.involvement.schemas import CorrectionIn, RecordCreated, RecordOut
 from ledger.involvement.watch import warnings_for
 from ledger.money import Money, format_rate
-from ledger.payments.postings import Leg, post_entry, reverse_entry
+from ledger.payments.postings import POSTINGS, Leg, insert_entry, reverse_entry
 from ledger.rates.contract import to_response
 from ledger.rates.engine import Quote
 from ledger.rates.registry import CardRegistry
@@ -163,25 +165,63 @@ def approve_record(
         session.execute(insert(RecordLine).execution_options(render_nulls=True), rows)
     # The answer shows the lines as stored: these are the stored values, so they are not read back.
     set_committed_value(record, "lines", [RecordLine(**row) for row in rows])
-    record.status = RecordStatus.APPROVED
-    record.decided_by_token_id = actor.token_id
-    record.decided_at = utcnow()
-    record.rate_card = quote.rate_card
-    record.version_from = quote.version_from
-    record.currency = currency
-    record.fees_minor = Money(quote.fees_total, currency).minor
-    record.expenses_minor = Money(quote.expenses_total, currency).minor
-    record.payment_preference_at_approval = preference
-    post_entry(  # its flush also writes the record's new state and lines
+    decided: dict[str, object] = {
+        "status": RecordStatus.APPROVED.value,
+        "decided_by_token_id": actor.token_id,
+        "decided_at": utcnow(),
+        "rate_card": quote.rate_card,
+        "version_from": quote.version_from,
+        "currency": currency,
+        "fees_minor": Money(quote.fees_total, currency).minor,
+        "expenses_minor": Money(quote.expenses_total, currency).minor,
+        "payment_preference_at_approval": preference.value,
+    }
+    for name, value in decided.items():  # written below with one UPDATE; the session has nothing to flush
+        set_committed_value(record, name, value)
+    # Everything is worked out from memory BEFORE the writes that take the audit chain's lock (on
+    # PostgreSQL the record's new status and the postings take it, through their summary triggers): every
+    # other approval waits on that lock until this one commits, so only what needs it is done holding it.
+    with session.no_autoflush:
+        out = record_out(session, record, registry=registry)
+    out.warnings = warnings
+    event = pending_event(actor, "record.approve", "record", record.id, before, _state(record))
+    key = chain_key()
+    postings = insert_entry(
         session, kind=EntryKind.APPROVAL, booked_on=booked_on or clock.today(),
         memo=f"Approved record {record.id}: {participant.reference}, {activity.activity} on {activity.date}",
         legs=approval_legs(record, activity.project_id, preference, quote), record_id=record.id,
         token_id=actor.token_id,
     )
-    record_event(session, actor, "record.approve", "record", record.id, before, _state(record))
-    out = record_out(session, record, registry=registry)
-    out.warnings = warnings
+    _write_decision(session, record.id, decided, postings, event, key)
     return out
+
+
+_RECORDS = cast(Table, Record.__table__)
+
+
+def _write_decision(session: Session, record_id: int, decided: dict[str, object],
+                    postings: list[dict[str, object]], event: PendingEvent, key: bytes) -> None:
+    """The approval's writes that need the audit chain's lock: the record's new state, the postings and the
+    audit event, in as few round trips as the database allows.
+
+    PostgreSQL: take the lock, then ONE statement updates the record, inserts the postings (data-modifying
+    WITH queries) and reads the chain's last hash; that statement starts after the lock is held, so the
+    hash it reads is the newest. Then the event's INSERT. SQLite holds its write lock for the whole
+    transaction (``BEGIN IMMEDIATE``), so the same writes are plain statements there.
+    """
+    mark = update(_RECORDS).where(_RECORDS.c.id == record_id).values(decided)
+    if session.get_bind().dialect.name == "postgresql":
+        lock_chain(session)
+        writes = [mark.cte("decided")]
+        if postings:
+            writes.append(insert(POSTINGS).values(postings).cte("posted"))
+        prev_hash = session.execute(last_hash_query().add_cte(*writes)).scalar()
+    else:
+        session.execute(mark)
+        if postings:
+            session.execute(insert(POSTINGS), postings)
+        prev_hash = session.execute(last_hash_query()).scalar()
+    append_event(session, event, prev_hash, key)
 
 
 def reject_record(session: Session, actor: Actor, record_id: int, reason: str) -> RecordOut:

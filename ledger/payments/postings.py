@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from ledger.db.models import AccountKind, Category, EntryKind, JournalEntry, Posting
 from ledger.errors import Conflict
+
+JOURNAL_ENTRIES = cast(Table, JournalEntry.__table__)
+POSTINGS = cast(Table, Posting.__table__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,51 @@ def check_balanced(legs: list[Leg]) -> None:
         raise UnbalancedEntry(f"journal entry does not balance: {off}")
 
 
+def posting_rows(entry_id: int, legs: list[Leg]) -> list[dict[str, object]]:
+    """The postings table's rows for ``legs`` (already checked to balance), every column in each row."""
+    return [
+        {
+            "entry_id": entry_id,
+            "account_kind": leg.account_kind.value,
+            "category": leg.category.value,
+            "amount_minor": leg.amount_minor,
+            "currency": leg.currency,
+            "participant_id": leg.participant_id,
+            "project_id": leg.project_id,
+            "record_id": leg.record_id,
+            "activity_date": leg.activity_date,
+            "minutes": leg.minutes,
+        }
+        for leg in legs
+    ]
+
+
+def insert_entry(
+    session: Session,
+    *,
+    kind: EntryKind,
+    booked_on: date,
+    memo: str,
+    legs: list[Leg],
+    record_id: int | None = None,
+    token_id: int | None = None,
+) -> list[dict[str, object]]:
+    """Write one balanced entry's header (one INSERT, no ORM object) and return its postings' rows for the
+    caller to write in one INSERT of its own, later in the same transaction (zero-amount legs dropped).
+
+    For a caller that must choose when the postings are written: on PostgreSQL their summary trigger takes
+    the audit chain's lock, so approvals write them last. The balance is checked here, and again by the
+    database at commit, once per entry.
+    """
+    legs = [leg for leg in legs if leg.amount_minor != 0]
+    check_balanced(legs)
+    entry_id = session.execute(insert(JOURNAL_ENTRIES).returning(JOURNAL_ENTRIES.c.id), {
+        "kind": kind.value, "booked_on": booked_on, "memo": memo, "record_id": record_id, "batch_id": None,
+        "reverses_id": None, "created_by_token_id": token_id,
+    }).scalar_one()
+    return posting_rows(entry_id, legs)
+
+
 def post_entry(
     session: Session,
     *,
@@ -78,21 +127,7 @@ def post_entry(
         # One multi-row INSERT for the legs: nothing needs their ids back, and approvals are a hot path.
         # render_nulls: every row has the same columns (a None is sent as NULL, not left out), so the ORM
         # does not split legs with and without minutes/record into separate INSERT statements.
-        session.execute(insert(Posting).execution_options(render_nulls=True), [
-            {
-                "entry_id": entry.id,
-                "account_kind": leg.account_kind.value,
-                "category": leg.category.value,
-                "amount_minor": leg.amount_minor,
-                "currency": leg.currency,
-                "participant_id": leg.participant_id,
-                "project_id": leg.project_id,
-                "record_id": leg.record_id,
-                "activity_date": leg.activity_date,
-                "minutes": leg.minutes,
-            }
-            for leg in legs
-        ])
+        session.execute(insert(Posting).execution_options(render_nulls=True), posting_rows(entry.id, legs))
     return entry
 
 
