@@ -3,7 +3,7 @@
 Run from the repository root (about 1.5 minutes at the default size on a 2-core machine):
 
     .venv/bin/python bench/bench_approvals.py [--records 600] [--database sqlite|postgres|both]
-                                              [--concurrency 4] [--warmup 20] [--workers 1,2]
+                                              [--concurrency 4] [--warmup 20] [--rounds 5] [--workers 1,2]
 
 For each backend (a SQLite file in a temporary folder; PostgreSQL in private databases created on
 ``LEDGER_BENCH_DATABASE_URL`` or postgresql://postgres@127.0.0.1:5432/postgres and dropped at the end):
@@ -20,10 +20,13 @@ For each backend (a SQLite file in a temporary folder; PostgreSQL in private dat
   schema (same indexes and append-only triggers). No auth, no rate engine, no idempotency, no audit hash.
 
 Both are driven by the same load generator in this process: ``httpx.AsyncClient`` with ``--concurrency``
-connections, each record approved once, after a short untimed warm-up. The table shows approvals per
-second (timed records / wall time), per-request latency p50 and p99, and ours / floor. The target is a
-ratio of at least 0.33. The client shares the machine's cores with the server, as it would in production
-behind a proxy; on a shared machine single runs vary, so compare the ratio, not the third digit.
+connections, each record approved once, after a short untimed warm-up. Both servers are up at the same
+time and the timed approvals are interleaved: ``--rounds`` rounds, each approving one chunk on each side
+in turn (which side goes first alternates), so a burst of other work on a shared machine weighs on both
+sides of the round it falls in. The table shows approvals per second (timed records / summed wall time of
+their chunks), per-request latency p50 and p99, and the ratio ours / floor as the median of the rounds'
+ratios, with their range. The target is a ratio of at least 0.33. The client shares the machine's cores
+with the server, as it would in production behind a proxy; compare the ratio, not the third digit.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -230,6 +234,15 @@ class Run:
         rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
         return ordered[rank - 1] * 1000
 
+    @classmethod
+    def joined(cls, runs: Sequence[Run]) -> Run:
+        """Several timed chunks as one run: their requests, their summed wall time, all latencies."""
+        statuses: Counter[int] = Counter()
+        for run in runs:
+            statuses.update(run.statuses)
+        return cls(sum(r.count for r in runs), sum(r.seconds for r in runs),
+                   [latency for r in runs for latency in r.latencies], statuses)
+
 
 async def _drive(base_url: str, requests: Sequence[tuple[str, str, Any]], headers: dict[str, str],
                  concurrency: int) -> tuple[Run, list[Any]]:
@@ -265,15 +278,54 @@ def drive(base_url: str, requests: Sequence[tuple[str, str, Any]], headers: dict
     return run, answers
 
 
-def approve_all(server: Server, record_ids: Sequence[int], headers: dict[str, str], concurrency: int,
-                warmup: int, path_prefix: str, what: str, profile: Path | None) -> Run:
-    """Approve the first ``warmup`` records untimed, then time the rest (sampled by py-spy if asked)."""
-    paths = [("POST", f"{path_prefix}/records/{rid}/approve", None) for rid in record_ids]
-    if warmup:
-        drive(server.base_url, paths[:warmup], headers, concurrency, what=f"{what} warm-up")
-    with profiled(server, profile):
-        run, _ = drive(server.base_url, paths[warmup:], headers, concurrency, what=what)
-    return run
+@dataclass
+class Side:
+    """One of the two servers being compared, with the records it is to approve."""
+
+    name: str
+    server: Server
+    record_ids: Sequence[int]
+    headers: dict[str, str]
+    path_prefix: str
+
+    def requests(self, ids: Sequence[int]) -> list[tuple[str, str, Any]]:
+        return [("POST", f"{self.path_prefix}/records/{rid}/approve", None) for rid in ids]
+
+
+def chunks(items: Sequence[int], parts: int) -> list[Sequence[int]]:
+    """``items`` cut into ``parts`` consecutive pieces of (nearly) equal length."""
+    size, extra = divmod(len(items), parts)
+    pieces, start = [], 0
+    for index in range(parts):
+        end = start + size + (1 if index < extra else 0)
+        pieces.append(items[start:end])
+        start = end
+    return pieces
+
+
+def approve_interleaved(ours: Side, floor: Side, concurrency: int, warmup: int, rounds: int,
+                        profile: dict[str, Path | None]) -> list[tuple[Run, Run]]:
+    """Approve ``warmup`` records on each side untimed, then the rest in ``rounds`` timed rounds; each round
+    approves one chunk on each side, one after the other, the side going first alternating.
+
+    Both servers are up throughout (the one not being driven is idle), so whatever else the machine is
+    doing in a round weighs on both sides' chunks of that round. Returns (ours, floor) per round.
+    """
+    sides = (ours, floor)
+    for side in sides:
+        if warmup:
+            drive(side.server.base_url, side.requests(side.record_ids[:warmup]), side.headers, concurrency,
+                  what=f"{side.name} warm-up")
+    pieces = {side.name: chunks(side.record_ids[warmup:], rounds) for side in sides}
+    results: list[tuple[Run, Run]] = []
+    with profiled(ours.server, profile[ours.name]), profiled(floor.server, profile[floor.name]):
+        for index in range(rounds):
+            measured: dict[str, Run] = {}
+            for side in (sides if index % 2 == 0 else sides[::-1]):
+                measured[side.name], _ = drive(side.server.base_url, side.requests(pieces[side.name][index]),
+                                               side.headers, concurrency, what=side.name)
+            results.append((measured[ours.name], measured[floor.name]))
+    return results
 
 
 # -------------------------------------------------------------------------------------------------- servers
@@ -482,10 +534,20 @@ def check_floor(url: str, expected: int) -> None:
 class Result:
     backend: str
     workers: int
-    ours: Run
-    floor: Run
+    rounds: list[tuple[Run, Run]]  # (ours, floor) per interleaved round
     recording: Run
     recorded: int
+
+    @property
+    def ours(self) -> Run:
+        return Run.joined([o for o, _ in self.rounds])
+
+    @property
+    def floor(self) -> Run:
+        return Run.joined([f for _, f in self.rounds])
+
+    def round_ratios(self) -> list[float]:
+        return [o.per_second / f.per_second for o, f in self.rounds]
 
 
 @contextmanager
@@ -516,7 +578,7 @@ def backend_urls(backend: str, folder: Path) -> Iterator[tuple[str, str]]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def bench_backend(backend: str, count: int, concurrency: int, warmup: int, profile_dir: Path | None,
+def bench_backend(backend: str, count: int, concurrency: int, warmup: int, rounds: int, profile_dir: Path | None,
                   workers: int = 1) -> Result:
     def profile_path(side: str) -> Path | None:
         return profile_dir / f"{side}-{backend}.txt" if profile_dir is not None else None
@@ -527,27 +589,30 @@ def bench_backend(backend: str, count: int, concurrency: int, warmup: int, profi
         total = count + warmup
         print(f"[{backend}] floor: preparing {total} records", flush=True)
         floor_ids = prepare_floor_database(floor_url, total)
-        with served("bench_approvals:create_floor_app", {FLOOR_URL_ENV: floor_url}, "/health",
-                    folder / "floor.log", app_dir=BENCH_DIR, workers=workers) as server:
-            floor = approve_all(server, floor_ids, {}, concurrency, warmup, "", "floor", profile_path("floor"))
-        check_floor(floor_url, total)
-        print(f"[{backend}] floor: {floor.per_second:.0f} approvals/s", flush=True)
-
         tokens = make_tokens(ours_url)
         # Thousands of requests a minute with one token: the per-token rate limit would answer 429.
         # Each worker builds its app as `ledger serve --workers N` has it do (rate limits in the database
         # when N > 1); the database was upgraded by make_tokens, as the command does before starting them.
-        with served("ledger.cli.serve_cmd:worker_app",
-                    {"LEDGER_DATABASE_URL": ours_url, "LEDGER_RATE_LIMIT_PER_TOKEN": "off",
-                     "LEDGER_SERVE_WORKERS": str(workers)}, f"{API}/health",
-                    folder / "ours.log", workers=workers) as server:
+        with served("bench_approvals:create_floor_app", {FLOOR_URL_ENV: floor_url}, "/health",
+                    folder / "floor.log", app_dir=BENCH_DIR, workers=workers) as floor_server, \
+                served("ledger.cli.serve_cmd:worker_app",
+                       {"LEDGER_DATABASE_URL": ours_url, "LEDGER_RATE_LIMIT_PER_TOKEN": "off",
+                        "LEDGER_SERVE_WORKERS": str(workers)}, f"{API}/health",
+                       folder / "ours.log", workers=workers) as ours_server:
             print(f"[{backend}] ours: recording {total} records through POST /activities", flush=True)
-            record_ids, recording = prepare_ours(server.base_url, tokens, total, concurrency)
-            ours = approve_all(server, record_ids, bearer(tokens.approver), concurrency, warmup, API, "ours",
-                               profile_path("ours"))
+            record_ids, recording = prepare_ours(ours_server.base_url, tokens, total, concurrency)
+            print(f"[{backend}] approving {count} records on each side in {rounds} interleaved rounds", flush=True)
+            measured = approve_interleaved(
+                Side("ours", ours_server, record_ids, bearer(tokens.approver), API),
+                Side("floor", floor_server, floor_ids, {}, ""),
+                concurrency, warmup, rounds, {"ours": profile_path("ours"), "floor": profile_path("floor")})
+        check_floor(floor_url, total)
         check_ours(ours_url, total)
-        print(f"[{backend}] ours: {ours.per_second:.0f} approvals/s", flush=True)
-        return Result(backend, workers, ours, floor, recording, len(record_ids))
+        result = Result(backend, workers, measured, recording, len(record_ids))
+        for index, (ours, floor) in enumerate(measured, start=1):
+            print(f"[{backend}] round {index}: ours {ours.per_second:.0f}/s, floor {floor.per_second:.0f}/s, "
+                  f"ratio {ours.per_second / floor.per_second:.2f}", flush=True)
+        return result
 
 
 def _frame_name(frame: str) -> str:
@@ -606,15 +671,20 @@ def summarise_profile(path: Path, seconds: float, *, top: int = 22) -> None:
 def print_table(results: Sequence[Result], concurrency: int) -> None:
     print()
     print(f"Approvals through HTTP, {concurrency} concurrent connections; latency in ms; target ratio >= 0.33")
-    header = (f"{'backend':<9}{'workers':>8}{'records':>8}{'ours/s':>9}{'floor/s':>9}{'ratio':>7}{'ours p50':>10}"
-              f"{'ours p99':>10}{'floor p50':>11}{'floor p99':>11}{'recording/s':>13}")
+    print("ours/s and floor/s: all timed approvals over the summed time of their rounds; ratio: the median of the "
+          "rounds' ratios (range in brackets)")
+    header = (f"{'backend':<9}{'workers':>8}{'records':>8}{'ours/s':>9}{'floor/s':>9}{'ratio':>7}{'(range)':>13}"
+              f"{'ours p50':>10}{'ours p99':>10}{'floor p50':>11}{'floor p99':>11}{'recording/s':>13}")
     print(header)
     print("-" * len(header))
     for r in results:
-        ratio = r.ours.per_second / r.floor.per_second
-        print(f"{r.backend:<9}{r.workers:>8}{r.ours.count:>8}{r.ours.per_second:>9.0f}{r.floor.per_second:>9.0f}{ratio:>7.2f}"
-              f"{r.ours.percentile(0.5):>10.1f}{r.ours.percentile(0.99):>10.1f}{r.floor.percentile(0.5):>11.1f}"
-              f"{r.floor.percentile(0.99):>11.1f}{r.recorded / r.recording.seconds:>13.0f}")
+        ratios = r.round_ratios()
+        spread = f"({min(ratios):.2f}-{max(ratios):.2f})"
+        ours, floor = r.ours, r.floor
+        print(f"{r.backend:<9}{r.workers:>8}{ours.count:>8}{ours.per_second:>9.0f}{floor.per_second:>9.0f}"
+              f"{statistics.median(ratios):>7.2f}{spread:>13}"
+              f"{ours.percentile(0.5):>10.1f}{ours.percentile(0.99):>10.1f}{floor.percentile(0.5):>11.1f}"
+              f"{floor.percentile(0.99):>11.1f}{r.recorded / r.recording.seconds:>13.0f}")
     print("recording/s: records created per second through POST /activities (4 attendees a request), for scale.")
 
 
@@ -624,14 +694,17 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent connections (default 4)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed approvals first (default 20)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timed rounds, ours and the floor "
+                        "taking turns (default 5); the ratio shown is the median of the rounds' ratios")
     parser.add_argument("--workers", default="1", help="server processes, or a list such as 1,2 (PostgreSQL "
                         "only above 1; ours and the floor get the same number)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample both servers during the timed approvals with py-spy (installed separately) "
                              "and write and summarise the collapsed stacks in DIR")
     args = parser.parse_args()
-    if args.records < 1 or args.concurrency < 1 or args.warmup < 0:
-        parser.error("--records and --concurrency must be at least 1, --warmup at least 0")
+    if args.records < 1 or args.concurrency < 1 or args.warmup < 0 or not 1 <= args.rounds <= args.records:
+        parser.error("--records and --concurrency must be at least 1, --warmup at least 0, --rounds between 1 "
+                     "and --records")
     backends = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     started = time.perf_counter()
     if args.profile is not None:
@@ -639,7 +712,7 @@ def main() -> None:
     worker_counts = [int(w) for w in args.workers.split(",")]
     if any(w > 1 for w in worker_counts) and "sqlite" in backends:
         parser.error("--workers above 1 needs --database postgres (SQLite is served by one process)")
-    results = [bench_backend(backend, args.records, args.concurrency, args.warmup, args.profile, workers)
+    results = [bench_backend(backend, args.records, args.concurrency, args.warmup, args.rounds, args.profile, workers)
                for backend in backends for workers in worker_counts]
     print_table(results, args.concurrency)
     if args.profile is not None:
