@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, cast, delete, except_, extract, func, insert, select
+from sqlalchemy import Integer, Select, case, cast, delete, except_, extract, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ledger.db.models import Activity, Posting, Record, RecordStatus
@@ -50,6 +50,7 @@ from ledger.payments.paid_summaries import (
 )
 
 SHOWN = 20  # differences listed per table by ``check`` (the count is always complete)
+YEARS_TRIGGER = "participant_days_counted"  # migration 0016: participant_days -> participant_years
 
 
 def summed_postings() -> Select[*tuple[Any, ...]]:
@@ -163,9 +164,16 @@ def check(session: Session) -> list[TableCheck]:
 
 
 def rebuild(session: Session) -> None:
-    """Replace every summary table with its definition (after a bulk load with triggers off)."""
+    """Replace every summary table with its definition (after a bulk load with triggers off).
+
+    On PostgreSQL the per-row trigger that counts ``participant_days`` into ``participant_years`` is
+    switched off for this transaction's rewrite of ``participant_days`` (millions of rows at a national
+    funder's size; the years are written from their definition below). ``ALTER TABLE`` is
+    transactional there, so a failed rebuild leaves the trigger on."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     session.execute(delete(SpendSummary))
-    session.execute(delete(ParticipantYear))  # first: the triggers on participant_days then find no row to change
+    if postgres:
+        session.execute(text(f"ALTER TABLE participant_days DISABLE TRIGGER {YEARS_TRIGGER}"))
     session.execute(delete(ParticipantDay))
     s = SpendSummary
     session.execute(insert(s).from_select(
@@ -174,7 +182,8 @@ def rebuild(session: Session) -> None:
     d = ParticipantDay
     session.execute(insert(d).from_select(
         [d.project_id, d.activity_date, d.participant_id, d.approved_records], counted_days()))
-    # participant_days' triggers have counted the years again; write them from their definition all the same.
+    if postgres:
+        session.execute(text(f"ALTER TABLE participant_days ENABLE TRIGGER {YEARS_TRIGGER}"))
     session.execute(delete(ParticipantYear))
     y = ParticipantYear
     session.execute(insert(y).from_select([y.project_id, y.tax_year, y.participant_id, y.days],

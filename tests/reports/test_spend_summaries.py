@@ -66,7 +66,7 @@ from ledger.payments.postings import Leg, post_entry
 from ledger.payments.returns import return_line
 from ledger.rates.taxyear import tax_year_start
 from ledger.reports import spend
-from ledger.reports.spend_summaries import check
+from ledger.reports.spend_summaries import check, rebuild
 from ledger.security.actor import Actor
 
 START = date(2026, 4, 2)  # days 0 to 6 are 2 to 8 April: either side of the 2026 to 2027 tax year's start
@@ -446,4 +446,40 @@ def test_migration_0016_fills_and_drops_its_tables_on_postgres(monkeypatch: pyte
     try:
         _migration_0016_fills_and_drops(make_engine(url), monkeypatch)
     finally:
+        drop_private_postgres(url)
+
+
+def _rebuild_rewrites_every_summary(factory: sessionmaker[Session]) -> None:
+    """``rebuild`` (the benchmarks' bulk-load step) writes every summary from its definition, and leaves
+    the triggers working: an approval afterwards is counted as before."""
+    with transaction(factory) as s:
+        _small_ledger(s)
+    with transaction(factory) as s:  # every summary table made wrong
+        for table in ("spend_summaries", "participant_days", "participant_years", "paid_summaries", "payment_times",
+                      "paid_days", "payment_days"):
+            s.execute(text(f"DELETE FROM {table} WHERE id = (SELECT min(id) FROM {table})"))
+        assert not any(r.ok for r in check(s))
+        rebuild(s)
+    with transaction(factory) as s:
+        _assert_summaries_equal_sources(s)
+        _apply(s, [("paid", 1, 3, 6, 900, 0, "review"), ("paid", 2, 0, 0, 100, 0, "meeting"),
+                   ("pay", 1, 1, 6, 0, 0, "")])
+        _assert_summaries_equal_sources(s)
+
+
+def test_rebuild_rewrites_every_summary_on_sqlite(tmp_path: Path) -> None:
+    _rebuild_rewrites_every_summary(migrated_factory(tmp_path))
+
+
+@pytest.mark.postgres
+def test_rebuild_rewrites_every_summary_on_postgres() -> None:
+    url = create_private_postgres("ledger_rebuild")
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        set_organisation(factory)
+        _rebuild_rewrites_every_summary(factory)
+    finally:
+        engine.dispose()
         drop_private_postgres(url)
