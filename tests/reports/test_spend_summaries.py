@@ -465,6 +465,11 @@ def _rebuild_rewrites_every_summary(factory: sessionmaker[Session]) -> None:
         _apply(s, [("paid", 1, 3, 6, 900, 0, "review"), ("paid", 2, 0, 0, 100, 0, "meeting"),
                    ("pay", 1, 1, 6, 0, 0, "")])
         _assert_summaries_equal_sources(s)
+        # The ledger never moves a participant_days row to another day, but if anything did, its year follows.
+        s.execute(text("UPDATE participant_days SET activity_date = :day WHERE id = (SELECT min(id) FROM "
+                       "participant_days)"), {"day": date(2027, 4, 6)})
+        years = Counter((p, tax_year_start(day).year, person) for p, day, person in _stored_days(s))
+        assert _stored_years(s) == dict(years) and 2027 in {y for _, y, _ in years}
 
 
 def test_rebuild_rewrites_every_summary_on_sqlite(tmp_path: Path) -> None:

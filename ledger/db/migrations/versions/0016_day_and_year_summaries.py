@@ -37,13 +37,19 @@ SQLITE_TAX_YEAR = ("(CAST(strftime('%Y', {d}) AS INTEGER) - CASE WHEN strftime('
 
 
 def _add_year(year: str, row: str, change: str) -> str:
-    return f"""
+    """Add ``change`` (1 or -1) to the row's person, project and tax year; a count taken to 0 is deleted
+    (only a -1 can do that, so an added day skips the DELETE)."""
+    key = (f"project_id = {row}.project_id AND tax_year = {year.format(d=row + '.activity_date')} "
+           f"AND participant_id = {row}.participant_id")
+    add = f"""
     INSERT INTO participant_years ({YEAR_KEY}, days)
     VALUES ({row}.project_id, {year.format(d=row + '.activity_date')}, {row}.participant_id, {change})
-    ON CONFLICT ({YEAR_KEY}) DO UPDATE SET days = participant_years.days + excluded.days;
-    DELETE FROM participant_years
-     WHERE project_id = {row}.project_id AND tax_year = {year.format(d=row + '.activity_date')}
-       AND participant_id = {row}.participant_id AND days = 0;"""
+    ON CONFLICT ({YEAR_KEY}) DO UPDATE SET days = participant_years.days + excluded.days;"""
+    if change == "1":
+        return add
+    return f"""
+    UPDATE participant_years SET days = days - 1 WHERE {key};
+    DELETE FROM participant_years WHERE {key} AND days = 0;"""
 
 
 POSTGRES_YEAR_TRIGGER = [
