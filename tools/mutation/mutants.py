@@ -76,6 +76,18 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("time-rounded-to-nearest", MONEY,
            "return -(-numerator // (denominator * step)) * step",
            "return (2 * numerator + denominator * step) // (2 * denominator * step) * step"),
+    # Each form of the rule alone. round_money's mode alone cannot change an engine amount any more: the
+    # loader takes more decimal places than the currency has only for hourly rates, which are priced by
+    # round_units, so every amount the engine gives round_money is already whole minor units.
+    Mutant("round-money-half-even-decimals-only", MONEY,
+           "return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)",
+           'return value.quantize(quantum(currency), rounding="ROUND_HALF_EVEN")',
+           equivalent="for the rate engine: every amount it rounds with round_money is already whole minor "
+                      "units (only hourly rates may have more places, and they are priced by round_units)"),
+    Mutant("round-units-half-even", MONEY,
+           "return (2 * numerator + denominator) // (2 * denominator)",
+           "whole, rest = divmod(numerator, denominator)\n"
+           "    return whole + (2 * rest > denominator or (2 * rest == denominator and whole % 2 == 1))"),
     # ---- more money rules
     Mutant("round-money-up", MONEY,
            "return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)",
