@@ -52,6 +52,8 @@ KEYED = "hmac-sha256"  # every event written now
 PLAIN = "sha256"  # events written before migration 0005; accepted only as the sealed start of the trail
 SEAL_ACTION = "audit.keyed"
 AUDIT_EVENTS = cast(Table, AuditEvent.__table__)  # for one plain INSERT, without the ORM's bookkeeping
+_INSERT_EVENT = insert(AUDIT_EVENTS)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def chain_key() -> bytes:
@@ -118,8 +120,9 @@ def actor_label(actor: Actor) -> str:
 
 def lock_chain(session: Session) -> None:
     """Serialise appending to the chain until this transaction ends (PostgreSQL; SQLite's write lock does it)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
 
 
 _lock_chain = lock_chain
@@ -216,7 +219,7 @@ def _linked(pending: PendingEvent, prev_hash: str, key: bytes) -> dict[str, Any]
 def append_event(session: Session, pending: PendingEvent, prev_hash: str | None, key: bytes) -> None:
     """Write ``pending`` after the event whose hash is ``prev_hash`` (None: the trail is empty), with one
     INSERT and no ORM object. The caller holds the chain's lock and read ``prev_hash`` under it."""
-    session.execute(insert(AUDIT_EVENTS), _linked(pending, prev_hash or GENESIS_HASH, key))
+    session.connection().execute(_INSERT_EVENT, _linked(pending, prev_hash or GENESIS_HASH, key))
 
 
 def record_event(

@@ -20,10 +20,11 @@ participant owing the amount back; it is netted off what the next batch pays the
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -160,9 +161,9 @@ def approve_record(
         for index, line in enumerate(quote.lines)
     ]
     if rows:
-        # render_nulls: ONE statement (the ORM's bulk insert otherwise leaves None values out and so
-        # splits the rows by which are None: lines with minutes apart from lines with a quantity).
-        session.execute(insert(RecordLine).execution_options(render_nulls=True), rows)
+        # Core, every column in every row: ONE statement (the ORM's bulk insert would leave None values out
+        # and so split the rows by which are None: lines with minutes apart from lines with a quantity).
+        session.connection().execute(insert(_RECORD_LINES), rows)
     # The answer shows the lines as stored: these are the stored values, so they are not read back.
     set_committed_value(record, "lines", [RecordLine(**row) for row in rows])
     decided: dict[str, object] = {
@@ -197,30 +198,54 @@ def approve_record(
 
 
 _RECORDS = cast(Table, Record.__table__)
+_RECORD_LINES = cast(Table, RecordLine.__table__)
+_DECIDED = ("status", "decided_by_token_id", "decided_at", "rate_card", "version_from", "currency", "fees_minor",
+            "expenses_minor", "payment_preference_at_approval")
+_POSTED = ("entry_id", "account_kind", "category", "amount_minor", "currency", "participant_id", "project_id",
+           "record_id", "activity_date", "minutes")
+# The record's new state, with bound parameters only: built once, so each approval pays for running it,
+# not for building and compiling it again.
+_MARK = update(_RECORDS).where(_RECORDS.c.id == bindparam("record_id")).values(
+    {name: bindparam(f"d_{name}", type_=_RECORDS.c[name].type) for name in _DECIDED})
+
+
+@functools.cache
+def _decision_statement(legs: int) -> Select[Any]:
+    """PostgreSQL: the record's new state and ``legs`` postings written, and the chain's last hash read, in one
+    statement (data-modifying WITH queries run once, whether or not the SELECT reads them). Built once for
+    each number of legs (0 to 4 for an approval)."""
+    writes: list[Any] = [_MARK.cte("decided")]
+    if legs:
+        rows = [{name: bindparam(f"p{i}_{name}", type_=POSTINGS.c[name].type) for name in _POSTED}
+                for i in range(legs)]
+        writes.append(insert(POSTINGS).values(rows).cte("posted"))
+    return last_hash_query().add_cte(*writes)
 
 
 def _write_decision(session: Session, record_id: int, decided: dict[str, object],
                     postings: list[dict[str, object]], event: PendingEvent, key: bytes) -> None:
     """The approval's writes that need the audit chain's lock: the record's new state, the postings and the
-    audit event, in as few round trips as the database allows.
+    audit event, in as few round trips as the database allows, on the session's connection (Core only:
+    nothing here is an ORM object).
 
-    PostgreSQL: take the lock, then ONE statement updates the record, inserts the postings (data-modifying
-    WITH queries) and reads the chain's last hash; that statement starts after the lock is held, so the
-    hash it reads is the newest. Then the event's INSERT. SQLite holds its write lock for the whole
-    transaction (``BEGIN IMMEDIATE``), so the same writes are plain statements there.
+    PostgreSQL: take the lock, then ONE statement updates the record, inserts the postings and reads the
+    chain's last hash; that statement starts after the lock is held, so the hash it reads is the newest.
+    Then the event's INSERT. SQLite holds its write lock for the whole transaction (``BEGIN IMMEDIATE``),
+    so the same writes are plain statements there.
     """
-    mark = update(_RECORDS).where(_RECORDS.c.id == record_id).values(decided)
-    if session.get_bind().dialect.name == "postgresql":
+    connection = session.connection()
+    mark = {"record_id": record_id, **{f"d_{name}": value for name, value in decided.items()}}
+    if connection.dialect.name == "postgresql":
         lock_chain(session)
-        writes = [mark.cte("decided")]
-        if postings:
-            writes.append(insert(POSTINGS).values(postings).cte("posted"))
-        prev_hash = session.execute(last_hash_query().add_cte(*writes)).scalar()
+        parameters = dict(mark)
+        for index, row in enumerate(postings):
+            parameters.update({f"p{index}_{name}": row[name] for name in _POSTED})
+        prev_hash = connection.execute(_decision_statement(len(postings)), parameters).scalar()
     else:
-        session.execute(mark)
+        connection.execute(_MARK, mark)
         if postings:
-            session.execute(insert(POSTINGS), postings)
-        prev_hash = session.execute(last_hash_query()).scalar()
+            connection.execute(insert(POSTINGS), postings)
+        prev_hash = connection.execute(last_hash_query()).scalar()
     append_event(session, event, prev_hash, key)
 
 

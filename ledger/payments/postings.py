@@ -20,6 +20,7 @@ from ledger.errors import Conflict
 
 JOURNAL_ENTRIES = cast(Table, JournalEntry.__table__)
 POSTINGS = cast(Table, Posting.__table__)
+_INSERT_ENTRY = insert(JOURNAL_ENTRIES).returning(JOURNAL_ENTRIES.c.id)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def insert_entry(
     """
     legs = [leg for leg in legs if leg.amount_minor != 0]
     check_balanced(legs)
-    entry_id = session.execute(insert(JOURNAL_ENTRIES).returning(JOURNAL_ENTRIES.c.id), {
+    entry_id = session.connection().execute(_INSERT_ENTRY, {
         "kind": kind.value, "booked_on": booked_on, "memo": memo, "record_id": record_id, "batch_id": None,
         "reverses_id": None, "created_by_token_id": token_id,
     }).scalar_one()
