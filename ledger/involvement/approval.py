@@ -24,7 +24,7 @@ import functools
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -216,9 +216,12 @@ def _decision_statement(legs: int) -> Select[Any]:
     each number of legs (0 to 4 for an approval)."""
     writes: list[Any] = [_MARK.cte("decided")]
     if legs:
-        rows = [{name: bindparam(f"p{i}_{name}", type_=POSTINGS.c[name].type) for name in _POSTED}
+        # INSERT ... SELECT of bound rows rather than a multi-row VALUES: SQLAlchemy cannot cache the
+        # compiled form of a multi-row VALUES, so it would compile it again for every approval.
+        rows = [select(*[bindparam(f"p{i}_{name}", type_=POSTINGS.c[name].type).label(name) for name in _POSTED])
                 for i in range(legs)]
-        writes.append(insert(POSTINGS).values(rows).cte("posted"))
+        writes.append(insert(POSTINGS).from_select(list(_POSTED), union_all(*rows) if legs > 1 else rows[0])
+                      .cte("posted"))
     return last_hash_query().add_cte(*writes)
 
 

@@ -38,3 +38,12 @@ def test_the_header_is_written_and_the_postings_rows_come_back_without_zero_legs
     assert entry.created_at is not None
     assert [(r["entry_id"], r["account_kind"], r["amount_minor"], r["minutes"]) for r in rows] == [
         (entry.id, "project_spend", 1000, 90), (entry.id, "participant_payable", -1000, None)]
+
+
+@pytest.mark.parametrize("legs", range(5))
+def test_the_locked_statement_is_compiled_once_not_per_approval(legs: int) -> None:
+    """The PostgreSQL statement run while holding the chain's lock must have a cache key: without one
+    SQLAlchemy compiles it again for every approval (a multi-row VALUES has none), inside the lock."""
+    from ledger.involvement.approval import _decision_statement
+
+    assert _decision_statement(legs)._generate_cache_key() is not None
