@@ -1,4 +1,5 @@
-"""The cheap paragraph (``TextBlock``) gives the lines, the drawing and the pages a ReportLab paragraph gives.
+"""The cheap paragraph (``TextBlock``) gives the lines, the drawing and the pages a ReportLab paragraph gives;
+font subsets kept per process give the bytes ReportLab writes.
 
 Statements are laid out with :class:`ledger.exports.pdf.textblock.TextBlock` instead of ReportLab's
 ``Paragraph`` for speed; nothing a reader, a screen reader or a text extractor gets may change. So each
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 from statement_samples import NAMES, busy_statement
@@ -29,7 +31,7 @@ from ledger.exports.pdf.pictures import picture
 from ledger.exports.pdf.statement import StatementRenderer
 from ledger.exports.pdf.statement_easy_read import _picture
 from ledger.exports.pdf.textblock import TextBlock
-from ledger.exports.pdf.typefaces import fit_markup, register_fonts
+from ledger.exports.pdf.typefaces import _KeptSubsets, fit_markup, register_fonts
 
 STYLES = ("standard", "large_print", "easy_read")
 
@@ -176,3 +178,13 @@ def test_pound_and_bullet_skip_the_fallback_check_but_combining_marks_do_not() -
     assert fit_markup("Nguye\u0302\u0303n") == '<font name="LedgerFallback">Nguyễn</font>'
     assert fit_markup("Sia\u0302n") == "Siân"  # composed, so the main face draws it
     assert fit_markup("a\u200bb") == "ab"  # an invisible format character is dropped
+
+
+def test_font_subsets_kept_per_process_write_the_bytes_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    statements = [busy_statement("standard"), busy_statement("easy_read", participant_name=NAMES[1])]
+    for statement in statements:
+        render_statement(statement)  # the subsets are kept now
+    kept = [render_statement(s) for s in statements]
+    monkeypatch.setattr(_KeptSubsets, "makeSubset", TTFontFace.makeSubset)
+    monkeypatch.setattr(_KeptSubsets, "addSubsetObjects", TTFontFace.addSubsetObjects)
+    assert kept == [render_statement(s) for s in statements]
