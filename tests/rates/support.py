@@ -86,7 +86,7 @@ def only(result: Quote, kind: str) -> Line:
 def round_up(minutes: Decimal | int, unit: int) -> int:
     """Up to a whole number of units, as the specification says ("rounded up per component").
 
-    The oracle's own arithmetic, not the engine's ``ceil_to``: a helper that borrows the code it checks
+    The oracle's own arithmetic, not the engine's ``ceil_units``: a helper that borrows the code it checks
     agrees with it even when both are wrong.
     """
     return oracle.round_up_to(Fraction(minutes), unit)
