@@ -103,11 +103,10 @@ def spend_report(
     ids = [p.id for p in projects]
     period = (start, end)
 
-    sums = _spend_sums(session, ids, period)
+    sums, by_activity = _sums_and_activities(session, ids, period, currency)
     paid = _paid(session, ids, period)
     people = _participants(session, ids, period)
     days = _days_to_payment(session, ids, period)
-    by_activity = _by_activity(session, ids, period, currency)
     by_month = _by_month(session, ids, period, currency)
 
     def money(minor: int) -> Decimal:
@@ -157,11 +156,14 @@ def spend_report(
 # ------------------------------------------------------------------------------------------- queries
 
 
-def _spend_sums(
-    session: Session, ids: list[int], period: tuple[date, date]
-) -> dict[int, tuple[int, int, int, int, int, int]]:
-    """fees, expenses, declined fees (the value of declined time), declined expenses, paid-for minutes,
-    declined minutes per project (one GROUP BY over the summary rows)."""
+def _sums_and_activities(
+    session: Session, ids: list[int], period: tuple[date, date], currency: str
+) -> tuple[dict[int, tuple[int, int, int, int, int, int]], dict[int, tuple[ActivitySpend, ...]]]:
+    """Per project: fees, expenses, declined fees (the value of declined time), declined expenses,
+    paid-for minutes and declined minutes; and fees, expenses and minutes per activity (in the rate
+    card's words). One GROUP BY over the summary rows per project, activity and rate card: a project's
+    figures are the sum of its groups, and "by activity" is every group that came from a record
+    (``activity`` is '' for a project posting without one)."""
     s = SpendSummary
     spend = s.account_kind == AccountKind.PROJECT_SPEND.value
     foregone = s.account_kind == AccountKind.PROJECT_FOREGONE.value
@@ -169,7 +171,7 @@ def _spend_sums(
     expense = s.category == Category.EXPENSE.value
     query = (
         select(
-            s.project_id,
+            s.project_id, s.activity, s.rate_card, func.min(s.activity_date),
             func.sum(case((spend & fee, s.amount_minor), else_=0)),
             func.sum(case((spend & expense, s.amount_minor), else_=0)),
             func.sum(case((foregone & fee, s.amount_minor), else_=0)),
@@ -178,9 +180,28 @@ def _spend_sums(
             func.sum(case((foregone & fee, s.minutes), else_=0)),
         )
         .where(s.project_id.in_(ids), s.activity_date.between(*period))
-        .group_by(s.project_id)
+        .group_by(s.project_id, s.activity, s.rate_card)
     )
-    return {int(row[0]): tuple(int(v or 0) for v in row[1:]) for row in session.execute(query)}  # type: ignore[misc]
+    sums: dict[int, list[int]] = {}
+    merged: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    for project_id, key, rate_card, first, *figures in session.execute(query):
+        fees, expenses, declined, declined_expenses, minutes_paid, minutes_declined = (int(v or 0) for v in figures)
+        total = sums.setdefault(int(project_id), [0, 0, 0, 0, 0, 0])
+        for i, value in enumerate((fees, expenses, declined, declined_expenses, minutes_paid, minutes_declined)):
+            total[i] += value
+        if key == "":
+            continue
+        label = activity_label(rate_card or None, key, first)
+        row = merged[int(project_id)].setdefault(label, [0, 0, 0])
+        row[0] += fees
+        row[1] += expenses
+        row[2] += minutes_paid + minutes_declined  # fee minutes, paid for or declined
+    by_activity = {
+        pid: tuple(ActivitySpend(label, Money.from_minor(v[0], currency).amount,
+                                 Money.from_minor(v[1], currency).amount, v[2]) for label, v in sorted(rows.items()))
+        for pid, rows in merged.items()
+    }
+    return {pid: (v[0], v[1], v[2], v[3], v[4], v[5]) for pid, v in sums.items()}, by_activity
 
 
 def _paid(session: Session, ids: list[int], period: tuple[date, date]) -> dict[int, int]:
@@ -315,38 +336,6 @@ def percentile(sorted_values: Sequence[int], fraction: Decimal) -> Decimal | Non
     weight = position - lower
     value = Decimal(sorted_values[lower]) + (Decimal(sorted_values[upper]) - Decimal(sorted_values[lower])) * weight
     return value.quantize(TENTH, rounding=ROUND_HALF_UP)
-
-
-def _by_activity(
-    session: Session, ids: list[int], period: tuple[date, date], currency: str
-) -> dict[int, tuple[ActivitySpend, ...]]:
-    """Fees, expenses and minutes per activity (in the rate card's words), from the summary rows that
-    came from a record (``activity`` is '' for a project posting without one)."""
-    s = SpendSummary
-    spend = s.account_kind == AccountKind.PROJECT_SPEND.value
-    fee = s.category == Category.FEE.value
-    query = (
-        select(
-            s.project_id, s.activity, s.rate_card, func.min(s.activity_date),
-            func.sum(case((spend & fee, s.amount_minor), else_=0)),
-            func.sum(case((spend & (s.category == Category.EXPENSE.value), s.amount_minor), else_=0)),
-            func.sum(case((fee, s.minutes), else_=0)),
-        )
-        .where(s.project_id.in_(ids), s.activity_date.between(*period), s.activity != "")
-        .group_by(s.project_id, s.activity, s.rate_card)
-    )
-    merged: dict[int, dict[str, list[int]]] = defaultdict(dict)
-    for project_id, key, rate_card, first, fees, expenses, minutes in session.execute(query):
-        label = activity_label(rate_card or None, key, first)
-        row = merged[int(project_id)].setdefault(label, [0, 0, 0])
-        row[0] += int(fees or 0)
-        row[1] += int(expenses or 0)
-        row[2] += int(minutes or 0)
-    return {
-        pid: tuple(ActivitySpend(label, Money.from_minor(v[0], currency).amount,
-                                 Money.from_minor(v[1], currency).amount, v[2]) for label, v in sorted(rows.items()))
-        for pid, rows in merged.items()
-    }
 
 
 def _by_month(
