@@ -236,3 +236,19 @@ def test_an_approval_runs_a_known_number_of_statements(
     # record, postings, last hash; then the audit event.
     postgres = client.app.state[STATE_KEY].engine.dialect.name == "postgresql"
     assert len(work) == (11 if postgres else 12), "\n".join(work)
+
+
+def test_an_approval_sent_twice_with_one_key_is_approved_once_and_replayed(
+    client: Client, make_token: Callable[..., str], auth: Auth, session_factory: sessionmaker[Session]
+) -> None:
+    record_ids, approver = _approvable(client, make_token, auth)
+    headers = {**approver, "Idempotency-Key": "approve-once"}
+    first = client.post(f"{API}/records/{record_ids[0]}/approve", headers=headers)
+    again = client.post(f"{API}/records/{record_ids[0]}/approve", headers=headers)
+    assert first.status_code == again.status_code == 200, (first.text, again.text)
+    assert again.content == first.content and again.headers.get(REPLAY_HEADER) == "true"
+    assert count(session_factory, IdempotencyRecord) == 1
+    with transaction(session_factory) as session:
+        entries = session.scalar(select(func.count()).select_from(JournalEntry)
+                                 .where(JournalEntry.record_id == record_ids[0]))
+        assert entries == 1
