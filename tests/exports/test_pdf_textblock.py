@@ -10,6 +10,7 @@ page, and whole statements in every style (with names in other alphabets) page b
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from io import BytesIO
 from typing import Any
@@ -188,3 +189,13 @@ def test_font_subsets_kept_per_process_write_the_bytes_reportlab_writes(monkeypa
     monkeypatch.setattr(_KeptSubsets, "makeSubset", TTFontFace.makeSubset)
     monkeypatch.setattr(_KeptSubsets, "addSubsetObjects", TTFontFace.addSubsetObjects)
     assert kept == [render_statement(s) for s in statements]
+
+
+def test_statements_made_at_once_in_threads_are_the_ones_made_in_turn() -> None:
+    """What is kept per process (parsed text, line breaks, picture shapes, font subsets) is shared by
+    documents drawn at the same time (the web server renders in threads)."""
+    statements = [busy_statement(style, participant_name=name) for style in STYLES for name in NAMES[:2]]
+    in_turn = [render_statement(s) for s in statements]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        at_once = list(pool.map(render_statement, statements * 2))
+    assert at_once == in_turn * 2

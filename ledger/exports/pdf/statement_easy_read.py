@@ -61,9 +61,15 @@ class _Picture(Drawing):
 
 
 @lru_cache(maxsize=64)
+def _shapes(name: str, size: float) -> Drawing:
+    return picture(name, size)
+
+
 def _picture(name: str, size: float) -> Drawing:
-    """The picture called ``name`` (built once per process and size; pictures never change)."""
-    return _Picture(picture(name, size), (name, size))
+    """The picture called ``name``: its shapes are built once per process and size (pictures never change),
+    the flowable holding them is new each time (a flowable notes the canvas it is drawn on, and two
+    documents may be drawn at once)."""
+    return _Picture(_shapes(name, size), (name, size))
 
 
 def _times(count: int) -> str:
