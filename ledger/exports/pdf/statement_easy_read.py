@@ -15,9 +15,9 @@ kept with what follows them, so none sits alone at the bottom of a page.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
+from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table, TableStyle
@@ -39,14 +39,15 @@ class _Picture(Drawing):
     An Easy Read statement has a picture beside every main idea (about sixty in a busy year), and drawing
     one through ReportLab's graphics renderer cost more than laying out the words beside it. The commands
     do not depend on where the picture stands (the page position is set before they run), so the first
-    drawing in a document is kept and the rest of the document repeats it: the same bytes as drawing
-    each afresh. Kept per canvas, because a picture with a letter in it ("£", "?") names that document's
-    font subset.
+    drawing of each picture in a document is kept and the rest of the document repeats it: the same bytes
+    as drawing each afresh. Kept per canvas, because a picture with a letter in it ("£", "?") names that
+    document's font subset; the shapes are built afresh for that first drawing, because ReportLab's
+    renderer marks the shapes it is drawing and two documents may be drawn at once (the web server).
     """
 
-    def __init__(self, drawn: Drawing, key: tuple[str, float]) -> None:
-        super().__init__(drawn.width, drawn.height, *drawn.contents)
-        self._key = key
+    def __init__(self, name: str, size: float) -> None:
+        super().__init__(size, size)
+        self._key = (name, size)
 
     def draw(self, showBoundary: Any = None) -> None:
         canvas = self.canv
@@ -54,22 +55,15 @@ class _Picture(Drawing):
         code = kept.get(self._key)
         if code is None:
             start = len(canvas._code)
-            super().draw()
+            renderPDF.draw(picture(*self._key), canvas, 0, 0)
             kept[self._key] = canvas._code[start:]
         else:
             canvas._code.extend(code)
 
 
-@lru_cache(maxsize=64)
-def _shapes(name: str, size: float) -> Drawing:
-    return picture(name, size)
-
-
 def _picture(name: str, size: float) -> Drawing:
-    """The picture called ``name``: its shapes are built once per process and size (pictures never change),
-    the flowable holding them is new each time (a flowable notes the canvas it is drawn on, and two
-    documents may be drawn at once)."""
-    return _Picture(_shapes(name, size), (name, size))
+    """The picture called ``name``, ``size`` points square (see :class:`_Picture`)."""
+    return _Picture(name, size)
 
 
 def _times(count: int) -> str:

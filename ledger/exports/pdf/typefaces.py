@@ -19,6 +19,7 @@ unjoined and backwards even where a glyph exists. A clear error beats a wrong na
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,10 +96,11 @@ class _KeptSubsets(TTFontFace):
         key = (self.filename, tuple(subset))
         found = self._kept.get(key)
         if found is None:
-            if len(self._kept) > 256:
-                self._kept.clear()
-            raw = super().makeSubset(subset)
-            found = self._kept[key] = (raw, pdfdoc.PDFZCompress.encode(raw))
+            with _SUBSETTING:  # cutting a subset moves the face's read position: one at a time
+                if len(self._kept) > 256:
+                    self._kept.clear()
+                raw = super().makeSubset(subset)
+                found = self._kept[key] = (raw, pdfdoc.PDFZCompress.encode(raw))
         return found
 
     def makeSubset(self, subset: list[int]) -> bytes:
@@ -135,6 +137,7 @@ def _compressed(stream: pdfdoc.PDFStream, packed: bytes) -> None:
 
 
 _KeptSubsets._kept = {}
+_SUBSETTING = threading.Lock()
 _KeptSubsets._cmaps = {}
 
 
