@@ -1,6 +1,7 @@
 """Fixtures for API tests, reusable by every controller's tests.
 
-* ``client``: a ``TestClient`` over a fresh, migrated SQLite database (one file per test).
+* ``client``: a ``TestClient`` over a fresh, migrated SQLite database (a template copy for each test; the
+  app itself is built once per run and reset for each test, see ``db_template.ReusedApps``).
 * ``app_factory(extra_handlers=(), url=None, upgrade=True)``: build another app (e.g. with probe routes).
 * ``api_handlers``: override in a test module to add controllers to the default ``app``/``client``.
 * ``make_token(role, name=None, project_ids=None, participant_id=None) -> str``: a token made directly
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_template import ReusedApps, copy_database  # tests/db_template.py
 from litestar import Litestar
 from litestar.testing import TestClient
 from payments.factory import set_organisation
@@ -29,8 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.api import routes
 from ledger.api.app import create_app
 from ledger.api.database import STATE_KEY, LedgerDatabase
-from ledger.db.engine import make_engine, transaction
-from ledger.db.migrate import upgrade
+from ledger.db.engine import transaction
 from ledger.db.models import Role
 from ledger.security.tokens import create_token
 
@@ -47,15 +48,23 @@ def private_postgres_database(prefix: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def _api_apps(tmp_path_factory: pytest.TempPathFactory) -> ReusedApps:
+    return ReusedApps(tmp_path_factory.mktemp("api") / "ledger.db")
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'ledger.db'}"
+def database_url(_api_apps: ReusedApps, sqlite_template: Path) -> str:
+    """A fresh, migrated SQLite file: the one the reused apps serve (``app``), reset for this test."""
+    _api_apps.reset(sqlite_template)
+    return _api_apps.url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def backend_database_url(request: pytest.FixtureRequest, _api_apps: ReusedApps, sqlite_template: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        _api_apps.reset(sqlite_template)
+        yield _api_apps.url
         return
     yield from private_postgres_database("ledger_platform")
 
@@ -77,8 +86,13 @@ def app_factory(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[
 
 
 @pytest.fixture
-def app(app_factory: Callable[..., Litestar], api_handlers: Sequence[Any]) -> Litestar:
-    return app_factory(extra_handlers=api_handlers)
+def app(app_factory: Callable[..., Litestar], api_handlers: Sequence[Any], database_url: str,
+        _api_apps: ReusedApps) -> Litestar:
+    """On SQLite, one app per set of extra handlers for the whole run (building one takes about a second),
+    reset for each test by ``database_url``; on PostgreSQL, an app of the test's own."""
+    if database_url != _api_apps.url:
+        return app_factory(extra_handlers=api_handlers)
+    return _api_apps.get(tuple(api_handlers), lambda _url: app_factory(extra_handlers=api_handlers))
 
 
 @pytest.fixture
@@ -127,12 +141,8 @@ def auth() -> Callable[[str], dict[str, str]]:
 
 
 @pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
+def db_file(tmp_path: Path, sqlite_template: Path) -> Path:
+    return copy_database(sqlite_template, tmp_path / "ledger.db")
 
 
 def _token_on(app: Litestar, role: Role = Role.ADMIN, name: str = "admin") -> str:

@@ -1,30 +1,19 @@
 """Fixtures for imports: a migrated database per backend and one rolled-back transaction per test.
 
-SQLite always; PostgreSQL too when ``LEDGER_TEST_DATABASE_URL`` is set (a private database for the run).
+SQLite always (a copy of the run's migrated template, ``sqlite_template`` in tests/conftest.py);
+PostgreSQL too when ``LEDGER_TEST_DATABASE_URL`` is set (a private database for the run).
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from db_template import backend_engine, rolled_back_session  # tests/db_template.py
 from private_pg import private_postgres
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-
-from ledger.db.engine import make_engine, make_session_factory
-from ledger.db.migrate import upgrade
-
-
-@pytest.fixture(scope="session")
-def imports_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("imports") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -34,24 +23,14 @@ def imports_postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path, imports_template: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        path = tmp_path / "ledger.db"
-        shutil.copy(imports_template, path)
-        made = make_engine(f"sqlite:///{path}")
-    else:
-        made = make_engine(request.getfixturevalue("imports_postgres_url"))
-    yield made
-    made.dispose()
+def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    url = request.getfixturevalue("imports_postgres_url") if request.param == "postgres" else None
+    with backend_engine(sqlite_template, tmp_path, url) as made:
+        yield made
 
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """One transaction for the whole test, rolled back at the end (nothing is ever committed)."""
-    factory = make_session_factory(engine)
-    with factory() as db:
-        db.begin()
-        try:
-            yield db
-        finally:
-            db.rollback()
+    with rolled_back_session(engine) as db:
+        yield db

@@ -95,8 +95,8 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def factory(tmp_path: Path) -> sessionmaker[Session]:
-    return migrated_factory(tmp_path)
+def factory(tmp_path: Path, sqlite_template: Path) -> sessionmaker[Session]:
+    return migrated_factory(tmp_path, sqlite_template)
 
 
 FAST = WorkerSettings(batch_size=20, lease_seconds=60, attempts=3, retry_seconds=0, idle_seconds=0.05)

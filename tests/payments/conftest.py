@@ -19,8 +19,8 @@ from payments.factory import migrated_factory, set_organisation
 
 
 @pytest.fixture
-def factory(tmp_path: Path) -> sessionmaker[Session]:
-    return migrated_factory(tmp_path)
+def factory(tmp_path: Path, sqlite_template: Path) -> sessionmaker[Session]:
+    return migrated_factory(tmp_path, sqlite_template)
 
 
 @pytest.fixture

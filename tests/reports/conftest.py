@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 @pytest.fixture
-def factory(tmp_path: Path) -> sessionmaker[Session]:
-    return migrated_factory(tmp_path)
+def factory(tmp_path: Path, sqlite_template: Path) -> sessionmaker[Session]:
+    return migrated_factory(tmp_path, sqlite_template)
 
 
 @pytest.fixture

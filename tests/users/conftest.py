@@ -6,19 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from db_template import copy_database  # tests/db_template.py
 from sqlalchemy.orm import Session, sessionmaker
 from users_seed import seed  # tests/users/users_seed.py
 
 from ledger.db.engine import make_engine, make_session_factory
-from ledger.db.migrate import upgrade
 
 
 @pytest.fixture
-def users_url(tmp_path: Path) -> str:
+def users_url(tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated SQLite file with projects ALPHA (id 1) and BETA (2), Ada (P-0001, ALPHA), Bo (P-0002, BETA)."""
-    url = f"sqlite:///{tmp_path / 'users.db'}"
+    url = f"sqlite:///{copy_database(sqlite_template, tmp_path / 'users.db')}"
     engine = make_engine(url)
-    upgrade(engine)
     seed(make_session_factory(engine))
     engine.dispose()
     return url

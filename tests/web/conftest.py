@@ -1,7 +1,9 @@
 """Fixtures for page tests: an app on a fresh SQLite file and TestClients signed in as anyone.
 
-* ``web_app``: ``create_app`` on a new migrated SQLite file (cookies not Secure: the test client speaks
-  plain http).
+* ``web_app``: the app (``create_app``) on a fresh migrated SQLite file (cookies not Secure: the test
+  client speaks plain http). Building the app takes about a second, so one app serves the whole run and
+  is reset before each test (a fresh copy of the migrated database, empty rate-limit stores: see
+  ``db_template.ReusedApps``).
 * ``web_db``: its session factory, for seeding and for checking what was saved.
 * ``client_for(role, projects=("ALPHA",) | None, participant=<id> | None, **user_fields)``: a TestClient
   signed in as a new account with that role (or as that participant). ``projects`` limits a lead.
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_template import ReusedApps  # tests/db_template.py
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,14 +33,23 @@ from ledger.web.auth import SESSION_COOKIE
 BASE_URL = "http://localhost"
 
 
-@pytest.fixture
-def web_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Litestar]:
-    monkeypatch.setenv("LEDGER_SECURE_COOKIES", "never")
-    monkeypatch.setenv("LEDGER_WEB_INSECURE_COOKIES", "1")
-    app = create_app(f"sqlite:///{tmp_path / 'web.db'}")
-    with TestClient(app, base_url=BASE_URL):  # runs the start-up (migrations) once
+@pytest.fixture(scope="session")
+def _web_apps(tmp_path_factory: pytest.TempPathFactory) -> ReusedApps:
+    return ReusedApps(tmp_path_factory.mktemp("web") / "web.db")
+
+
+def _started_app(url: str) -> Litestar:
+    app = create_app(url)
+    with TestClient(app, base_url=BASE_URL):  # runs the start-up once (the copied database is already migrated)
         pass
-    yield app
+    return app
+
+
+@pytest.fixture
+def web_app(_web_apps: ReusedApps, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Litestar:
+    monkeypatch.setenv("LEDGER_SECURE_COOKIES", "never")
+    _web_apps.reset(sqlite_template)
+    return _web_apps.get("pages", _started_app)
 
 
 @pytest.fixture
