@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import Invalid
@@ -200,9 +200,22 @@ def assert_engine_matches_oracle(document: dict[str, Any], record: dict[str, Any
     assert minor(result.total, places) == expected.fees + expected.expenses
 
 
+def half_penny_case() -> tuple[dict[str, Any], dict[str, Any]]:
+    """110 + 110 (preparation) + 50 (follow-up) minutes at 1p an hour: exactly 4.5p, paid 5p. Summing
+    each line's 60th as a 28-digit Decimal gives 4.4999...9p, paid 4p. Random cards reach a total of
+    exactly half a minor unit over several lines too rarely to count on, so it is always tried."""
+    document = preset_document("nihr-style")
+    document["versions"] = document["versions"][:1]
+    document["versions"][0]["time"].update({"rounding_unit_minutes": 10, "minimum_involvement_minutes": 0})
+    document["versions"][0]["activities"]["meeting"]["hourly_rate"] = "0.01"
+    return document, {"date": date(2025, 1, 6), "activity": "meeting", "involvement_minutes": 110,
+                      "preparation_minutes": 111, "follow_up_minutes": 41}
+
+
 @pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(300))
 @given(edge_cases())
+@example(half_penny_case())
 def test_the_engine_agrees_with_the_oracle_on_every_line_and_total(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     assert_engine_matches_oracle(*case)
 
