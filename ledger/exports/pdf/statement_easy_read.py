@@ -15,6 +15,7 @@ kept with what follows them, so none sits alone at the bottom of a page.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from reportlab.graphics import renderPDF
@@ -41,8 +42,8 @@ class _Picture(Drawing):
     do not depend on where the picture stands (the page position is set before they run), so the first
     drawing of each picture in a document is kept and the rest of the document repeats it: the same bytes
     as drawing each afresh. Kept per canvas, because a picture with a letter in it ("£", "?") names that
-    document's font subset; the shapes are built afresh for that first drawing, because ReportLab's
-    renderer marks the shapes it is drawing and two documents may be drawn at once (the web server).
+    document's font subset. The shapes are built once per thread: ReportLab's renderer marks the shapes
+    it is drawing, and two documents may be drawn at once in two threads (the web server).
     """
 
     def __init__(self, name: str, size: float) -> None:
@@ -54,11 +55,18 @@ class _Picture(Drawing):
         kept: dict[tuple[str, float], list[str]] = canvas.__dict__.setdefault("_ledger_pictures", {})
         code = kept.get(self._key)
         if code is None:
+            shapes = _SHAPES.__dict__.setdefault("pictures", {})
+            drawn = shapes.get(self._key)
+            if drawn is None:
+                drawn = shapes[self._key] = picture(*self._key)
             start = len(canvas._code)
-            renderPDF.draw(picture(*self._key), canvas, 0, 0)
+            renderPDF.draw(drawn, canvas, 0, 0)
             kept[self._key] = canvas._code[start:]
         else:
             canvas._code.extend(code)
+
+
+_SHAPES = threading.local()
 
 
 def _picture(name: str, size: float) -> Drawing:
