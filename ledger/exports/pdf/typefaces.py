@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
@@ -141,9 +142,29 @@ _SUBSETTING = threading.Lock()
 _KeptSubsets._cmaps = {}
 
 
-@lru_cache(maxsize=1)
+_REGISTERING = threading.Lock()
+_registered = False
+
+
 def register_fonts() -> None:
-    """Register the shipped fonts with ReportLab once, as two families so ``<b>`` picks the bold face."""
+    """Register the shipped fonts with ReportLab once, as two families so ``<b>`` picks the bold face.
+
+    Under a lock, because the web server starts several documents at once in threads: registered twice,
+    a document could begin with one font object and finish with the other (each keeps its own glyph codes
+    per document). ReportLab's table of named colours ("black" in table styles) is filled here too: it
+    fills it on first use without a lock, so a second thread could find it half full and fail.
+    """
+    global _registered
+    if _registered:
+        return
+    with _REGISTERING:
+        if not _registered:
+            _register()
+            colors.getAllNamedColors()
+            _registered = True
+
+
+def _register() -> None:
     for name, file in _FILES.items():
         font = TTFont(name, str(FONT_DIR / file))
         font.face.__class__ = _KeptSubsets  # the same face, with its subsets kept (see the class)
