@@ -212,10 +212,21 @@ def half_penny_case() -> tuple[dict[str, Any], dict[str, Any]]:
                       "preparation_minutes": 111, "follow_up_minutes": 41}
 
 
+def band_edge_case() -> tuple[dict[str, Any], dict[str, Any]]:
+    """159 minutes with preparation capped at half of it (79.5) and 2 of follow-up: 240.5 minutes, which
+    is above the 240-minute half day; counted in whole minutes it must go up to 241, the full day."""
+    document = preset_document("day-rate-example")
+    document["versions"] = document["versions"][:1]
+    document["versions"][0]["time"]["preparation_cap"] = "0.5"
+    return document, {"date": date(2010, 1, 4), "activity": "meeting", "involvement_minutes": 159,
+                      "preparation_minutes": 100, "follow_up_minutes": 2}
+
+
 @pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=examples(300))
 @given(edge_cases())
 @example(half_penny_case())
+@example(band_edge_case())
 def test_the_engine_agrees_with_the_oracle_on_every_line_and_total(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     assert_engine_matches_oracle(*case)
 
