@@ -199,3 +199,24 @@ def test_statements_made_at_once_in_threads_are_the_ones_made_in_turn() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         at_once = list(pool.map(render_statement, statements * 2))
     assert at_once == in_turn * 2
+
+
+ODD_MARKUP = ["R&D", "&amp", "a < b", "x > y", "", " ", "<br/>", "a<br/>", "a <br/> b", "a<br/><br/>b", "<b></b>",
+              "<b> </b>x", "a  b", " leading", "trailing ", "<b>a</b><b>b</b>", "&bull;&bull;",
+              '<font name="LedgerFallback"></font>', '<b><font name="LedgerFallback">Σ</font></b>',
+              '<font name="LedgerFallback"><b>Σ</b></font>', "x <b> y </b> z", "&lt;b&gt;Ann &amp; Co&lt;/b&gt;",
+              "&quot;q&quot; &apos;a&#39;", "W" * 300, "<b>x<br/>y</b> z", "&#65;"]
+
+
+@pytest.mark.parametrize("text", ODD_MARKUP)
+def test_odd_or_unescaped_markup_draws_what_a_paragraph_draws(text: str) -> None:
+    """Statement text is escaped (``markup``), but a bare "&" or "<" must still give what a paragraph gives
+    (a paragraph reads "R&D" as an entity and prints "R&D;"), as must empty, blank and odd markup."""
+    register_fonts()
+    for name in ("body", "cell_right_bold", "heading"):
+        style = _style(name)
+        for width in (30.0, 100.0, 400.0):
+            block = TextBlock.build(text, style, OnceParagraph)
+            assert block.wrap(width, 10_000) == Paragraph(text, style).wrap(width, 10_000), (name, width)
+            assert _drawn(TextBlock.build(text, style, OnceParagraph), width) == _drawn(Paragraph(text, style),
+                                                                                       width), (name, width)

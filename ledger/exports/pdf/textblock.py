@@ -66,6 +66,7 @@ _PARSED: dict[tuple[str, str, float], _Parsed] = {}
 _BROKEN: dict[tuple[str, str, float, float, float, float], list[_Line] | None] = {}
 _UNSEEN: list[_Line] = []
 _ODD_SPACE = re.compile(r"[^\S ]")  # white space other than a plain space
+_BARE = re.compile(r"[&<]")
 
 
 def parse(markup: str, style: ParagraphStyle) -> _Parsed:
@@ -86,6 +87,8 @@ def parse(markup: str, style: ParagraphStyle) -> _Parsed:
 def _parse(markup: str, style: ParagraphStyle) -> _Parsed:
     if style.fontName not in (MAIN, MAIN_BOLD) or _ODD_SPACE.search(markup):
         return None  # tabs, new lines, no-break spaces: a paragraph's rules apply
+    if _BARE.search(_TOKEN.sub("", markup)):
+        return None  # an unescaped "&" or "<" (a paragraph reads "R&D" as an entity): its rules apply
     size = style.fontSize
     # The font in force, innermost last. As in a paragraph, <b> makes the font in force bold, and
     # <font name="LedgerFallback"> sets the regular fallback face, even inside <b>.
