@@ -220,3 +220,19 @@ def test_odd_or_unescaped_markup_draws_what_a_paragraph_draws(text: str) -> None
             assert block.wrap(width, 10_000) == Paragraph(text, style).wrap(width, 10_000), (name, width)
             assert _drawn(TextBlock.build(text, style, OnceParagraph), width) == _drawn(Paragraph(text, style),
                                                                                        width), (name, width)
+
+
+def test_text_kept_per_process_stays_small_however_many_people() -> None:
+    """A web server worker runs for weeks: what it keeps of laid-out text must not grow with the people it
+    has made statements for (each distinct paragraph costs about 9 kB), and what recurs (a heading) stays."""
+    from ledger.exports.pdf import textblock
+
+    register_fonts()
+    style, heading = _style("cell"), _style("heading")
+    for n in range(9_000):  # more distinct paragraphs than are kept
+        text = fit_markup(f"<b>Meeting {n}</b>, Project {n * 7} (online). Paid to Person {n} on 5 November.")
+        TextBlock.build(text, style, OnceParagraph).wrap(300, 1000)
+        TextBlock.build("Summary", heading, OnceParagraph).wrap(300, 1000)
+    assert len(textblock._PARSED) <= 2 * 4_096 and len(textblock._BROKEN) <= 2 * 4_096
+    assert textblock._PARSED.get(("Summary", heading.fontName, heading.fontSize)) is not textblock._MISSING
+    assert len(textblock._WIDTHS) <= 200_001

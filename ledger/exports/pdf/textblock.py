@@ -34,6 +34,41 @@ _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'
 _BOLDER = {MAIN: MAIN_BOLD, FALLBACK: FALLBACK_BOLD}
 # Width of a run of text per (text, font, size): the same words recur in every statement.
 _WIDTHS: dict[tuple[str, str, float], float] = {}
+_MISSING: Any = object()
+
+
+class _Kept:
+    """What a long-running process keeps of laid-out text: at most twice ``limit`` entries.
+
+    Each distinct paragraph kept costs about 9 kB, and most of a statement's paragraphs are one person's,
+    never seen again; so keeping everything up to a large bound would hold hundreds of megabytes in a web
+    server worker, and clearing everything at a small bound would throw away what recurs (headings, notes, common
+    activity lines). So two generations: new entries go to the young one; when it is full it becomes the
+    old one (the previous old one is dropped), and an entry found in the old one moves back to the young.
+    What recurs stays; the rest is gone within two generations. Shared by threads: at worst an entry is
+    lost or made twice, never wrong (a key's value never changes).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        found = self.young.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.old.get(key, _MISSING)
+            if found is not _MISSING:
+                self.put(key, found)
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.young) >= self.limit:
+            self.old, self.young = self.young, {}
+        self.young[key] = value
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
 
 
 def _width(text: str, font: str, size: float) -> float:
@@ -61,10 +96,9 @@ def _move(tx: Any, dx: float) -> None:
 
 _Parsed = tuple[list[_Word], bool] | None
 # Parsed markup per (markup, font, size): headings, notes and many cells are the same in every statement.
-_PARSED: dict[tuple[str, str, float], _Parsed] = {}
+_PARSED = _Kept(4_096)
 # Lines per (markup, font, size, leading, shrinkage, width), shared like the parsed markup (never changed once made).
-_BROKEN: dict[tuple[str, str, float, float, float, float], list[_Line] | None] = {}
-_UNSEEN: list[_Line] = []
+_BROKEN = _Kept(4_096)
 _ODD_SPACE = re.compile(r"[^\S ]")  # white space other than a plain space
 _BARE = re.compile(r"[&<]")
 
@@ -74,13 +108,10 @@ def parse(markup: str, style: ParagraphStyle) -> _Parsed:
     one font (which a paragraph lays out and draws in its simplest way); ``None`` for markup this block
     leaves to a real paragraph. The answer is shared: callers must not change it."""
     key = (markup, style.fontName, style.fontSize)
-    try:
-        return _PARSED[key]
-    except KeyError:
-        pass
-    if len(_PARSED) > 50_000:
-        _PARSED.clear()
-    found = _PARSED[key] = _parse(markup, style)
+    found: _Parsed = _PARSED.get(key)
+    if found is _MISSING:
+        found = _parse(markup, style)
+        _PARSED.put(key, found)
     return found
 
 
@@ -283,11 +314,10 @@ class TextBlock(Flowable):
         if availWidth != self._wrapped_width:
             style = self.style
             key = (self.text, style.fontName, style.fontSize, style.leading, style.spaceShrinkage, availWidth)
-            lines = _BROKEN.get(key, _UNSEEN)
-            if lines is _UNSEEN:
-                if len(_BROKEN) > 50_000:
-                    _BROKEN.clear()
-                lines = _BROKEN[key] = self._break(availWidth)
+            lines = _BROKEN.get(key)
+            if lines is _MISSING:
+                lines = self._break(availWidth)
+                _BROKEN.put(key, lines)
             if lines is None:
                 return self._as_paragraph().wrap(availWidth, availHeight)
             self._lines = lines
