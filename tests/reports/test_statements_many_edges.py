@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from payments.factory import approve, backdate, participant, project, reverse
+from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.cli import main
 from ledger.db.engine import transaction
-from ledger.db.models import BatchLine, Record
+from ledger.db.models import BatchLine, Participant, Record
 from ledger.errors import Invalid
 from ledger.involvement.erasure import erase
 from ledger.payments.batches import approve_batch, build_batch, mark_paid
@@ -146,3 +147,25 @@ def test_all_writes_the_files_one_person_at_a_time_writes(factory: sessionmaker[
     assert len(files) == len(people) and files == sorted(p.name for p in alone.iterdir())
     for name in files:
         assert (together / name).read_bytes() == (alone / name).read_bytes(), name
+
+
+def test_a_name_that_cannot_be_printed_stops_all_without_a_half_written_file(factory: sessionmaker[Session],
+                                                                             tmp_path: Path) -> None:
+    """As before build_statements: the statements before the person are written whole, nothing after, no
+    temporary file is left, and the error names the script."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with transaction(factory) as s:
+        people = _ledger(s)
+        s.execute(update(Participant).where(Participant.id == people["corrected"]).values(name="محمد علي"))
+    folder = tmp_path / "all"
+    made = CliRunner().invoke(main, ["statements", "--all", "--out", str(folder), "--from", YEAR[0].isoformat(),
+                                     "--to", YEAR[1].isoformat(), "--database", url])
+    assert made.exit_code == 1 and "Arabic" in made.output and "Traceback" not in made.output
+    with transaction(factory) as s:
+        order = list(s.scalars(select(Participant.reference).order_by(Participant.reference)))
+        stopped_at = order.index(s.get(Participant, people["corrected"]).reference)  # type: ignore[union-attr]
+    assert 0 < stopped_at < len(order) - 1
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == sorted(f"statement-{ref}-2025-04-06-to-2026-04-05.pdf" for ref in order[:stopped_at])
+    for name in written:
+        assert len(PdfReader(folder / name).pages) >= 1
