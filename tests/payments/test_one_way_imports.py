@@ -9,6 +9,7 @@ the data, then ``ledger.exports`` to render it. These tests read the import stat
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import ledger
@@ -32,14 +33,22 @@ def _imports(path: Path) -> set[str]:
     return {name for name in found if name == "ledger" or name.startswith("ledger.")}
 
 
-def _graph() -> dict[str, set[str]]:
+def _graph() -> dict[str, frozenset[str]]:
+    """A copy of the package's import graph, so no test can change what the next one reads."""
+    return dict(_read_graph())
+
+
+@cache
+def _read_graph() -> dict[str, frozenset[str]]:
+    """Parsing every module takes most of a second: done once per process, the source does not change meanwhile."""
     modules = {_module(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, frozenset[str]] = {}
     for name, path in modules.items():
+        imports = _imports(path)
         # "from ledger.reports import batch_data" names a module; "from ledger.money import Money" does not.
-        graph[name] = {imp for imp in _imports(path) if imp in modules} | {
-            imp.rsplit(".", 1)[0] for imp in _imports(path) if imp not in modules and imp.rsplit(".", 1)[0] in modules
-        }
+        graph[name] = frozenset({imp for imp in imports if imp in modules} | {
+            imp.rsplit(".", 1)[0] for imp in imports if imp not in modules and imp.rsplit(".", 1)[0] in modules
+        })
     return graph
 
 
