@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_template import ReusedApps  # tests/db_template.py
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
@@ -48,9 +49,17 @@ class Api:
                                   .where(AuditEvent.action.like("import.%"))) or 0
 
 
+@pytest.fixture(scope="session")
+def _imports_apps(tmp_path_factory: pytest.TempPathFactory) -> ReusedApps:
+    return ReusedApps(tmp_path_factory.mktemp("imports_api") / "ledger.db")
+
+
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    app = create_app(f"sqlite:///{tmp_path / 'ledger.db'}")
+def api(_imports_apps: ReusedApps, sqlite_template: Path) -> Iterator[Api]:
+    """One app for the module (building one takes about a second), on a fresh copy of the migrated database
+    for each test (``ReusedApps.reset``), seeded through the API."""
+    _imports_apps.reset(sqlite_template)
+    app = _imports_apps.get("imports", create_app)
     with TestClient(app) as client:
         made = Api(client, app.state[STATE_KEY])
         made.token("admin", Role.ADMIN)
