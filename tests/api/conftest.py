@@ -1,7 +1,8 @@
 """Fixtures for API tests, reusable by every controller's tests.
 
 * ``client``: a ``TestClient`` over a fresh, migrated SQLite database (a template copy for each test; the
-  app itself is built once per run and reset for each test, see ``db_template.ReusedApps``).
+  app itself is built once per run, without the start-up migration, and reset for each test, see
+  ``db_template.ReusedApps``).
 * ``app_factory(extra_handlers=(), url=None, upgrade=True)``: build another app (e.g. with probe routes).
 * ``api_handlers``: override in a test module to add controllers to the default ``app``/``client``.
 * ``make_token(role, name=None, project_ids=None, participant_id=None) -> str``: a token made directly
@@ -89,10 +90,14 @@ def app_factory(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[
 def app(app_factory: Callable[..., Litestar], api_handlers: Sequence[Any], database_url: str,
         _api_apps: ReusedApps) -> Litestar:
     """On SQLite, one app per set of extra handlers for the whole run (building one takes about a second),
-    reset for each test by ``database_url``; on PostgreSQL, an app of the test's own."""
+    reset for each test by ``database_url``; on PostgreSQL, an app of the test's own.
+
+    The reused apps skip the start-up migration: their database is always a copy of the migrated template
+    already, and checking that again at every test's start-up cost about 16 ms a test. Tests of the start-up
+    itself build their own app (``app_factory``), which migrates as the service does."""
     if database_url != _api_apps.url:
         return app_factory(extra_handlers=api_handlers)
-    return _api_apps.get(tuple(api_handlers), lambda _url: app_factory(extra_handlers=api_handlers))
+    return _api_apps.get(tuple(api_handlers), lambda _url: app_factory(extra_handlers=api_handlers, upgrade=False))
 
 
 @pytest.fixture
