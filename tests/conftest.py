@@ -34,6 +34,26 @@ def _test_keyring() -> Iterator[None]:
     keys.reset_keyring()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Passwords hashed with argon2id at the smallest cost, not the library's recommended one.
+
+    The real parameters make each hash or check take about 0.15 s on purpose (0.3 s and more on a busy
+    machine), and the sign-in tests make dozens: about 16 s of the fast suite. What the tests check (the
+    hash is argon2id, the right password passes and a wrong one fails, an unknown account spends a check
+    too) does not depend on the cost. Processes started by tests still use the real parameters.
+    """
+    from argon2 import PasswordHasher
+
+    from ledger.users import passwords
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        passwords._dummy_hash.cache_clear()
+        yield
+    passwords._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(_test_keyring: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database migrated once for the whole run: copy it (``db_template.copy_database``), never
