@@ -831,12 +831,15 @@ def _mileage(vehicle: VehicleRate, claim: MileageClaim, passenger_rate: Decimal,
 
 _PARSED: dict[tuple[str, str], Decimal] = {}  # (amount as written, currency) -> the parsed amount
 PARSED_KEPT = 65_536
+PARSED_LONGEST = 24  # characters: only short strings are kept, so what is kept stays a few MB at most
 
 
 def _claimed(value: Decimal | str, currency: str, place: str) -> Decimal:
     """``parse_amount`` of a claimed amount; the same few strings ("12.40") come again and again, so a
-    string's parsed amount is kept (only good ones: a refusal is worked out afresh to name its place)."""
-    if type(value) is not str:
+    string's parsed amount is kept (only good ones: a refusal is worked out afresh to name its place).
+    Only short strings are kept: a good amount can be written with any number of leading zeros, and
+    keeping long ones would let requests fill the server's memory."""
+    if type(value) is not str or len(value) > PARSED_LONGEST:
         return parse_amount(value, currency, what=f"{place}.amount")
     key = (value, currency)
     amount = _PARSED.get(key)

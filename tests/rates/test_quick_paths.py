@@ -8,7 +8,11 @@ ones pass. Each shortcut is checked here against the plain way: the exact rules 
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import dataclasses
+import sys
+import unittest.mock
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import IntEnum
@@ -188,3 +192,165 @@ def test_unusual_but_valid_input_is_quoted_like_plain_input() -> None:
     plain = QuoteInput(date=date(2026, 1, 5), activity="meeting", involvement_minutes=60, preparation_minutes=60)
     unusual = dataclasses.replace(plain, involvement_minutes=Minutes.HOUR, preparation_minutes=Minutes.HOUR)
     assert quoted(card, unusual) == quoted(card, plain)
+
+
+# ------------------------------------------- the quick path and the full checks, on any input
+
+
+NAN, INF = float("nan"), float("inf")
+EDGE_MINUTES: tuple[Any, ...] = (
+    0, 1, 59, 60, MAX_COMPONENT_MINUTES - 1, MAX_COMPONENT_MINUTES, MAX_COMPONENT_MINUTES + 1, -1,
+    -(10**20), 10**20, True, False, 60.0, 60.5, NAN, INF, -INF, Decimal("60"), Decimal("60.5"),
+    Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Fraction(60), "60", " 60", "60 ", None,
+    Minutes.HOUR)
+EDGE_MILES: tuple[Any, ...] = (0, 1, MAX_MILES, MAX_MILES + 1, -1, True, False, 2.0, 2.5, NAN, Decimal("3"), "3", " 3")
+EDGE_AMOUNTS: tuple[Any, ...] = (
+    "12.40", "0.01", "1", "0.00", "0", "-0.01", "-1.00", "12.405", "12.4000", " 12.40", "12.40 ",
+    "12.", ".40", "+12.40", "1e3", "1_000", "NaN", "Infinity", "", "000012.40", "１２.40",
+    "9" * 40 + ".00", Decimal("12.40"), Decimal("12.405"), Decimal("0.00"), Decimal("-0"),
+    Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("1E+2"), Decimal("1E-9"),
+    Decimal("1E+999"), 12.4, 0, 5, -5, True, None)
+EDGE_PASSENGERS: tuple[Any, ...] = (0, 1, MAX_PASSENGERS, MAX_PASSENGERS + 1, -1, True, 1.0)
+ODD_KEYS = ("nothing_like_this", "", " meeting", "MEETING", "member ", "car ")
+
+
+@st.composite
+def edge_requests(draw: st.DrawFn) -> tuple[RateCard, QuoteInput]:
+    """Any record, valid or not, each field drawn near the edges of what the engine takes."""
+    card, request = draw(cards_with_inputs())
+    card = dataclasses.replace(card)  # nothing kept from earlier examples
+    version = card.versions[draw(st.integers(0, len(card.versions) - 1))]
+    # A few fields changed at a time, so that one wrong field is often the only one wrong.
+    chosen = draw(st.sets(st.sampled_from(("date", "minutes", "mode", "activity", "role", "mileage", "expenses")),
+                          max_size=3))
+    changes: dict[str, Any] = {}
+    if "date" in chosen:
+        changes["date"] = draw(st.sampled_from((
+            version.effective_from, version.effective_from - timedelta(days=1),
+            card.versions[0].effective_from - timedelta(days=1), date(1900, 1, 1), date(2200, 1, 1),
+        )))
+    if "minutes" in chosen:
+        for name in draw(st.sets(st.sampled_from(
+            ("involvement_minutes", "preparation_minutes", "follow_up_minutes", "travel_minutes")), min_size=1)):
+            changes[name] = draw(st.sampled_from(EDGE_MINUTES))
+    if "mode" in chosen:
+        changes["mode"] = draw(st.sampled_from(("in_person", "online", "in person", "ONLINE", "")))
+    if "activity" in chosen:
+        changes["activity"] = draw(st.sampled_from((*sorted(version.activities), *ODD_KEYS)))
+    if "role" in chosen:
+        changes["role"] = draw(st.sampled_from(("member", *sorted(version.roles), *ODD_KEYS)))
+    if "mileage" in chosen:
+        vehicles = sorted(version.expenses.mileage) or ["car"]
+        changes["mileage"] = MileageClaim(
+            draw(st.sampled_from((*vehicles, *ODD_KEYS))), draw(st.sampled_from(EDGE_MILES)),
+            draw(st.sampled_from(EDGE_PASSENGERS)),
+            draw(st.sampled_from((0, 9_999, 10_000, 10_001, engine.MAX_EARLIER_MILES,
+                                  engine.MAX_EARLIER_MILES + 1, -1, False))),
+        )
+    if "expenses" in chosen:
+        categories = sorted(version.expenses.at_cost) or ["travel"]
+        changes["expenses"] = tuple(
+            engine.ExpenseClaim(draw(st.sampled_from((*categories, *ODD_KEYS))), draw(st.sampled_from(EDGE_AMOUNTS)),
+                                draw(st.sampled_from((None, "", " ", "R-1"))))
+            for _ in range(draw(st.integers(1, 3)))
+        )
+    return card, dataclasses.replace(request, **changes)
+
+
+def outcome(card: RateCard, request: QuoteInput) -> tuple[Any, ...]:
+    try:
+        return ("quoted", quoted(card, request))
+    except Invalid as exc:
+        return ("refused", type(exc), exc.detail, exc.problems)
+    except Exception as exc:  # whatever it is, both ways must do the same
+        return ("raised", type(exc), str(exc))
+
+
+def _edge(warm: bool = True, **changes: Any) -> tuple[tuple[RateCard, QuoteInput], bool]:
+    plain = QuoteInput(date=date(2026, 1, 5), activity="meeting", involvement_minutes=60,
+                       mileage=MileageClaim("car", 10, passengers=1))
+    return (preset("nihr-style"), dataclasses.replace(plain, **changes)), warm
+
+
+@given(edge_requests(), st.booleans())
+@example(*_edge(involvement_minutes=MAX_COMPONENT_MINUTES + 1))
+@example(*_edge(travel_minutes=MAX_COMPONENT_MINUTES))
+@example(*_edge(preparation_minutes=True))
+@example(*_edge(follow_up_minutes=Decimal("NaN")))
+@example(*_edge(involvement_minutes=60.0))
+@example(*_edge(mileage=MileageClaim("car", MAX_MILES + 1)))
+@example(*_edge(mileage=MileageClaim("car", MAX_MILES, MAX_PASSENGERS)))
+@example(*_edge(mileage=MileageClaim("nothing_like_this", 0)))
+@example(*_edge(mileage=MileageClaim("car", 0, miles_earlier_in_tax_year=engine.MAX_EARLIER_MILES + 1)))
+@example(*_edge(expenses=(engine.ExpenseClaim("parking", "0.00"),)))
+@example(*_edge(expenses=(engine.ExpenseClaim("parking", "2.405"),)))
+@example(*_edge(expenses=(engine.ExpenseClaim("parking", " 2.40"),)))
+@example(*_edge(expenses=(engine.ExpenseClaim("parking", Decimal("Infinity")),)))
+@example(*_edge(date=date(2000, 1, 1)))
+@example(*_edge(activity="nothing_like_this", role="nothing_like_this"))
+def test_the_quick_path_accepts_and_refuses_exactly_what_the_full_checks_do(
+    case: tuple[RateCard, QuoteInput], warm: bool
+) -> None:
+    """Valid and invalid input near every edge (bools, NaN and infinite minutes, Decimal and float
+    minutes, strings with spaces, amounts with too many places or of 0.00, unknown keys, dates outside
+    every version, 0 miles with an unknown vehicle): the quick path, with the date already kept on the
+    card or not, gives exactly what the full checks followed by the calculation give."""
+    card, request = case
+    full = dataclasses.replace(card)
+    with unittest.mock.patch.object(engine, "_plain", lambda request: False):  # every request fully checked
+        expected = outcome(full, request)
+    if warm:  # the date kept on the card, as on a busy day
+        with contextlib.suppress(Invalid):
+            calculate(card, QuoteInput(date=request.date, activity=sorted(card.versions[0].activities)[0]))
+    got = outcome(card, request)
+    event(f"{expected[0]}")
+    assert got == expected
+    if expected[0] != "quoted":
+        refused = outcome(full, request)  # the full checks alone refuse it the same way
+        try:
+            engine._checked(dataclasses.replace(card), request)
+        except Invalid as exc:
+            assert ("refused", type(exc), exc.detail, exc.problems) == refused == expected
+        else:
+            raise AssertionError(f"the full checks pass what the engine refused: {expected}")
+
+
+def test_long_amount_strings_are_not_kept() -> None:
+    """A good amount can carry any number of leading zeros: one request could otherwise leave a
+    megabyte in the parsed-amounts store, and 65,536 of them fill the server's memory."""
+    card = preset("nihr-style")
+    long_amount = "0" * 100_000 + "2.40"
+    request = QuoteInput(date=date(2026, 1, 5), activity="meeting", involvement_minutes=60,
+                         expenses=(engine.ExpenseClaim("parking", long_amount), engine.ExpenseClaim("parking", "2.40")))
+    result = calculate(card, request)
+    assert [line.amount for line in result.lines if line.kind == "expense"] == [Decimal("2.40"), Decimal("2.40")]
+    assert all(len(text) < 1_000 for text, _ in engine._PARSED)
+    assert ("2.40", "GBP") in engine._PARSED  # short ones are still kept
+
+
+def test_threads_quoting_one_card_at_once_get_what_a_fresh_card_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web server quotes from threads, all with one card: dates kept, and the store emptied when
+    full (kept small here so it empties often), never give one date another date's rates."""
+    monkeypatch.setattr(engine, "DAYS_KEPT", 4)
+    card = dataclasses.replace(preset("nihr-style"))
+    requests = [QuoteInput(date=date(2025, 12, 10) + timedelta(days=shift), activity="meeting",
+                           involvement_minutes=62 + shift, mode="online", mileage=MileageClaim("car", 12 + shift))
+                for shift in range(0, 130, 3)]  # either side of the uplift on 2025-12-16 and the car rate on 2026-04-06
+    expected = [quoted(dataclasses.replace(card), request) for request in requests]
+
+    def work(offset: int) -> list[tuple[int, tuple[Any, ...]]]:
+        order = requests[offset:] + requests[:offset]
+        return [((offset + i) % len(requests), quoted(card, request)) for _ in range(20)
+                for i, request in enumerate(order)]
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads change hands often, so their steps interleave
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(work, range(8)))
+    finally:
+        sys.setswitchinterval(switch)
+    for answers in results:
+        for index, answer in answers:
+            assert answer == expected[index]
+    assert len(card.memo) <= 4 + 4  # each thread may add one date between another's check and its clear
