@@ -125,9 +125,6 @@ def lock_chain(session: Session) -> None:
         connection.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
 
 
-_lock_chain = lock_chain
-
-
 def last_hash_query() -> Select[Any]:
     """The newest event's hash. Read it only while holding the chain's lock (``lock_chain``), in a
     statement that starts after the lock was taken, so that no other writer can append in between."""
@@ -152,7 +149,7 @@ def seal_legacy_trail(session: Session, actor: Actor) -> AuditEvent | None:
     empty or already keyed. Any later keyed event would seal it too; this just does it at once, so a
     database that is upgraded and then only read still verifies.
     """
-    _lock_chain(session)
+    lock_chain(session)
     if not needs_seal(session):
         return None
     legacy = count_events(session)
